@@ -1,0 +1,11 @@
+/** The engine: tensors, the tape, ops with their backward rules, kernels and the seeded generator. */
+import "./ops/methods";
+
+export { Tensor, noGrad, isGradEnabled, withScope, currentScope, addOpObserver, type DType, type GraphNode, type GradHook, type OpEvent, type BackwardEvent, type OpObserver } from "./tensor";
+export { tensor, zeros, ones, full, randn, rand, arange, type TensorOptions } from "./create";
+export { kernels, setKernels, jsKernels, type Kernels, type FloatArray } from "./kernels";
+export { Random, globalRandom, manualSeed } from "./random";
+export { broadcastShapes, sizeOf, formatShape, type Shape } from "./shape";
+export { listOps, getOp, type OpInfo, type OpKind } from "./ops/registry";
+export { defineOp, type CustomOpSpec } from "./ops/custom";
+export * as ops from "./ops/all";

@@ -1,0 +1,6 @@
+/** Every op as a plain function (`ops.matmul(a, b)`), for code that prefers functions to methods. */
+export { add, sub, mul, div, pow, maximum, neg, exp, log, sqrt, abs, relu, leakyRelu, sigmoid, tanh, softplus, gelu, clamp, where, cast, gt, lt, eq } from "./elementwise";
+export { sum, mean, max, logSumExp, argmax } from "./reduce";
+export { matmul } from "./matmul";
+export { reshape, permute, transpose, slice, concat, gather, takeAlong, broadcastTo } from "./layout";
+export { softmax, logSoftmax } from "./composite";

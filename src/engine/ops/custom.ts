@@ -1,0 +1,43 @@
+/** User-defined ops with a hand-written backward rule; the gradient checker is how you find out it is wrong. */
+import { formatShape, sameShape } from "../shape";
+import { gradBuffer, makeResult, noGrad, Tensor } from "../tensor";
+import { kernels } from "../kernels";
+import { getOp, registerOp } from "./registry";
+
+export interface CustomOpSpec {
+  /** A unique name; it appears in the graph, in NaN-origin reports and in gradient-check results. */
+  name: string;
+  /** Computes the output from the inputs (run without recording a graph). */
+  forward: (...inputs: Tensor[]) => Tensor;
+  /**
+   * Given the output's gradient, returns one gradient per input (same shape as that input), or null
+   * for an input that gets none. `saved` holds the inputs and the output of the forward.
+   */
+  backward: (grad: Tensor, saved: { inputs: readonly Tensor[]; output: Tensor }) => ReadonlyArray<Tensor | null>;
+}
+
+/** Defines a differentiable op; returns a function that applies it. */
+export function defineOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
+  if (!spec.name) throw new Error("defineOp: a name is required");
+  if (!getOp(spec.name)) registerOp({ name: spec.name, kind: "custom", differentiable: true });
+  else if (getOp(spec.name)!.kind !== "custom") throw new Error(`defineOp: "${spec.name}" is a built-in op`);
+  return (...inputs: Tensor[]) => {
+    const result = noGrad(() => spec.forward(...inputs));
+    if (!(result instanceof Tensor)) throw new Error(`${spec.name}: forward must return a Tensor`);
+    const output = makeResult(spec.name, result.data, result.shape, inputs, (g) => {
+      const grads = noGrad(() => spec.backward(new Tensor(g, output.shape), { inputs, output }));
+      if (!Array.isArray(grads) || grads.length !== inputs.length) {
+        throw new Error(`${spec.name}: backward must return ${inputs.length} gradient(s), one per input`);
+      }
+      grads.forEach((gr, i) => {
+        const x = inputs[i];
+        if (!gr || !x.requiresGrad) return;
+        if (!sameShape(gr.shape, x.shape)) {
+          throw new Error(`${spec.name}: backward returned a gradient of shape ${formatShape(gr.shape)} for input ${i} of shape ${formatShape(x.shape)}`);
+        }
+        kernels.accumulate(gradBuffer(x), gr.data);
+      });
+    });
+    return output;
+  };
+}

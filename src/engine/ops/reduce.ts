@@ -1,0 +1,117 @@
+/** Reductions over axes, with keepDims. Gradients flow back through the same index map as the forward. */
+import { broadcastIndex, keptShape, normalizeAxes, sizeOf } from "../shape";
+import { gradBuffer, makeResult, Tensor } from "../tensor";
+import { registerOp } from "./registry";
+import { alloc } from "./util";
+
+export type Axis = number | readonly number[];
+
+function plan(op: string, x: Tensor, axis: Axis | undefined, keepDims: boolean) {
+  const axes = normalizeAxes(op, x.shape, axis);
+  const kept = keptShape(x.shape, axes);
+  const outShape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
+  // map[i] is the output element that input element i reduces into.
+  const map = broadcastIndex(x.shape, kept);
+  return { outShape, map, outSize: sizeOf(kept), count: x.size / Math.max(1, sizeOf(kept)) };
+}
+
+export const SUM = registerOp({ name: "sum", kind: "reduction", differentiable: true });
+/** Sum over `axis` (all axes when omitted). */
+export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const { outShape, map, outSize } = plan(SUM, x, axis, keepDims);
+  const xd = x.data;
+  const out = alloc(x.dtype, outSize);
+  if (outSize === 1) {
+    let s = 0;
+    for (let i = 0; i < xd.length; i++) s += xd[i];
+    out[0] = s;
+  } else {
+    for (let i = 0; i < xd.length; i++) out[map[i]] += xd[i];
+  }
+  return makeResult(SUM, out, outShape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]];
+  });
+}
+
+export const MEAN = registerOp({ name: "mean", kind: "reduction", differentiable: true });
+/** Mean over `axis` (all axes when omitted). */
+export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const { outShape, map, outSize, count } = plan(MEAN, x, axis, keepDims);
+  const xd = x.data;
+  const out = alloc(x.dtype, outSize);
+  for (let i = 0; i < xd.length; i++) out[map[i]] += xd[i];
+  for (let j = 0; j < outSize; j++) out[j] /= count;
+  return makeResult(MEAN, out, outShape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]] / count;
+  });
+}
+
+export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: true, hasKinks: true });
+/**
+ * Max over `axis`. The gradient goes to the first maximal element (a tie is a kink: the gradient
+ * checker reports it as such). NaN propagates.
+ */
+export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const { outShape, map, outSize } = plan(MAX, x, axis, keepDims);
+  const xd = x.data;
+  const out = alloc(x.dtype, outSize).fill(-Infinity);
+  const arg = new Int32Array(outSize).fill(-1);
+  for (let i = 0; i < xd.length; i++) {
+    const j = map[i];
+    const v = xd[i];
+    if (Number.isNaN(out[j])) continue;
+    if (v > out[j] || arg[j] < 0 || Number.isNaN(v)) {
+      out[j] = v;
+      arg[j] = i;
+    }
+  }
+  return makeResult(MAX, out, outShape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let j = 0; j < outSize; j++) if (arg[j] >= 0) gx[arg[j]] += g[j];
+  });
+}
+
+export const LOGSUMEXP = registerOp({ name: "logSumExp", kind: "reduction", differentiable: true });
+/**
+ * log Σ exp(x) over `axis`, computed as m + log Σ exp(x − m) with m the max, so it never overflows
+ * (the trick that makes softmax cross-entropy finite on logits of ±1000). Its gradient is the softmax.
+ */
+export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const { outShape, map, outSize } = plan(LOGSUMEXP, x, axis, keepDims);
+  const xd = x.data;
+  const m = new Float64Array(outSize).fill(-Infinity);
+  for (let i = 0; i < xd.length; i++) if (xd[i] > m[map[i]]) m[map[i]] = xd[i];
+  for (let j = 0; j < outSize; j++) if (!Number.isFinite(m[j])) m[j] = m[j] === Infinity ? Infinity : 0;
+  const s = new Float64Array(outSize);
+  for (let i = 0; i < xd.length; i++) s[map[i]] += Math.exp(xd[i] - m[map[i]]);
+  const out = alloc(x.dtype, outSize);
+  for (let j = 0; j < outSize; j++) out[j] = m[j] + Math.log(s[j]);
+  return makeResult(LOGSUMEXP, out, outShape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < gx.length; i++) {
+      const j = map[i];
+      gx[i] += g[j] * Math.exp(xd[i] - out[j]);
+    }
+  });
+}
+
+export const ARGMAX = registerOp({ name: "argmax", kind: "reduction", differentiable: false });
+/** Index of the maximum along one axis (no gradient); the axis is removed. */
+export function argmax(x: Tensor, axis = -1): Tensor {
+  const { outShape, map, outSize } = plan(ARGMAX, x, axis, false);
+  const ax = normalizeAxes(ARGMAX, x.shape, axis)[0];
+  const stride = sizeOf(x.shape.slice(ax + 1));
+  const dim = x.shape[ax];
+  const best = new Float64Array(outSize).fill(-Infinity);
+  const out = alloc(x.dtype, outSize).fill(-1);
+  for (let i = 0; i < x.size; i++) {
+    const j = map[i];
+    if (x.data[i] > best[j] || out[j] < 0) {
+      best[j] = x.data[i];
+      out[j] = Math.floor(i / stride) % dim;
+    }
+  }
+  return makeResult(ARGMAX, out, outShape, [x], null);
+}

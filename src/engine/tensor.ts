@@ -1,0 +1,319 @@
+/**
+ * The tensor and the tape. A tensor produced by an op while gradients are enabled remembers the op
+ * (a `GraphNode`): its name, its inputs, the layer that was active, and the closure that pushes the
+ * output's gradient back into the inputs with `+=`. `backward()` sorts the graph once and walks it in
+ * reverse, so a node reached along many paths is visited once, with the sum of all paths in its gradient.
+ */
+import type { FloatArray } from "./kernels";
+import { formatShape, sizeOf, type Shape } from "./shape";
+
+export type DType = "float32" | "float64";
+
+/** What the tape keeps for one op application. */
+export interface GraphNode {
+  /** The op's registered name, e.g. "matmul". */
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** The module path active when the op ran (e.g. "layers.3"), or null outside any module. */
+  readonly scope: string | null;
+  /** Pushes `grad` (the output's gradient, complete) into the inputs' gradient buffers with `+=`. */
+  backward: ((grad: FloatArray) => void) | null;
+}
+
+/** A gradient hook: sees a tensor's complete gradient during backward and may return a replacement. */
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+let nextId = 1;
+
+export class Tensor {
+  readonly id = nextId++;
+  readonly data: FloatArray;
+  readonly shape: Shape;
+  requiresGrad: boolean;
+  /** An optional name (parameters are named by their module, e.g. "layers.0.weight"). */
+  name: string | undefined;
+  /** @internal the op that produced this tensor, while its graph is alive. */
+  _node: GraphNode | null = null;
+  /** @internal gradient buffer, same dtype and size as `data`. */
+  _g: FloatArray | null = null;
+  /** @internal */
+  _hooks: GradHook[] | null = null;
+  /** @internal keep the gradient of a non-leaf after backward. */
+  _retainGrad = false;
+  private gradView: Tensor | null = null;
+
+  constructor(data: FloatArray, shape: Shape, requiresGrad = false) {
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`Tensor: data of length ${data.length} does not match shape ${formatShape(shape)} (size ${sizeOf(shape)})`);
+    }
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid shape ${formatShape(shape)}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get dtype(): DType {
+    return this.data instanceof Float32Array ? "float32" : "float64";
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  get ndim(): number {
+    return this.shape.length;
+  }
+  /** True for tensors created by the user (parameters, inputs), false for op results. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+  /** The op that produced this tensor, if its graph is alive. */
+  get op(): string | null {
+    return this._node?.op ?? null;
+  }
+
+  /** The accumulated gradient (a tensor of the same shape), or null if none reached this tensor. */
+  get grad(): Tensor | null {
+    if (!this._g) return null;
+    if (!this.gradView || this.gradView.data !== this._g) this.gradView = new Tensor(this._g, this.shape);
+    return this.gradView;
+  }
+  set grad(g: Tensor | null) {
+    if (g === null) {
+      this._g = null;
+      this.gradView = null;
+      return;
+    }
+    if (g.size !== this.size) throw new Error(`grad: shape ${formatShape(g.shape)} does not match ${formatShape(this.shape)}`);
+    this._g = g.data;
+    this.gradView = null;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.size} elements, not 1`);
+    return this.data[0];
+  }
+
+  /** The values as nested arrays (a number for a scalar). */
+  toArray(): unknown {
+    const build = (axis: number, offset: number): unknown => {
+      if (axis === this.shape.length) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(axis + 1));
+      const out: unknown[] = [];
+      for (let i = 0; i < this.shape[axis]; i++) out.push(build(axis + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** Clears the gradient. */
+  zeroGrad(): void {
+    this._g = null;
+    this.gradView = null;
+  }
+
+  /** A tensor sharing this data, cut from the graph (no gradient flows through it). */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, false);
+  }
+
+  /** Registers a hook that sees this tensor's gradient during backward; returns a function that removes it. */
+  registerHook(hook: GradHook): () => void {
+    (this._hooks ??= []).push(hook);
+    return () => {
+      const i = this._hooks?.indexOf(hook) ?? -1;
+      if (i >= 0) this._hooks!.splice(i, 1);
+    };
+  }
+
+  /** Keeps this (non-leaf) tensor's gradient after backward, like PyTorch's `retain_grad()`. */
+  retainGrad(): this {
+    this._retainGrad = true;
+    return this;
+  }
+
+  /**
+   * Reverse-mode differentiation from this tensor. A scalar is seeded with 1; otherwise pass the
+   * upstream gradient (same shape). Gradients accumulate into `.grad` of every leaf that requires them.
+   */
+  backward(gradient?: Tensor, options: { retainGraph?: boolean } = {}): void {
+    runBackward(this, gradient, options.retainGraph ?? false);
+  }
+
+  toString(): string {
+    const head = `Tensor(shape=${formatShape(this.shape)}, dtype=${this.dtype}${this.requiresGrad ? ", requiresGrad" : ""})`;
+    return this.size <= 64 ? `${head} ${JSON.stringify(this.toArray())}` : head;
+  }
+}
+
+// ---- grad mode and layer scopes -------------------------------------------------------------------
+
+let gradEnabled = true;
+
+/** Runs `fn` without recording ops (no graph, no gradients), like `torch.no_grad()`. */
+export function noGrad<T>(fn: () => T): T {
+  const prev = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = prev;
+  }
+}
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+const scopeStack: string[] = [];
+
+/** Runs `fn` with `name` as the active layer, so every op inside records it (nn's Module does this). */
+export function withScope<T>(name: string, fn: () => T): T {
+  scopeStack.push(name);
+  try {
+    return fn();
+  } finally {
+    scopeStack.pop();
+  }
+}
+
+export function currentScope(): string | null {
+  return scopeStack.length ? scopeStack[scopeStack.length - 1] : null;
+}
+
+// ---- the instrumentation hook surface -------------------------------------------------------------
+
+/** One op application as seen by an observer. */
+export interface OpEvent {
+  readonly op: string;
+  readonly scope: string | null;
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+}
+
+/** One backward rule application: `grads[i]` is the gradient buffer of `inputs[i]` after the rule ran. */
+export interface BackwardEvent {
+  readonly op: string;
+  readonly scope: string | null;
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly outputGrad: FloatArray;
+}
+
+/**
+ * Observers see every op, forward and backward. This is the single surface instrumentation uses
+ * (modelled on tfjs-core's per-kernel `checkComputationForErrors`): no op contains instrumentation code.
+ */
+export interface OpObserver {
+  forward?(event: OpEvent): void;
+  backward?(event: BackwardEvent): void;
+}
+
+const observers: OpObserver[] = [];
+
+export function addOpObserver(observer: OpObserver): () => void {
+  observers.push(observer);
+  return () => {
+    const i = observers.indexOf(observer);
+    if (i >= 0) observers.splice(i, 1);
+  };
+}
+
+/** @internal The buffer that accumulates `t`'s gradient, created as zeros on first use. */
+export function gradBuffer(t: Tensor): FloatArray {
+  if (!t._g) t._g = t.data instanceof Float32Array ? new Float32Array(t.size) : new Float64Array(t.size);
+  return t._g;
+}
+
+/**
+ * Every op ends here: wraps its result in a tensor and, if any input requires a gradient and grad mode
+ * is on, attaches the node with the op's backward rule.
+ */
+export function makeResult(
+  op: string,
+  data: FloatArray,
+  shape: Shape,
+  inputs: readonly Tensor[],
+  backward: ((grad: FloatArray) => void) | null,
+): Tensor {
+  const out = new Tensor(data, shape);
+  const scope = currentScope();
+  if (gradEnabled && backward && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out._node = { op, inputs, scope, backward };
+  }
+  if (observers.length) {
+    const event: OpEvent = { op, scope, inputs, output: out };
+    for (const o of observers) o.forward?.(event);
+  }
+  return out;
+}
+
+function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<number>();
+  // Iterative post-order DFS: deep graphs (long unrolled loops) must not overflow the call stack.
+  const stack: Array<[Tensor, number]> = [[root, 0]];
+  visited.add(root.id);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const inputs = t._node?.inputs ?? [];
+    if (i < inputs.length) {
+      top[1]++;
+      const child = inputs[i];
+      if (child.requiresGrad && !visited.has(child.id)) {
+        visited.add(child.id);
+        stack.push([child, 0]);
+      }
+    } else {
+      stack.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+  if (!root.requiresGrad) {
+    throw new Error("backward: this tensor does not require a gradient (no input of its graph has requiresGrad, or it was built under noGrad)");
+  }
+  if (!gradient && root.size !== 1) {
+    throw new Error(`backward: an upstream gradient is required for a non-scalar tensor of shape ${formatShape(root.shape)}`);
+  }
+  if (gradient && gradient.size !== root.size) {
+    throw new Error(`backward: gradient of shape ${formatShape(gradient.shape)} does not match the tensor's shape ${formatShape(root.shape)}`);
+  }
+  const order = topoOrder(root);
+  const seed = gradBuffer(root);
+  if (gradient) for (let i = 0; i < seed.length; i++) seed[i] += gradient.data[i];
+  else seed[0] += 1;
+
+  for (let n = order.length - 1; n >= 0; n--) {
+    const t = order[n];
+    if (!t._g) continue;
+    if (t._hooks) {
+      for (const hook of t._hooks) {
+        const replaced = hook(new Tensor(t._g, t.shape));
+        if (replaced) {
+          if (replaced.size !== t.size) throw new Error(`gradient hook returned shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(t.shape)}`);
+          t._g = replaced.data.slice();
+        }
+      }
+    }
+    const node = t._node;
+    if (!node) continue;
+    if (!node.backward) {
+      throw new Error(`backward: the graph through "${node.op}" was already freed; pass { retainGraph: true } to the first backward to run it twice`);
+    }
+    const g = t._g;
+    node.backward(g);
+    if (observers.length) {
+      const event: BackwardEvent = { op: node.op, scope: node.scope, inputs: node.inputs, output: t, outputGrad: g };
+      for (const o of observers) o.backward?.(event);
+    }
+    if (!retainGraph) node.backward = null;
+    if (!t._retainGrad) t._g = null;
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The `gradient-lens` module: what a user's model file imports.
+ * `import { tensor, nn, optim, losses, data, defineModel, checkGradients, inspect } from "gradient-lens"`.
+ */
+export {
+  Tensor, tensor, zeros, ones, full, randn, rand, arange, noGrad, defineOp, ops, listOps, manualSeed, Random,
+  addOpObserver, setKernels, type DType, type CustomOpSpec, type Kernels,
+} from "./engine";
+export * as nn from "./nn";
+export * from "./report";

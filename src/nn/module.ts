@@ -1,0 +1,127 @@
+/**
+ * Module: named parameters and children, train/eval mode, and the layer scope every op records.
+ * Names are paths ("layers.3.weight") assigned from the root, as in PyTorch's `named_parameters()`.
+ */
+import { Tensor, withScope } from "../engine";
+import type { SourceLocation } from "../report";
+
+/** Sees every module call: its inputs and output (instrumentation records activation statistics here). */
+export interface ModuleObserver {
+  afterForward?(module: Module, inputs: readonly Tensor[], output: Tensor): void;
+}
+
+const moduleObservers: ModuleObserver[] = [];
+
+export function addModuleObserver(observer: ModuleObserver): () => void {
+  moduleObservers.push(observer);
+  return () => {
+    const i = moduleObservers.indexOf(observer);
+    if (i >= 0) moduleObservers.splice(i, 1);
+  };
+}
+
+let captureLocation: (() => SourceLocation | undefined) | null = null;
+
+/**
+ * Installs the function that tells where a module is being constructed (the runner maps the stack of
+ * a user's model file through its source map). Off by default: capturing a stack costs time.
+ */
+export function setLocationCapture(fn: (() => SourceLocation | undefined) | null): void {
+  captureLocation = fn;
+}
+
+export abstract class Module {
+  /** True in training mode (dropout active, batch norm uses batch statistics). */
+  training = true;
+  /** Where this module was constructed in the user's source, when the runner captured it. */
+  location: SourceLocation | undefined;
+  /** @internal the module's path from the root, assigned by `namedModules()`. */
+  _path = "";
+  private readonly params = new Map<string, Tensor>();
+  private readonly children = new Map<string, Module>();
+
+  constructor() {
+    this.location = captureLocation?.();
+  }
+
+  /** The class name ("Linear", "ReLU"): the layer kind shown in reports. */
+  get kind(): string {
+    return this.constructor.name;
+  }
+
+  /** The module's path ("layers.0"); "model" for the root. */
+  get path(): string {
+    return this._path || "model";
+  }
+
+  /** The computation. Call modules through `call()` (or the `Sequential` container) so ops record their layer. */
+  abstract forward(...inputs: Tensor[]): Tensor;
+
+  /** Runs `forward` with this module as the active layer scope and notifies observers. */
+  call(...inputs: Tensor[]): Tensor {
+    const out = withScope(this.path, () => this.forward(...inputs));
+    if (moduleObservers.length) for (const o of moduleObservers) o.afterForward?.(this, inputs, out);
+    return out;
+  }
+
+  protected registerParameter(name: string, t: Tensor): Tensor {
+    t.requiresGrad = true;
+    this.params.set(name, t);
+    return t;
+  }
+
+  protected registerModule<M extends Module>(name: string, m: M): M {
+    this.children.set(name, m);
+    return m;
+  }
+
+  /** Parameters owned by this module itself (not its children), by local name. */
+  ownParameters(): Array<[string, Tensor]> {
+    return [...this.params];
+  }
+
+  /** Every submodule with its path, root first ("" for the root); also assigns paths and names parameters. */
+  namedModules(prefix = ""): Array<[string, Module]> {
+    this._path = prefix;
+    for (const [local, p] of this.params) p.name = prefix ? `${prefix}.${local}` : local;
+    const out: Array<[string, Module]> = [[prefix, this]];
+    for (const [name, child] of this.children) {
+      out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
+    }
+    return out;
+  }
+
+  /** Every parameter with its full path, e.g. ["layers.0.weight", tensor]. */
+  namedParameters(): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [path, m] of this.namedModules(this._path)) {
+      for (const [local, p] of m.params) out.push([path ? `${path}.${local}` : local, p]);
+    }
+    return out;
+  }
+
+  parameters(): Tensor[] {
+    return this.namedParameters().map(([, p]) => p);
+  }
+
+  /** Number of scalar parameters. */
+  parameterCount(): number {
+    return this.parameters().reduce((s, p) => s + p.size, 0);
+  }
+
+  /** Sets training mode on this module and every child. */
+  train(mode = true): this {
+    this.training = mode;
+    for (const c of this.children.values()) c.train(mode);
+    return this;
+  }
+
+  /** Evaluation mode: dropout off, batch norm uses running statistics. */
+  eval(): this {
+    return this.train(false);
+  }
+
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.zeroGrad();
+  }
+}

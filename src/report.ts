@@ -1,0 +1,128 @@
+/**
+ * The report: what every front end reads (CLI, extension, webview, outside tools). A contract:
+ * extend freely, bump `REPORT_VERSION` on a breaking change. Plain JSON, validated against
+ * `schema/report.schema.json` in tests. This module imports nothing.
+ */
+
+export const REPORT_VERSION = 1;
+
+export interface SourceLocation {
+  file: string;
+  /** 1-based. */
+  line: number;
+  /** 1-based. */
+  column: number;
+}
+
+export interface LayerInfo {
+  /** Module path, e.g. "layers.0". */
+  name: string;
+  /** Class name, e.g. "Linear". */
+  kind: string;
+  parameters: number;
+  location?: SourceLocation;
+}
+
+export interface Histogram {
+  /** Bin edges on log10(|g|) (length counts + 1); zeros are counted separately in `zeros`. */
+  edges: number[];
+  counts: number[];
+  zeros?: number;
+}
+
+export interface LayerStepStats {
+  name: string;
+  gradNorm: number;
+  gradRms?: number;
+  gradMeanAbs: number;
+  gradMaxAbs: number;
+  weightNorm: number;
+  /** ‖Δw‖/‖w‖ after the optimizer step. */
+  updateRatio: number;
+  /** Fraction of exact zeros in the gradient. */
+  zeroFraction: number;
+  histogram: Histogram;
+  /** Activation layers only. */
+  activation?: {
+    mean: number;
+    std: number;
+    /** Fraction of units that output zero on the whole batch (ReLU family). */
+    deadFraction?: number;
+    /** Fraction of inputs with |x| ≥ threshold (sigmoid/tanh). */
+    saturatedFraction?: number;
+  };
+  /** Per parameter tensor ("layers.0.weight"), same statistics. */
+  params?: Array<{ name: string; gradNorm: number; gradMeanAbs: number; gradMaxAbs: number; weightNorm: number; updateRatio: number; zeroFraction: number }>;
+}
+
+export interface StepRecord {
+  step: number;
+  loss: number;
+  accuracy?: number;
+  layers: LayerStepStats[];
+}
+
+export type Severity = "error" | "warning" | "info";
+
+export interface Warning {
+  rule: string;
+  severity: Severity;
+  layer?: string;
+  step?: number;
+  message: string;
+  /** A suggested fix, one sentence. */
+  hint?: string;
+  evidence: Record<string, unknown>;
+  location?: SourceLocation;
+}
+
+export interface GradcheckEntry {
+  /** Multi-index into the parameter tensor. */
+  index: number[];
+  analytic: number;
+  numeric: number;
+  relError: number;
+  /** The perturbation crossed a kink (ReLU at 0, a max tie): not counted as a failure. */
+  kink?: boolean;
+  passed?: boolean;
+}
+
+export interface GradcheckLayer {
+  name: string;
+  checked: number;
+  maxRelError: number;
+  passed: boolean;
+  kinks?: number;
+  failures?: number;
+  /** Per parameter tensor. */
+  tensors?: Array<{ name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number }>;
+  worst: GradcheckEntry[];
+  location?: SourceLocation;
+}
+
+export interface GradcheckResult {
+  mode: "full" | "sampled" | "directional";
+  eps: number;
+  atol?: number;
+  rtol?: number;
+  passed: boolean;
+  layers: GradcheckLayer[];
+  /** Wall time of the check, milliseconds. */
+  durationMs?: number;
+}
+
+export interface Report {
+  version: typeof REPORT_VERSION;
+  model: {
+    name: string;
+    file?: string;
+    exportName?: string;
+    parameters: number;
+    layers: LayerInfo[];
+  };
+  steps: StepRecord[];
+  warnings: Warning[];
+  gradcheck?: GradcheckResult;
+  /** How the run went: finished, or stopped early by an error inside the model. */
+  status?: { ok: boolean; error?: string; durationMs?: number };
+}

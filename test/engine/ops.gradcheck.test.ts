@@ -1,0 +1,131 @@
+/**
+ * Every registered op's backward rule against central differences in float64, on random shapes
+ * (broadcast shapes included). The table below must name every op in the registry: a new op without
+ * a gradient check fails the first test.
+ */
+import { describe, expect, it } from "vitest";
+import { listOps, ops, Random, Tensor, tensor, defineOp } from "../../src/engine";
+import { checkAgainstNumeric } from "../helpers/numeric";
+
+const rng = new Random(1234);
+const dim = () => 1 + rng.int(4);
+const randT = (shape: number[], lo = -2, hi = 2) => {
+  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.range(lo, hi);
+  return t;
+};
+/** Values kept away from kinks (|x| ≥ 0.1) so a central difference never straddles one. */
+const awayFromZero = (shape: number[]) => {
+  const t = randT(shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = Math.sign(t.data[i] || 1) * (0.1 + Math.abs(t.data[i]));
+  return t;
+};
+const positive = (shape: number[]) => randT(shape, 0.2, 3);
+/** A random shape of rank 1–3 and a second shape that broadcasts against it. */
+function broadcastPair(): [number[], number[]] {
+  const rank = 1 + rng.int(3);
+  const a = Array.from({ length: rank }, dim);
+  const b = a.slice(rng.int(rank)).map((d) => (rng.uniform() < 0.4 ? 1 : d));
+  return rng.uniform() < 0.5 ? [a, b] : [b, a];
+}
+const distinct = (shape: number[]) => {
+  // Distinct values, so max/argmax have no ties.
+  const t = randT(shape);
+  const perm = rng.permutation(t.size);
+  for (let i = 0; i < t.size; i++) t.data[i] = (perm[i] - t.size / 2) * 0.37 + 0.01;
+  return t;
+};
+
+type Case = () => { f: (...xs: Tensor[]) => Tensor; inputs: Tensor[]; eps?: number };
+
+const cases: Record<string, Case> = {
+  add: () => { const [a, b] = broadcastPair(); return { f: (x, y) => ops.add(x, y), inputs: [randT(a), randT(b)] }; },
+  sub: () => { const [a, b] = broadcastPair(); return { f: (x, y) => ops.sub(x, y), inputs: [randT(a), randT(b)] }; },
+  mul: () => { const [a, b] = broadcastPair(); return { f: (x, y) => ops.mul(x, y), inputs: [randT(a), randT(b)] }; },
+  div: () => { const [a, b] = broadcastPair(); return { f: (x, y) => ops.div(x, y), inputs: [randT(a), positive(b)] }; },
+  pow: () => { const [a, b] = broadcastPair(); return { f: (x, y) => ops.pow(x, y), inputs: [positive(a), randT(b, -1.5, 2.5)] }; },
+  maximum: () => { const [a, b] = broadcastPair(); return { f: (x, y) => ops.maximum(x, y), inputs: [randT(a), randT(b).mul(0).add(0.05)] }; },
+  neg: () => ({ f: (x) => ops.neg(x), inputs: [randT([dim(), dim()])] }),
+  exp: () => ({ f: (x) => ops.exp(x), inputs: [randT([dim(), dim()])] }),
+  log: () => ({ f: (x) => ops.log(x), inputs: [positive([dim(), dim()])] }),
+  sqrt: () => ({ f: (x) => ops.sqrt(x), inputs: [positive([dim(), dim()])] }),
+  abs: () => ({ f: (x) => ops.abs(x), inputs: [awayFromZero([dim(), dim()])] }),
+  relu: () => ({ f: (x) => ops.relu(x), inputs: [awayFromZero([dim(), dim(), dim()])] }),
+  leakyRelu: () => ({ f: (x) => ops.leakyRelu(x, 0.1), inputs: [awayFromZero([dim(), dim()])] }),
+  sigmoid: () => ({ f: (x) => ops.sigmoid(x), inputs: [randT([dim(), dim()], -6, 6)] }),
+  tanh: () => ({ f: (x) => ops.tanh(x), inputs: [randT([dim(), dim()])] }),
+  softplus: () => ({ f: (x) => ops.softplus(x), inputs: [randT([dim(), dim()], -8, 8)] }),
+  gelu: () => ({ f: (x) => ops.gelu(x), inputs: [randT([dim(), dim()], -4, 4)] }),
+  clamp: () => ({ f: (x) => ops.clamp(x, -0.5, 0.7), inputs: [distinct([dim(), dim()]).mul(1).add(0.003)] }),
+  where: () => {
+    const [a, b] = broadcastPair();
+    const cond = randT(a).gt(0);
+    return { f: (x, y) => ops.where(cond, x, y), inputs: [randT(a), randT(b)] };
+  },
+  // float32 rounding (~1e-7 relative) swamps a 1e-6 step; a 1e-2 step measures the identity rule.
+  cast: () => ({ f: (x) => ops.cast(ops.cast(x, "float32").mul(3), "float64"), inputs: [randT([dim(), dim()])], eps: 1e-2 }),
+  matmul: () => {
+    const m = dim(), k = dim(), n = dim();
+    if (rng.uniform() < 0.5) return { f: (x, y) => ops.matmul(x, y), inputs: [randT([m, k]), randT([k, n])] };
+    const batch = dim();
+    // Batched, with the second operand broadcast over the batch.
+    return { f: (x, y) => ops.matmul(x, y), inputs: [randT([batch, m, k]), randT([1, k, n])] };
+  },
+  sum: () => { const axes = rng.uniform() < 0.5 ? undefined : [0, 2]; return { f: (x) => ops.sum(x, axes, true), inputs: [randT([dim(), dim(), dim()])] }; },
+  mean: () => ({ f: (x) => ops.mean(x, -1), inputs: [randT([dim(), dim(), dim()])] }),
+  max: () => ({ f: (x) => ops.max(x, 1, true), inputs: [distinct([dim(), 2 + dim(), dim()])] }),
+  logSumExp: () => ({ f: (x) => ops.logSumExp(x, -1), inputs: [randT([dim(), dim() + 1], -5, 5)] }),
+  softmax: () => ({ f: (x) => ops.softmax(x, -1), inputs: [randT([dim(), dim() + 1])] }),
+  logSoftmax: () => ({ f: (x) => ops.logSoftmax(x, 0), inputs: [randT([dim() + 1, dim()])] }),
+  reshape: () => ({ f: (x) => ops.reshape(x, [-1]).mul(ops.reshape(x, [-1])), inputs: [randT([dim(), dim(), dim()])] }),
+  permute: () => ({ f: (x) => ops.permute(x, [2, 0, 1]), inputs: [randT([dim(), dim(), dim()])] }),
+  slice: () => ({ f: (x) => ops.slice(x, 1, 1, -1), inputs: [randT([dim(), 3 + dim()])] }),
+  concat: () => ({ f: (x, y) => ops.concat([x, y, x], 1), inputs: [randT([2, dim()]), randT([2, dim()])] }),
+  gather: () => ({ f: (x) => ops.gather(x, [2, 0, 2, 1], 1), inputs: [randT([dim(), 3, dim()])] }),
+  takeAlong: () => ({ f: (x) => ops.takeAlong(x, tensor([[2], [0], [1], [2]]), 1), inputs: [randT([4, 3])] }),
+  broadcastTo: () => ({ f: (x) => ops.broadcastTo(x, [3, 2, 4]), inputs: [randT([2, 1])] }),
+};
+
+/** Ops with no gradient: checked for the absence of one. */
+const nonDifferentiable = new Set(["gt", "lt", "eq", "argmax"]);
+
+describe("op registry", () => {
+  it("has a gradient check for every built-in op", () => {
+    const missing = listOps()
+      .filter((op) => op.kind !== "custom" && op.differentiable && !(op.name in cases))
+      .map((op) => op.name);
+    expect(missing).toEqual([]);
+    const undeclared = listOps().filter((op) => !op.differentiable && !nonDifferentiable.has(op.name)).map((o) => o.name);
+    expect(undeclared).toEqual([]);
+  });
+});
+
+describe("backward rules match central differences in float64", () => {
+  for (const [name, make] of Object.entries(cases)) {
+    it(`${name} on 5 random shapes`, () => {
+      for (let trial = 0; trial < 5; trial++) {
+        const { f, inputs, eps } = make();
+        const result = checkAgainstNumeric(f, inputs, { eps });
+        expect(result.worstExcess, `${name}: inputs ${inputs.map((t) => `[${t.shape}]`).join(" ")} maxRel ${result.maxRelError}`).toBeLessThanOrEqual(0);
+      }
+    });
+  }
+
+  it("non-differentiable ops produce outputs that do not require grad", () => {
+    const x = tensor([[1, 3], [2, 0]], { requiresGrad: true });
+    for (const y of [x.gt(1), x.lt(1), x.eq(1), x.argmax(1)]) expect(y.requiresGrad).toBe(false);
+    expect(x.argmax(1).toArray()).toEqual([1, 0]);
+  });
+});
+
+describe("the checker itself catches a wrong rule", () => {
+  it("fails on a custom op with a sign error", () => {
+    const bad = defineOp({
+      name: "test.badSquare",
+      forward: (x) => x.mul(x),
+      backward: (g, { inputs }) => [g.mul(inputs[0]).mul(-2)],
+    });
+    const r = checkAgainstNumeric((x) => bad(x), [randT([3, 2])]);
+    expect(r.worstExcess).toBeGreaterThan(0);
+  });
+});
