@@ -7,4 +7,9 @@ export {
   addOpObserver, setKernels, type DType, type CustomOpSpec, type Kernels,
 } from "./engine";
 export * as nn from "./nn";
+export * as losses from "./nn/losses";
+export * as optim from "./optim";
+export * as data from "./data";
+export { defineModel, isModelSpec, type ModelSpec, type DefinedModel } from "./train/spec";
+export * from "./instrument/types";
 export * from "./report";

@@ -1,0 +1,58 @@
+/** Options of the debugger's entry points (`inspect`, `checkGradients`): the contract front ends code against. */
+
+/** Which steps get full per-layer statistics (the loss is recorded every step regardless). */
+export type RecordSchedule =
+  | { kind: "every"; interval?: number }
+  /** About `count` steps spaced evenly on a log scale (Cockpit's `track_schedule` idea): dense early, sparse late. */
+  | { kind: "log"; count?: number }
+  | { kind: "steps"; steps: number[] };
+
+export type GradcheckMode = "full" | "sampled" | "directional";
+
+export interface GradcheckOptions {
+  mode?: GradcheckMode;
+  /** Central-difference step (default 1e-6). */
+  eps?: number;
+  /** Pass when |a − n| ≤ atol + rtol·|n| (defaults 1e-5 and 1e-3: PyTorch gradcheck's). */
+  atol?: number;
+  rtol?: number;
+  /** Entries per parameter tensor in `sampled` mode (default 10). */
+  samples?: number;
+  /** Random direction pairs in `directional` mode (default 2). */
+  directions?: number;
+  /** Seed for sampled entries and directions (default 0). */
+  seed?: number;
+  /** How many worst entries to list per layer (default 5). */
+  worst?: number;
+}
+
+/** Per-rule overrides by rule id, e.g. `{ "dead-relu": { fraction: 0.8 }, "loss-oscillating": { enabled: false } }`. */
+export type RuleOverrides = Record<string, Record<string, number | boolean>>;
+
+export interface ProgressInfo {
+  step: number;
+  totalSteps: number;
+  loss: number;
+  accuracy?: number;
+  /** Latest per-layer gradient norms (present on recorded steps). */
+  layers?: Array<{ name: string; gradNorm: number }>;
+}
+
+export interface InspectOptions {
+  /** Overrides the spec's step count. */
+  steps?: number;
+  /** Overrides the spec's batch size. */
+  batchSize?: number;
+  record?: RecordSchedule;
+  /** Run a gradient check after training (false to skip). Default: sampled. */
+  gradcheck?: GradcheckOptions | false;
+  rules?: RuleOverrides;
+  /** Track the first op producing NaN/Inf (default true). */
+  nanTracking?: boolean;
+  onProgress?: (p: ProgressInfo) => void;
+  /** Polled between steps; true stops training early (the report covers the steps done). */
+  shouldStop?: () => boolean;
+  /** Filled into the report's model section. */
+  file?: string;
+  exportName?: string;
+}

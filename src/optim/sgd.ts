@@ -1,0 +1,43 @@
+import type { Tensor } from "../engine";
+import { BaseOptimizer } from "./optimizer";
+
+export interface SGDOptions {
+  lr: number;
+  /** Momentum μ (default 0): v ← μv + g; w ← w − lr·v (PyTorch's form). A number or a schedule of the step. */
+  momentum?: number | ((step: number) => number);
+  /** Nesterov momentum: w ← w − lr·(g + μv). */
+  nesterov?: boolean;
+  /** L2 weight decay added to the gradient: g ← g + λw. */
+  weightDecay?: number;
+}
+
+/** Stochastic gradient descent with optional (Nesterov) momentum and a momentum warm-up schedule. */
+export class SGD extends BaseOptimizer {
+  private readonly velocity = this.buffers();
+  constructor(params: Iterable<Tensor>, readonly options: SGDOptions) {
+    super(params, options.lr);
+  }
+
+  /** The momentum used at the current step (a schedule such as 0.5 → 0.9 is evaluated here). */
+  get momentum(): number {
+    const m = this.options.momentum ?? 0;
+    return typeof m === "function" ? m(this.t) : m;
+  }
+
+  protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
+    const mu = this.momentum;
+    const wd = this.options.weightDecay ?? 0;
+    const w = p.data;
+    if (mu === 0) {
+      for (let j = 0; j < w.length; j++) w[j] -= this.lr * (g[j] + wd * w[j]);
+      return;
+    }
+    const v = this.velocity(i);
+    const nesterov = this.options.nesterov ?? false;
+    for (let j = 0; j < w.length; j++) {
+      const gj = g[j] + wd * w[j];
+      v[j] = mu * v[j] + gj;
+      w[j] -= this.lr * (nesterov ? gj + mu * v[j] : v[j]);
+    }
+  }
+}
