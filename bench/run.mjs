@@ -1,0 +1,327 @@
+// Gradient Lens vs TensorFlow.js (pure-JS CPU backend), measured in the same process, interleaved.
+//
+//   npm run bench                 full run (≈1–2 min), writes bench/results/latest.json
+//   node bench/run.mjs --quick    smoke run: few repetitions, same cases
+//   node bench/run.mjs --filter matmul --reps 30 --out bench/results/2026-11-27.json
+//
+// Method (details in bench/README.md): every case is a pair of closures, ours and the peer's. After a
+// warm-up, each round times ours once and the peer once, alternating which goes first, so load from other
+// processes on the machine hits both sides alike. We report the median of each side and the ratio of the
+// medians (ours / tfjs: below 1 means we are faster).
+import { createRequire } from "node:module";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import os from "node:os";
+import { loadKernels, loadTfjs } from "./load.mjs";
+
+const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, "..");
+
+const args = process.argv.slice(2);
+const flag = (name) => args.includes(name);
+const option = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
+};
+const quick = flag("--quick");
+const reps = Number(option("--reps", quick ? 3 : 15));
+const warmup = Number(option("--warmup", quick ? 1 : 3));
+const filter = option("--filter", "");
+const outPath = resolve(root, option("--out", "bench/results/latest.json"));
+
+const gl = require(resolve(root, "dist/index.cjs"));
+const tf = await loadTfjs(root);
+await tf.setBackend("cpu");
+await tf.ready();
+tf.tidy(() => tf.add(1, 1)); // the backend prints its "install tfjs-node" hint on first use: get it out of the table
+const { jsKernels } = await loadKernels(root);
+const { ops, noGrad, Tensor, nn, optim, losses, Random } = gl;
+
+// ---- timing ----------------------------------------------------------------------------------------
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** Times `fn` once, running it `inner` times (for sub-millisecond cases), in ms per call. */
+function timeOnce(fn, inner) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < inner; i++) fn();
+  return Number(process.hrtime.bigint() - t0) / 1e6 / inner;
+}
+
+/** Picks how many calls one sample runs so a sample lasts ≥ ~20 ms (timer noise stays negligible). */
+function calibrate(fn) {
+  const t = timeOnce(fn, 1);
+  return Math.max(1, Math.min(1000, Math.ceil(20 / Math.max(t, 1e-3))));
+}
+
+/** Interleaved paired measurement of ours and the peer's closure. */
+function measure(ours, peer) {
+  for (let i = 0; i < warmup; i++) {
+    ours();
+    peer?.();
+  }
+  const innerOurs = quick ? 1 : calibrate(ours);
+  const innerPeer = peer ? (quick ? 1 : calibrate(peer)) : 0;
+  const a = [];
+  const b = [];
+  for (let r = 0; r < reps; r++) {
+    if (r % 2 === 0 || !peer) {
+      a.push(timeOnce(ours, innerOurs));
+      if (peer) b.push(timeOnce(peer, innerPeer));
+    } else {
+      b.push(timeOnce(peer, innerPeer));
+      a.push(timeOnce(ours, innerOurs));
+    }
+  }
+  const ms = median(a);
+  const peerMs = peer ? median(b) : null;
+  return { ms, peerMs, ratio: peerMs ? ms / peerMs : null, samples: reps };
+}
+
+// ---- data ------------------------------------------------------------------------------------------
+
+const rng = new Random(7);
+function uniform(n, lo, hi, Ctor = Float64Array) {
+  const d = new Ctor(n);
+  for (let i = 0; i < n; i++) d[i] = rng.range(lo, hi);
+  return d;
+}
+const ours = (data, shape) => new Tensor(data, shape);
+const ctorOf = (dtype) => (dtype === "float32" ? Float32Array : Float64Array);
+
+// ---- cases -----------------------------------------------------------------------------------------
+
+const cases = [];
+const add = (group, name, dtype, setup, note) => cases.push({ group, name, dtype, setup, note });
+
+// (a) one training step of an MLP 784-256-256-10, batch 128, softmax cross-entropy, SGD.
+const SIZES = [784, 256, 256, 10];
+const BATCH = 128;
+const LR = 0.01;
+
+function mlpData(dtype) {
+  const C = ctorOf(dtype);
+  const x = uniform(BATCH * SIZES[0], 0, 1, C);
+  const labels = new C(BATCH);
+  for (let i = 0; i < BATCH; i++) labels[i] = rng.int(SIZES[3]);
+  return { x, labels };
+}
+
+function oursMlp(dtype) {
+  const layers = [];
+  for (let i = 0; i + 1 < SIZES.length; i++) {
+    layers.push(new nn.Linear(SIZES[i], SIZES[i + 1], { dtype, rng }));
+    if (i + 2 < SIZES.length) layers.push(new nn.ReLU());
+  }
+  return new nn.Sequential(...layers);
+}
+
+/** Same shapes and init scale as nn.Linear's default: U(±1/√fanIn) for weights and biases. */
+function tfMlp() {
+  const vars = [];
+  for (let i = 0; i + 1 < SIZES.length; i++) {
+    const a = 1 / Math.sqrt(SIZES[i]);
+    vars.push(tf.variable(tf.randomUniform([SIZES[i], SIZES[i + 1]], -a, a, "float32", 11 + i)));
+    vars.push(tf.variable(tf.randomUniform([SIZES[i + 1]], -a, a, "float32", 21 + i)));
+  }
+  const forward = (x) => {
+    let h = x;
+    for (let i = 0; i < vars.length; i += 2) {
+      h = tf.add(tf.matMul(h, vars[i]), vars[i + 1]);
+      if (i + 2 < vars.length) h = tf.relu(h);
+    }
+    return h;
+  };
+  return { vars, forward };
+}
+
+function tfMlpCase() {
+  const { x, labels } = mlpData("float32");
+  const tx = tf.tensor2d(x, [BATCH, SIZES[0]]);
+  const onehot = tf.cast(tf.oneHot(tf.tensor1d(Array.from(labels), "int32"), SIZES[3]), "float32");
+  const net = tfMlp();
+  const opt = tf.train.sgd(LR);
+  return { tx, onehot, net, opt };
+}
+
+const tfSetup = { current: null };
+const tfMlpShared = () => (tfSetup.current ??= tfMlpCase());
+
+for (const dtype of ["float32", "float64"]) {
+  add("train", "MLP 784-256-256-10 train step, batch 128", dtype, () => {
+    const { x, labels } = mlpData(dtype);
+    const model = oursMlp(dtype);
+    const opt = new optim.SGD(model.parameters(), { lr: LR });
+    const xt = ours(x, [BATCH, SIZES[0]]);
+    const yt = ours(labels, [BATCH]);
+    const t = tfMlpShared();
+    return {
+      ours: () => {
+        opt.zeroGrad();
+        const loss = losses.softmaxCrossEntropy(model.call(xt), yt);
+        loss.backward();
+        opt.step();
+      },
+      peer: () => {
+        const cost = t.opt.minimize(() => tf.losses.softmaxCrossEntropy(t.onehot, t.net.forward(t.tx)), true);
+        cost.dispose();
+      },
+    };
+  });
+  add("infer", "MLP 784-256-256-10 forward (inference), batch 128", dtype, () => {
+    const { x } = mlpData(dtype);
+    const model = oursMlp(dtype);
+    const xt = ours(x, [BATCH, SIZES[0]]);
+    const t = tfMlpShared();
+    return {
+      ours: () => noGrad(() => model.call(xt)),
+      peer: () => tf.tidy(() => t.net.forward(t.tx)).dispose(),
+    };
+  });
+}
+
+// (b) gemm 256×784 · 784×256 and its transposed variants, through the kernel (ours) and tf.matMul.
+const M = 256, K = 784, N = 256;
+for (const dtype of ["float32", "float64"]) {
+  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+    const label = `gemm ${M}×${K}·${K}×${N} ${ta ? "Aᵀ" : "A"}${tb ? "Bᵀ" : "B"}`;
+    add("matmul", label, dtype, () => {
+      const C = ctorOf(dtype);
+      const a = uniform(M * K, -1, 1, C);
+      const b = uniform(K * N, -1, 1, C);
+      const c = new C(M * N);
+      const ta3 = tf.tensor2d(Float32Array.from(a), ta ? [K, M] : [M, K]);
+      const tb3 = tf.tensor2d(Float32Array.from(b), tb ? [N, K] : [K, N]);
+      return {
+        ours: () => jsKernels.gemm(a, 0, ta, b, 0, tb, c, 0, M, K, N, false),
+        peer: () => tf.matMul(ta3, tb3, ta, tb).dispose(),
+      };
+    });
+  }
+  add("matmul", `ops.matmul ${M}×${K}·${K}×${N} (op, no grad)`, dtype, () => {
+    const C = ctorOf(dtype);
+    const a = ours(uniform(M * K, -1, 1, C), [M, K]);
+    const b = ours(uniform(K * N, -1, 1, C), [K, N]);
+    const ta3 = tf.tensor2d(Float32Array.from(a.data), [M, K]);
+    const tb3 = tf.tensor2d(Float32Array.from(b.data), [K, N]);
+    return {
+      ours: () => noGrad(() => ops.matmul(a, b)),
+      peer: () => tf.matMul(ta3, tb3).dispose(),
+    };
+  });
+}
+
+// (c) elementwise ops and reductions on 1024×1024 = 1,048,576 elements (forward, no grad).
+const R = 1024, CC = 1024;
+const unaries = [
+  ["relu", (x) => ops.relu(x), (x) => tf.relu(x)],
+  ["sigmoid", (x) => ops.sigmoid(x), (x) => tf.sigmoid(x)],
+  ["tanh", (x) => ops.tanh(x), (x) => tf.tanh(x)],
+  ["exp", (x) => ops.exp(x), (x) => tf.exp(x)],
+];
+const binaries = [
+  ["add (same shape)", (x, y) => ops.add(x, y), (x, y) => tf.add(x, y)],
+  ["mul (same shape)", (x, y) => ops.mul(x, y), (x, y) => tf.mul(x, y)],
+  ["add row-broadcast [1024,1024]+[1024]", (x, _y, r) => ops.add(x, r), (x, _y, r) => tf.add(x, r)],
+  ["sub row-broadcast [1024,1024]-[1024]", (x, _y, r) => ops.sub(x, r), (x, _y, r) => tf.sub(x, r)],
+];
+const reductions = [
+  ["sum (all)", (x) => ops.sum(x), (x) => tf.sum(x)],
+  ["sum axis 0", (x) => ops.sum(x, 0), (x) => tf.sum(x, 0)],
+  ["sum axis 1", (x) => ops.sum(x, 1), (x) => tf.sum(x, 1)],
+  ["logSumExp axis 1", (x) => ops.logSumExp(x, 1), (x) => tf.logSumExp(x, 1)],
+];
+for (const dtype of ["float32", "float64"]) {
+  const mk = () => {
+    const C = ctorOf(dtype);
+    const x = ours(uniform(R * CC, -3, 3, C), [R, CC]);
+    const y = ours(uniform(R * CC, -3, 3, C), [R, CC]);
+    const r = ours(uniform(CC, -3, 3, C), [CC]);
+    const tx = tf.tensor2d(Float32Array.from(x.data), [R, CC]);
+    const ty = tf.tensor2d(Float32Array.from(y.data), [R, CC]);
+    const tr = tf.tensor1d(Float32Array.from(r.data));
+    return { x, y, r, tx, ty, tr };
+  };
+  let shared = null;
+  const data = () => (shared ??= mk());
+  for (const [name, f, g] of unaries) {
+    add("elementwise", `${name} 1M`, dtype, () => {
+      const d = data();
+      return { ours: () => noGrad(() => f(d.x)), peer: () => g(d.tx).dispose() };
+    });
+  }
+  for (const [name, f, g] of binaries) {
+    add("elementwise", `${name} 1M`, dtype, () => {
+      const d = data();
+      return { ours: () => noGrad(() => f(d.x, d.y, d.r)), peer: () => g(d.tx, d.ty, d.tr).dispose() };
+    });
+  }
+  for (const [name, f, g] of reductions) {
+    add("reduction", `${name} 1M`, dtype, () => {
+      const d = data();
+      return { ours: () => noGrad(() => f(d.x)), peer: () => g(d.tx).dispose() };
+    });
+  }
+  // The backward of an elementwise op is half of a training step's elementwise work: time it too.
+  add("elementwise", "relu forward+backward 1M", dtype, () => {
+    const d = data();
+    const xg = new Tensor(d.x.data, d.x.shape, true);
+    const upstream = ours(new (ctorOf(dtype))(R * CC).fill(1), [R, CC]);
+    const tgrad = tf.grad((x) => tf.relu(x));
+    return {
+      ours: () => {
+        xg.zeroGrad();
+        ops.relu(xg).backward(upstream);
+      },
+      peer: () => tgrad(d.tx).dispose(),
+    };
+  });
+}
+
+// ---- run -------------------------------------------------------------------------------------------
+
+const selected = cases.filter((c) => !filter || `${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase()));
+const results = [];
+const fmt = (ms) => (ms === null ? "—" : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
+const pad = (s, n) => String(s).padEnd(n);
+const padL = (s, n) => String(s).padStart(n);
+
+console.log(`Gradient Lens bench${quick ? " (--quick)" : ""}: ${reps} reps after ${warmup} warm-up, median; peer = TF.js ${tf.version_core} cpu backend (float32 only)`);
+console.log(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, kernels: ${jsKernels.name}\n`);
+console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}`);
+console.log("-".repeat(94));
+let lastGroup = "";
+for (const c of selected) {
+  const { ours: o, peer: p } = c.setup();
+  const r = measure(o, p);
+  if (c.group !== lastGroup && lastGroup) console.log("");
+  lastGroup = c.group;
+  const peerNote = c.dtype === "float64" ? " (tfjs f32)" : "";
+  console.log(`${pad(c.name, 54)}${pad(c.dtype, 9)}${padL(fmt(r.ms), 10)}${padL(fmt(r.peerMs), 10)}${padL(r.ratio === null ? "—" : r.ratio.toFixed(2) + "×", 11)}${peerNote}`);
+  results.push({ group: c.group, name: c.name, dtype: c.dtype, peerDtype: "float32", ...r });
+  if (global.gc) global.gc();
+}
+console.log("\nratio < 1: Gradient Lens faster. TF.js's CPU backend computes in float32 only; float64 rows compare our float64 against its float32.");
+
+const report = {
+  date: new Date().toISOString(),
+  quick,
+  reps,
+  warmup,
+  node: process.version,
+  cpus: os.cpus().length,
+  cpuModel: os.cpus()[0]?.model ?? null,
+  loadavg: os.loadavg(),
+  peer: { name: "@tensorflow/tfjs-core + tfjs-backend-cpu", version: tf.version_core, dtype: "float32" },
+  kernels: jsKernels.name,
+  results,
+};
+mkdirSync(dirname(outPath), { recursive: true });
+writeFileSync(outPath, JSON.stringify(report, null, 2) + "\n");
+console.log(`wrote ${outPath}`);
