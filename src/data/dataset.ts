@@ -31,14 +31,30 @@ export interface BatchOptions {
   shuffle?: boolean;
   /** Keep the last smaller batch (default true) or drop it. */
   dropLast?: boolean;
+  /** Generator for the shuffle; consumed, so reusing it gives a new order each epoch. Overrides `seed`/`epoch`. */
   rng?: Random;
+  /** Without `rng`: the order is a function of (seed, epoch) alone (defaults 0, 0), so epoch k is reproducible on its own. */
+  seed?: number;
+  epoch?: number;
 }
 
-/** One epoch of minibatches, shuffled with `rng` when asked. The last partial batch is kept unless `dropLast`. */
+/** The generator for one epoch's shuffle; epoch 0 of seed s is `new Random(s)`. */
+export function epochRandom(seed: number, epoch: number): Random {
+  // Golden-ratio stride: consecutive epochs land on well-separated seeds of the splitmix expansion.
+  return new Random((seed + Math.imul(epoch, 0x9e3779b9)) >>> 0);
+}
+
+/**
+ * One epoch of minibatches, each row exactly once, shuffled when asked (by `rng`, or by `seed` and
+ * `epoch`). The last partial batch is kept unless `dropLast`.
+ */
 export function* batches(ds: Dataset, options: BatchOptions): Generator<Dataset> {
   const n = datasetSize(ds);
+  if (!(options.batchSize >= 1)) throw new Error(`batches: batchSize must be ≥ 1, got ${options.batchSize}`);
   const size = Math.max(1, Math.min(options.batchSize, n));
-  const order = options.shuffle === false ? Int32Array.from({ length: n }, (_, i) => i) : (options.rng ?? new Random(0)).permutation(n);
+  const order = options.shuffle === false
+    ? Int32Array.from({ length: n }, (_, i) => i)
+    : (options.rng ?? epochRandom(options.seed ?? 0, options.epoch ?? 0)).permutation(n);
   for (let start = 0; start < n; start += size) {
     const end = Math.min(n, start + size);
     if (end - start < size && options.dropLast) break;

@@ -39,6 +39,7 @@ export abstract class Module {
   _path = "";
   private readonly params = new Map<string, Tensor>();
   private readonly children = new Map<string, Module>();
+  private readonly buffers = new Map<string, Tensor>();
 
   constructor() {
     this.location = captureLocation?.();
@@ -70,6 +71,16 @@ export abstract class Module {
     return t;
   }
 
+  /**
+   * Registers state that is not trained by the optimizer but belongs to the model (batch norm's running
+   * statistics), as PyTorch's `register_buffer`: named with the module's path, never in `parameters()`.
+   */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    t.requiresGrad = false;
+    this.buffers.set(name, t);
+    return t;
+  }
+
   protected registerModule<M extends Module>(name: string, m: M): M {
     this.children.set(name, m);
     return m;
@@ -84,6 +95,7 @@ export abstract class Module {
   namedModules(prefix = ""): Array<[string, Module]> {
     this._path = prefix;
     for (const [local, p] of this.params) p.name = prefix ? `${prefix}.${local}` : local;
+    for (const [local, b] of this.buffers) b.name = prefix ? `${prefix}.${local}` : local;
     const out: Array<[string, Module]> = [[prefix, this]];
     for (const [name, child] of this.children) {
       out.push(...child.namedModules(prefix ? `${prefix}.${name}` : name));
@@ -96,6 +108,15 @@ export abstract class Module {
     const out: Array<[string, Tensor]> = [];
     for (const [path, m] of this.namedModules(this._path)) {
       for (const [local, p] of m.params) out.push([path ? `${path}.${local}` : local, p]);
+    }
+    return out;
+  }
+
+  /** Every buffer with its full path, e.g. ["layers.1.runningMean", tensor]. */
+  namedBuffers(): Array<[string, Tensor]> {
+    const out: Array<[string, Tensor]> = [];
+    for (const [path, m] of this.namedModules(this._path)) {
+      for (const [local, b] of m.buffers) out.push([path ? `${path}.${local}` : local, b]);
     }
     return out;
   }

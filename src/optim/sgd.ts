@@ -1,9 +1,13 @@
+/** SGD, the baseline every other optimizer is compared against. */
 import type { Tensor } from "../engine";
 import { BaseOptimizer } from "./optimizer";
 
 export interface SGDOptions {
   lr: number;
-  /** Momentum μ (default 0): v ← μv + g; w ← w − lr·v (PyTorch's form). A number or a schedule of the step. */
+  /**
+   * Momentum μ (default 0): v ← μv + g; w ← w − lr·v (PyTorch's form). A number or a schedule of the
+   * 0-based step index, e.g. `momentumWarmup(0.5, 0.9, 100)`.
+   */
   momentum?: number | ((step: number) => number);
   /** Nesterov momentum: w ← w − lr·(g + μv). */
   nesterov?: boolean;
@@ -18,10 +22,13 @@ export class SGD extends BaseOptimizer {
     super(params, options.lr);
   }
 
-  /** The momentum used at the current step (a schedule such as 0.5 → 0.9 is evaluated here). */
+  /**
+   * The momentum of the step in progress, or of the last one outside `step()`: a schedule sees the
+   * 0-based step index, like a learning-rate schedule.
+   */
   get momentum(): number {
     const m = this.options.momentum ?? 0;
-    return typeof m === "function" ? m(this.t) : m;
+    return typeof m === "function" ? m(Math.max(0, this.t - 1)) : m;
   }
 
   protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
