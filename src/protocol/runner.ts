@@ -52,6 +52,8 @@ export interface RunError {
   stack?: string;
   /** All compiler diagnostics, for syntax errors. */
   diagnostics?: Array<{ message: string; location?: SourceLocation }>;
+  /** What the run recorded before it failed (a model that threw mid-training), when there is anything. */
+  partialReport?: Report;
 }
 
 export type RunnerEvent =
@@ -89,3 +91,36 @@ export function isRunnerEvent(value: unknown): value is RunnerEvent {
 
 /** How a run ended. */
 export type RunOutcome = { ok: true; report: Report } | { ok: false; error: RunError };
+
+const COMMANDS = new Set(["check", "train", "list"]);
+const optionalNumber = (v: unknown) => v === undefined || (typeof v === "number" && Number.isFinite(v) && v > 0);
+const optionalObject = (v: unknown) => v === undefined || (typeof v === "object" && v !== null);
+
+/** Validates a run request on the child's side: the parent process is trusted no more than the child. */
+export function isRunRequest(value: unknown): value is RunRequest {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.file === "string" && v.file.length > 0 &&
+    typeof v.command === "string" && COMMANDS.has(v.command) &&
+    (v.exportName === undefined || typeof v.exportName === "string") &&
+    optionalNumber(v.steps) && optionalNumber(v.batchSize) && optionalNumber(v.timeLimitMs) && optionalNumber(v.memoryLimitMb) &&
+    (v.gradcheck === undefined || v.gradcheck === false || optionalObject(v.gradcheck)) &&
+    optionalObject(v.rules) && optionalObject(v.record)
+  );
+}
+
+/** Messages from the parent to the runner child: one `run` per process (the child exits after answering). */
+export type RunnerCommand = {
+  type: "run";
+  request: RunRequest;
+  /** Where the child loads esbuild from (a module path or name; default "esbuild"): packaging decides. */
+  esbuildPath?: string;
+};
+
+/** Validates a message from the parent process. */
+export function isRunnerCommand(value: unknown): value is RunnerCommand {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return v.type === "run" && isRunRequest(v.request) && (v.esbuildPath === undefined || typeof v.esbuildPath === "string");
+}

@@ -1,0 +1,244 @@
+/**
+ * Running a user's model in an isolated child process: the API the CLI and the extension call.
+ *
+ * Each run forks dist/runner/worker.js with a heap limit and source maps on, sends one `run` command,
+ * streams validated `RunnerEvent`s back, and settles exactly once with a `RunOutcome`. The parent owns
+ * every limit (a model stuck in a loop cannot answer): a wall-clock timer, a memory watch, and
+ * cancellation all kill the child, and an unexplained exit is classified from its stderr and signal.
+ * Nothing here imports esbuild or the engine, so the extension host stays light.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { isRunnerEvent, type ModelEntry, type RunError, type RunnerCommand, type RunnerEvent, type RunOutcome, type RunRequest } from "../protocol/runner";
+
+/** Default wall-clock limit of a run (RunRequest.timeLimitMs). */
+export const DEFAULT_TIME_LIMIT_MS = 120_000;
+/** Default heap limit of the child (RunRequest.memoryLimitMb). */
+export const DEFAULT_MEMORY_LIMIT_MB = 2048;
+/** `listModels` only loads the file, so it gets a shorter leash. */
+export const DEFAULT_LIST_TIME_LIMIT_MS = 30_000;
+
+export interface RunOptions {
+  /** The child's entry (default: dist/runner/worker.js found next to the running bundle). */
+  workerPath?: string;
+  /** The Node executable (default: this process's, `process.execPath`; the extension may pass a system node). */
+  nodePath?: string;
+  /** The child's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  /** Where the child loads esbuild from: a module id or an absolute path (default "esbuild"). */
+  esbuildPath?: string;
+  /** Working directory of the child (default: the model file's directory). */
+  cwd?: string;
+}
+
+/** A run in progress. */
+export interface RunHandle {
+  /** Settles once: the report, or why there is none. Never rejects. */
+  readonly result: Promise<RunOutcome>;
+  /** Stops the run (kills the child); `result` becomes a `cancelled` error unless already settled. */
+  cancel(): void;
+  /** The child's process id (for diagnostics). */
+  readonly pid: number | undefined;
+}
+
+/** dist/runner/worker.js relative to whichever bundle is running (dist/cli.js, dist/extension.js, dist/index.cjs) or to src/runner in tests. */
+export function defaultWorkerPath(): string {
+  const here = typeof __dirname === "string" ? __dirname : process.cwd();
+  const candidates = [
+    path.join(here, "runner", "worker.js"), // dist/cli.js, dist/extension.js
+    path.join(here, "worker.js"), // dist/runner/*.js
+    path.join(here, "..", "..", "dist", "runner", "worker.js"), // src/runner/index.ts (tests, ts-node)
+  ];
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
+}
+
+const STDERR_TAIL = 16_384;
+
+/** V8's messages when the heap limit is reached (the process aborts right after). */
+const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed|ERR_WORKER_OUT_OF_MEMORY|invalid table size|invalid array length Allocation/i;
+
+/** Resident memory of a process in MB (Linux /proc; elsewhere unknown). */
+function residentMb(pid: number): number | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a run. Events (validated with `isRunnerEvent`) go to `onEvent` as they arrive; `result`
+ * settles with the report or a `RunError` (syntax, load, invalid-model, not-found, runtime, timeout,
+ * out-of-memory, cancelled). A `list` request settles with an empty-model error if the file fails,
+ * else use `listModels`, which returns the models directly.
+ */
+export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, options: RunOptions = {}): RunHandle {
+  const request: RunRequest = { ...req, file: path.resolve(req.file) };
+  const timeLimitMs = request.timeLimitMs ?? (request.command === "list" ? DEFAULT_LIST_TIME_LIMIT_MS : DEFAULT_TIME_LIMIT_MS);
+  const memoryLimitMb = request.memoryLimitMb ?? DEFAULT_MEMORY_LIMIT_MB;
+  const workerPath = options.workerPath ?? defaultWorkerPath();
+
+  let settle!: (o: RunOutcome) => void;
+  const result = new Promise<RunOutcome>((resolve) => (settle = resolve));
+  let settled = false;
+  let child: ChildProcess | undefined;
+  let reason: RunError | undefined; // why the parent killed the child
+  let stderrTail = "";
+  let lastModels: ModelEntry[] | undefined;
+  const timers: NodeJS.Timeout[] = [];
+
+  const done = (outcome: RunOutcome) => {
+    if (settled) return;
+    settled = true;
+    for (const t of timers) clearTimeout(t), clearInterval(t);
+    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    settle(outcome);
+  };
+  const emit = (e: RunnerEvent) => {
+    try {
+      onEvent?.(e);
+    } catch {
+      // A throwing listener must not take the run (or the caller's process) down with it.
+    }
+  };
+  const kill = (error: RunError) => {
+    reason ??= error;
+    done({ ok: false, error });
+  };
+
+  if (!existsSync(workerPath)) {
+    done({ ok: false, error: { kind: "load", message: `runner worker not found at ${workerPath} (build with \`npm run build\`)` } });
+    return { result, cancel() {}, pid: undefined };
+  }
+
+  try {
+    child = fork(workerPath, [], {
+      execPath: options.nodePath ?? process.execPath,
+      execArgv: [`--max-old-space-size=${memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=50"],
+      env: { ...(options.env ?? process.env), NODE_OPTIONS: "" },
+      cwd: options.cwd ?? path.dirname(request.file),
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+      serialization: "advanced", // reports carry NaN/Infinity, which JSON would turn into null
+    });
+  } catch (e) {
+    done({ ok: false, error: { kind: "load", message: `could not start the runner: ${(e as Error).message}` } });
+    return { result, cancel() {}, pid: undefined };
+  }
+  const proc = child;
+
+  proc.stdout?.setEncoding("utf8");
+  proc.stdout?.on("data", (text: string) => {
+    for (const line of text.split(/\r?\n/)) if (line) emit({ type: "log", level: "info", text: line });
+  });
+  proc.stderr?.setEncoding("utf8");
+  proc.stderr?.on("data", (text: string) => {
+    stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
+    // V8's fatal OOM report is noise to a user; the classified error says it better.
+    if (OOM_PATTERN.test(text)) return;
+    for (const line of text.split(/\r?\n/)) if (line) emit({ type: "log", level: "warn", text: line });
+  });
+
+  proc.on("message", (message: unknown) => {
+    if (settled) return;
+    if (!isRunnerEvent(message)) {
+      emit({ type: "log", level: "warn", text: `runner: ignored a malformed message ${JSON.stringify(message)?.slice(0, 120)}` });
+      return;
+    }
+    emit(message);
+    if (message.type === "models") lastModels = message.models;
+    if (message.type === "report") done({ ok: true, report: message.report });
+    else if (message.type === "failed") done({ ok: false, error: message.error });
+    else if (message.type === "models" && request.command === "list") done({ ok: true, report: emptyReport(request.file, lastModels ?? []) });
+  });
+
+  proc.on("error", (e) => kill({ kind: "load", message: `runner process error: ${e.message}` }));
+
+  // 'close' (not 'exit') so stderr has been read to the end before the exit is classified.
+  proc.on("close", (code, signal) => {
+    if (settled) return;
+    if (OOM_PATTERN.test(stderrTail)) {
+      return done({ ok: false, error: oomError(memoryLimitMb) });
+    }
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const tail = stderrTail.trim().split("\n").slice(-12).join("\n");
+    done({
+      ok: false,
+      error: {
+        kind: "runtime",
+        message: `The model's process ${how} before finishing. A model must not end its process (process.exit, process.kill, process.abort) and must not crash Node.${tail ? `\n${tail}` : ""}`,
+        stack: tail || undefined,
+      },
+    });
+  });
+
+  timers.push(
+    setTimeout(() => {
+      kill({ kind: "timeout", message: `The run exceeded its time limit of ${formatMs(timeLimitMs)} and was stopped (RunRequest.timeLimitMs / the gradientLens time-limit setting).` });
+    }, timeLimitMs),
+  );
+  // Typed arrays live outside the V8 heap, so --max-old-space-size alone does not bound a model's
+  // memory; watch the resident size too (Linux), with headroom for Node itself.
+  const rssLimitMb = memoryLimitMb * 2 + 256;
+  const watch = setInterval(() => {
+    const rss = proc.pid ? residentMb(proc.pid) : undefined;
+    if (rss !== undefined && rss > rssLimitMb) kill(oomError(memoryLimitMb, rss));
+  }, 250);
+  watch.unref?.();
+  timers.push(watch);
+
+  const command: RunnerCommand = { type: "run", request, ...(options.esbuildPath ? { esbuildPath: options.esbuildPath } : {}) };
+  proc.send(command, (e) => {
+    if (e && !settled) kill({ kind: "load", message: `could not send the request to the runner: ${e.message}` });
+  });
+
+  return {
+    result,
+    cancel() {
+      kill({ kind: "cancelled", message: "The run was cancelled." });
+    },
+    get pid() {
+      return proc.pid;
+    },
+  };
+}
+
+function oomError(limitMb: number, rssMb?: number): RunError {
+  const seen = rssMb === undefined ? "" : ` (resident memory reached ${Math.round(rssMb)} MB)`;
+  return {
+    kind: "out-of-memory",
+    message: `The model ran out of memory: the limit is ${limitMb} MB of heap${seen}. Use smaller layers, batches or datasets, or raise RunRequest.memoryLimitMb / the gradientLens memory-limit setting.`,
+  };
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}
+
+/** A `list` run has no report; `startRun` settles with this placeholder (use `listModels` instead). */
+function emptyReport(file: string, models: ModelEntry[]): import("../report").Report {
+  return { version: 1, model: { name: models[0]?.name ?? "", file, parameters: 0, layers: [] }, steps: [], warnings: [] };
+}
+
+/**
+ * The models a file exports (default first), each with its export name, display name and the line of
+ * the `export … defineModel(…)` statement. Loads the file in a child process, like a run.
+ */
+export async function listModels(
+  file: string,
+  options: RunOptions & { timeLimitMs?: number; memoryLimitMb?: number } = {},
+): Promise<{ ok: true; models: ModelEntry[] } | { ok: false; error: RunError }> {
+  let models: ModelEntry[] | undefined;
+  const handle = startRun(
+    { file, command: "list", timeLimitMs: options.timeLimitMs, memoryLimitMb: options.memoryLimitMb ?? 512 },
+    (e) => {
+      if (e.type === "models") models = e.models;
+    },
+    options,
+  );
+  const outcome = await handle.result;
+  if (!outcome.ok) return outcome;
+  return { ok: true, models: models ?? [] };
+}
