@@ -1,0 +1,262 @@
+/**
+ * Terminal formatting for the CLI: pure functions from reports and errors to text, so every table and
+ * message is unit-tested without a process. Colour is a parameter (the caller decides from the TTY and
+ * NO_COLOR); nothing here reads the environment.
+ */
+import * as path from "node:path";
+import type { ModelEntry, RunError, RunOutcome } from "../protocol/runner";
+import type { Report, SourceLocation, Warning } from "../report";
+
+/** CLI exit codes (documented in `--help`). */
+export const EXIT = {
+  /** Healthy: no error-level warning and the gradient check (when run) passed. */
+  healthy: 0,
+  /** The gradient check failed, or a warning of severity "error" fired. */
+  unhealthy: 1,
+  /** The model could not be loaded or run (syntax, load, invalid model, runtime, timeout, memory, cancel). */
+  failed: 2,
+} as const;
+
+/** The exit code for a report (0 or 1). */
+export function exitCodeForReport(report: Report): number {
+  if (report.gradcheck && !report.gradcheck.passed) return EXIT.unhealthy;
+  if (report.warnings.some((w) => w.severity === "error")) return EXIT.unhealthy;
+  return EXIT.healthy;
+}
+
+/** The exit code for a run's outcome (0, 1 or 2). */
+export function exitCodeFor(outcome: RunOutcome): number {
+  return outcome.ok ? exitCodeForReport(outcome.report) : EXIT.failed;
+}
+
+export interface Style {
+  bold(s: string): string;
+  dim(s: string): string;
+  red(s: string): string;
+  yellow(s: string): string;
+  green(s: string): string;
+  cyan(s: string): string;
+}
+
+const sgr = (open: number, close: number) => (s: string) => `\x1b[${open}m${s}\x1b[${close}m`;
+const plain = (s: string) => s;
+
+/** ANSI styles, or identity functions when colour is off. */
+export function style(color: boolean): Style {
+  if (!color) return { bold: plain, dim: plain, red: plain, yellow: plain, green: plain, cyan: plain };
+  return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), yellow: sgr(33, 39), green: sgr(32, 39), cyan: sgr(36, 39) };
+}
+
+/** Whether to colour a stream: a TTY, and NO_COLOR (https://no-color.org) unset or empty; FORCE_COLOR wins. */
+export function shouldColor(isTTY: boolean | undefined, env: Record<string, string | undefined>): boolean {
+  if (env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0") return true;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return isTTY === true && env.TERM !== "dumb";
+}
+
+const ANSI = /\x1b\[[0-9;]*m/g;
+/** Printed width of a string (ANSI codes take no columns). */
+export const visibleLength = (s: string) => s.replace(ANSI, "").length;
+
+/**
+ * A number in engineering notation with three significant digits: the exponent is a multiple of 3
+ * (1.23e-6, 45.6e-3, 789), plain between 1e-3 and 1e3 where that reads better. NaN and ±Inf as words.
+ */
+export function eng(x: number | undefined | null, digits = 3): string {
+  if (x === undefined || x === null) return "—";
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Inf" : "-Inf";
+  if (x === 0) return "0";
+  const sign = x < 0 ? "-" : "";
+  const a = Math.abs(x);
+  let exp = Math.floor(Math.log10(a) / 3) * 3;
+  let mant = a / 10 ** exp;
+  // Rounding can carry the mantissa to 1000 (999.96 → "1000"): move to the next exponent.
+  const intDigits = mant >= 100 ? 3 : mant >= 10 ? 2 : 1;
+  let text = mant.toFixed(Math.max(0, digits - intDigits));
+  if (Number(text) >= 1000) {
+    exp += 3;
+    mant = a / 10 ** exp;
+    text = mant.toFixed(digits - 1);
+  }
+  if (exp >= -3 && exp < 3) {
+    // Between 1e-3 and 1e3 a plain decimal is shorter and no less precise: 0.0123, 12.3.
+    const plainText = a.toPrecision(digits);
+    return sign + (plainText.includes("e") ? `${text}e${exp}` : stripZeros(plainText));
+  }
+  return `${sign}${text}e${exp}`;
+}
+
+const stripZeros = (s: string) => (s.includes(".") ? s.replace(/\.?0+$/, "") : s);
+
+export type Align = "left" | "right";
+
+/** Rows as aligned columns (two spaces between), header underlined with dashes. */
+export function table(headers: string[], rows: string[][], align: Align[] = [], st: Style = style(false)): string {
+  const widths = headers.map((h, i) => Math.max(visibleLength(h), ...rows.map((r) => visibleLength(r[i] ?? ""))));
+  const pad = (s: string, i: number) => {
+    const fill = " ".repeat(widths[i] - visibleLength(s));
+    return align[i] === "right" ? fill + s : s + fill;
+  };
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, i)).join("  ").replace(/\s+$/, "");
+  return [st.bold(line(headers)), st.dim(widths.map((w) => "─".repeat(w)).join("  ")), ...rows.map(line)].join("\n");
+}
+
+/** "file.ts:12" relative to `cwd` when inside it. */
+export function formatLocation(loc: SourceLocation | undefined, cwd?: string, withColumn = false): string {
+  if (!loc) return "";
+  const rel = cwd ? path.relative(cwd, loc.file) : loc.file;
+  const file = cwd && rel && !rel.startsWith("..") && !path.isAbsolute(rel) ? rel : loc.file;
+  return `${file}:${loc.line}${withColumn ? `:${loc.column}` : ""}`;
+}
+
+export interface FormatOptions {
+  color?: boolean;
+  /** Locations are shown relative to this directory. */
+  cwd?: string;
+}
+
+const severityStyle = (st: Style, s: Warning["severity"]) => (s === "error" ? st.red : s === "warning" ? st.yellow : st.cyan);
+
+/** The per-layer table: layer, kind, location, grad norm at the first and last recorded step, update ratio, warnings. */
+export function formatLayerTable(report: Report, options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  const recorded = report.steps.filter((s) => s.layers.length > 0);
+  const first = recorded[0];
+  const last = recorded[recorded.length - 1];
+  const stat = (step: typeof first, name: string) => step?.layers.find((l) => l.name === name);
+  const warningsByLayer = new Map<string, Warning[]>();
+  for (const w of report.warnings) if (w.layer) warningsByLayer.set(w.layer, [...(warningsByLayer.get(w.layer) ?? []), w]);
+  const rows = report.model.layers.map((layer) => {
+    const a = stat(first, layer.name);
+    const b = stat(last, layer.name);
+    const ws = warningsByLayer.get(layer.name) ?? [];
+    const worst = ws.some((w) => w.severity === "error") ? "error" : ws.some((w) => w.severity === "warning") ? "warning" : "info";
+    const hasParams = layer.parameters > 0;
+    return [
+      layer.name,
+      layer.kind,
+      formatLocation(layer.location, options.cwd),
+      eng(a?.gradNorm),
+      eng(b?.gradNorm),
+      hasParams ? eng(b?.updateRatio) : "—",
+      ws.length ? severityStyle(st, worst)(String(ws.length)) : st.dim("0"),
+    ];
+  });
+  const stepLabel = (s: typeof first) => (s ? ` @${s.step}` : "");
+  return table(
+    ["layer", "kind", "location", `grad norm${stepLabel(first)}`, `grad norm${stepLabel(last)}`, "update ratio", "warnings"],
+    rows,
+    ["left", "left", "left", "right", "right", "right", "right"],
+    st,
+  );
+}
+
+/** Warnings, one block each: severity, rule, layer and file:line, message, hint. */
+export function formatWarnings(warnings: readonly Warning[], options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  if (warnings.length === 0) return st.green("No warnings.");
+  const order = { error: 0, warning: 1, info: 2 } as const;
+  const sorted = [...warnings].sort((a, b) => order[a.severity] - order[b.severity]);
+  return sorted
+    .map((w) => {
+      const where = [w.layer, formatLocation(w.location, options.cwd), w.step !== undefined ? `step ${w.step}` : ""].filter(Boolean).join("  ");
+      const head = `${severityStyle(st, w.severity)(w.severity)} ${st.bold(w.rule)}${where ? `  ${st.dim(where)}` : ""}`;
+      const lines = [head, `  ${w.message}`];
+      if (w.hint) lines.push(`  ${st.dim("hint:")} ${w.hint}`);
+      return lines.join("\n");
+    })
+    .join("\n");
+}
+
+/** The gradient check: verdict, the failing layers with their worst entries, and the culprit op. */
+export function formatGradcheck(report: Report, options: FormatOptions = {}): string {
+  const gc = report.gradcheck;
+  if (!gc) return "";
+  const st = style(options.color ?? false);
+  const verdict = gc.passed ? st.green("passed") : st.red("FAILED");
+  const out = [`Gradient check (${gc.mode}, eps ${eng(gc.eps)}): ${verdict}`];
+  const rows = gc.layers.map((l) => [
+    l.name,
+    formatLocation(l.location ?? report.model.layers.find((x) => x.name === l.name)?.location, options.cwd),
+    String(l.checked),
+    eng(l.maxRelError),
+    l.passed ? st.green("ok") : st.red(`fail${l.failures ? ` (${l.failures})` : ""}`),
+  ]);
+  if (rows.length) out.push(table(["layer", "location", "checked", "max rel error", ""], rows, ["left", "left", "right", "right", "left"], st));
+  for (const l of gc.layers.filter((x) => !x.passed)) {
+    for (const e of l.worst.slice(0, 3)) {
+      out.push(`  ${l.name}[${e.index.join(", ")}]  analytic ${eng(e.analytic)}  numeric ${eng(e.numeric)}  rel error ${eng(e.relError)}`);
+    }
+  }
+  const c = (gc as { culprit?: { op: string; layer?: string; location?: SourceLocation } }).culprit;
+  if (c) out.push(`  wrong backward rule: op ${st.bold(c.op)}${c.layer ? ` in ${c.layer}` : ""}${c.location ? ` at ${formatLocation(c.location, options.cwd)}` : ""}`);
+  return out.join("\n");
+}
+
+/** The whole report for a terminal: header, layer table, gradient check, warnings. */
+export function formatReport(report: Report, options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  const steps = report.steps;
+  const lastLoss = steps.length ? steps[steps.length - 1].loss : undefined;
+  const firstLoss = steps.length ? steps[0].loss : undefined;
+  const acc = steps.length ? steps[steps.length - 1].accuracy : undefined;
+  const where = report.model.file ? `  ${st.dim(formatLocation({ file: report.model.file, line: 1, column: 1 }, options.cwd).replace(/:1$/, ""))}` : "";
+  const head = [
+    `${st.bold(report.model.name)}${report.model.exportName && report.model.exportName !== "default" ? ` (${report.model.exportName})` : ""}${where}`,
+    `${eng(report.model.parameters)} parameters, ${steps.length} steps, loss ${eng(firstLoss)} → ${eng(lastLoss)}${acc !== undefined ? `, accuracy ${(acc * 100).toFixed(1)}%` : ""}`,
+  ];
+  const parts = [head.join("\n"), formatLayerTable(report, options)];
+  const gc = formatGradcheck(report, options);
+  if (gc) parts.push(gc);
+  parts.push(formatWarnings(report.warnings, options));
+  parts.push(verdictLine(report, st));
+  return parts.join("\n\n");
+}
+
+function verdictLine(report: Report, st: Style): string {
+  const errors = report.warnings.filter((w) => w.severity === "error").length;
+  const warnings = report.warnings.filter((w) => w.severity === "warning").length;
+  if (exitCodeForReport(report) === EXIT.healthy) {
+    return st.green(`Healthy${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}.`);
+  }
+  const why = [report.gradcheck && !report.gradcheck.passed ? "gradient check failed" : "", errors ? `${errors} error${errors === 1 ? "" : "s"}` : ""].filter(Boolean);
+  return st.red(`Unhealthy: ${why.join(", ")}.`);
+}
+
+/** A failed run: kind, message, location, and the user's stack (or every compiler diagnostic). */
+export function formatRunError(error: RunError, options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  const lines = [`${st.red(st.bold(`error[${error.kind}]`))} ${error.message}`];
+  if (error.location && !error.message.includes(`${error.location.file}:${error.location.line}`)) {
+    lines.push(`  at ${formatLocation(error.location, options.cwd, true)}`);
+  }
+  if (error.diagnostics && error.diagnostics.length > 1) {
+    for (const d of error.diagnostics) lines.push(`  ${formatLocation(d.location, options.cwd, true)}: ${d.message}`);
+  } else if (error.stack && error.kind !== "syntax") {
+    const frames = error.stack.split("\n").filter((l) => /^\s+at /.test(l));
+    if (frames.length) lines.push(st.dim(frames.map((f) => `  ${f.trim()}`).join("\n")));
+  }
+  return lines.join("\n");
+}
+
+/** The models of a file, one per line. */
+export function formatModels(models: readonly ModelEntry[], options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  if (models.length === 0) return "No models found.";
+  return table(
+    ["export", "name", "location"],
+    models.map((m) => [m.exportName, m.name, formatLocation(m.location, options.cwd)]),
+    [],
+    st,
+  );
+}
+
+/** One progress line (for a TTY, rewritten in place). */
+export function formatProgress(p: { step: number; totalSteps: number; loss: number; accuracy?: number }, width = 24): string {
+  const done = Math.min(1, (p.step + 1) / Math.max(1, p.totalSteps));
+  const filled = Math.round(done * width);
+  const bar = "█".repeat(filled) + "░".repeat(width - filled);
+  const acc = p.accuracy !== undefined ? `  acc ${(p.accuracy * 100).toFixed(1)}%` : "";
+  return `${bar} step ${p.step + 1}/${p.totalSteps}  loss ${eng(p.loss)}${acc}`;
+}
