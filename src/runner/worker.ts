@@ -65,6 +65,9 @@ async function run(command: RunnerCommand): Promise<void> {
   if (!loaded.ok) return finish({ type: "failed", error: loaded.error });
 
   const { models, others } = findModels(loaded.exports, lens.isModelSpec);
+  // Default first, then in source order (esbuild lists named exports alphabetically).
+  const line = (m: (typeof models)[number]) => (m.exportName === "default" ? -1 : loaded.specLocations.get(m.spec)?.line ?? Infinity);
+  models.sort((a, b) => line(a) - line(b));
   const entries: ModelEntry[] = models.map((m) => ({ exportName: m.exportName, name: String(m.spec.name), location: loaded.specLocations.get(m.spec) }));
   if (req.command === "list") return finish({ type: "models", models: entries });
   if (models.length === 0) return finish({ type: "failed", error: noModelsError(req.file, others) });
