@@ -32,6 +32,170 @@ export interface Kernels {
   sumRowsInto(g: FloatArray, acc: FloatArray, rows: number, cols: number): void;
 }
 
+// ---- gemm ------------------------------------------------------------------------------------------
+//
+// The GotoBLAS / BLIS structure, in scalar JavaScript: op(A) and op(B) are copied ("packed") block by
+// block into Float64Array scratch panels laid out in exactly the order a 4×4 micro-kernel reads them, so
+// all four transpose variants share one inner loop that walks memory contiguously. The micro-kernel keeps
+// a 4×4 tile of C in 16 locals: per step of k it loads 4 values of A and 4 of B for 16 multiply-adds,
+// where a naive loop loads and stores C on every multiply-add. Blocking k by KC keeps one B micro-panel
+// (KC·4 doubles = 8 KB) in L1 and a block of A panels (MC·KC doubles = 256 KB) in L2.
+// Accumulation is in float64 for both dtypes; a float32 C is rounded once per KC block.
+// Every product is formed, so 0·Inf and 0·NaN give NaN as IEEE (and PyTorch) say; there is no
+// "skip zeros" shortcut that would hide a NaN from the debugger.
+
+const MR = 4;
+const NR = 4;
+const KC = 256;
+const MC = 128;
+/** Below this many multiply-adds, packing costs more than it saves: a plain loop is used. */
+const SMALL = 4096;
+
+const packedA = new Float64Array(MC * KC);
+let packedB = new Float64Array(NR * KC * 64);
+
+/**
+ * Copies op(A)[i0 : i0+mc, p0 : p0+kc] into `dst` as ⌈mc/MR⌉ panels of kc×MR (row block r, step p at
+ * r·kc + p·MR), padding missing rows with zeros. op(A)[i, p] is a[i·k + p], or a[p·m + i] when transposed.
+ */
+function packA(
+  a: FloatArray, aOff: number, transA: boolean, m: number, k: number,
+  i0: number, mc: number, p0: number, kc: number, dst: Float64Array,
+): void {
+  for (let ib = 0; ib < mc; ib += MR) {
+    const base = ib * kc;
+    const rows = Math.min(MR, mc - ib);
+    if (!transA) {
+      for (let r = 0; r < MR; r++) {
+        if (r < rows) {
+          const src = aOff + (i0 + ib + r) * k + p0;
+          for (let p = 0; p < kc; p++) dst[base + p * MR + r] = a[src + p];
+        } else {
+          for (let p = 0; p < kc; p++) dst[base + p * MR + r] = 0;
+        }
+      }
+    } else if (rows === MR) {
+      for (let p = 0; p < kc; p++) {
+        const src = aOff + (p0 + p) * m + i0 + ib;
+        const d = base + p * MR;
+        dst[d] = a[src];
+        dst[d + 1] = a[src + 1];
+        dst[d + 2] = a[src + 2];
+        dst[d + 3] = a[src + 3];
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = aOff + (p0 + p) * m + i0 + ib;
+        const d = base + p * MR;
+        for (let r = 0; r < MR; r++) dst[d + r] = r < rows ? a[src + r] : 0;
+      }
+    }
+  }
+}
+
+/**
+ * Copies op(B)[p0 : p0+kc, 0 : n] into `dst` as ⌈n/NR⌉ panels of kc×NR (column block j at j·kc + p·NR),
+ * padding missing columns with zeros. op(B)[p, j] is b[p·n + j], or b[j·k + p] when transposed.
+ */
+function packB(
+  b: FloatArray, bOff: number, transB: boolean, k: number, n: number,
+  p0: number, kc: number, dst: Float64Array,
+): void {
+  for (let jb = 0; jb < n; jb += NR) {
+    const base = jb * kc;
+    const cols = Math.min(NR, n - jb);
+    if (transB) {
+      for (let c = 0; c < NR; c++) {
+        if (c < cols) {
+          const src = bOff + (jb + c) * k + p0;
+          for (let p = 0; p < kc; p++) dst[base + p * NR + c] = b[src + p];
+        } else {
+          for (let p = 0; p < kc; p++) dst[base + p * NR + c] = 0;
+        }
+      }
+    } else if (cols === NR) {
+      for (let p = 0; p < kc; p++) {
+        const src = bOff + (p0 + p) * n + jb;
+        const d = base + p * NR;
+        dst[d] = b[src];
+        dst[d + 1] = b[src + 1];
+        dst[d + 2] = b[src + 2];
+        dst[d + 3] = b[src + 3];
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = bOff + (p0 + p) * n + jb;
+        const d = base + p * NR;
+        for (let c = 0; c < NR; c++) dst[d + c] = c < cols ? b[src + c] : 0;
+      }
+    }
+  }
+}
+
+const edgeTile = new Float64Array(MR * NR);
+
+/** C[ci.., 4×4 at row stride ldc] += (A panel)·(B panel) over kc steps; only rows×cols of the tile are written. */
+function microKernel(
+  ap: Float64Array, ai: number, bp: Float64Array, bi: number, kc: number,
+  c: FloatArray, ci: number, ldc: number, rows: number, cols: number,
+): void {
+  let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+  let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+  let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  for (let p = 0; p < kc; p++) {
+    const a0 = ap[ai], a1 = ap[ai + 1], a2 = ap[ai + 2], a3 = ap[ai + 3];
+    const b0 = bp[bi], b1 = bp[bi + 1], b2 = bp[bi + 2], b3 = bp[bi + 3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    ai += MR;
+    bi += NR;
+  }
+  if (rows === MR && cols === NR) {
+    c[ci] += c00; c[ci + 1] += c01; c[ci + 2] += c02; c[ci + 3] += c03;
+    ci += ldc;
+    c[ci] += c10; c[ci + 1] += c11; c[ci + 2] += c12; c[ci + 3] += c13;
+    ci += ldc;
+    c[ci] += c20; c[ci + 1] += c21; c[ci + 2] += c22; c[ci + 3] += c23;
+    ci += ldc;
+    c[ci] += c30; c[ci + 1] += c31; c[ci + 2] += c32; c[ci + 3] += c33;
+    return;
+  }
+  const t = edgeTile;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
+  t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+  for (let r = 0; r < rows; r++) {
+    for (let j = 0; j < cols; j++) c[ci + r * ldc + j] += t[r * NR + j];
+  }
+}
+
+/** Small products (a few thousand multiply-adds): plain loops, no packing. */
+function gemmSmall(
+  a: FloatArray, aOff: number, transA: boolean,
+  b: FloatArray, bOff: number, transB: boolean,
+  c: FloatArray, cOff: number,
+  m: number, k: number, n: number,
+): void {
+  const as = transA ? 1 : k; // stride between rows of op(A)
+  const ap = transA ? m : 1; // stride along k in op(A)
+  const bs = transB ? k : 1; // stride between columns of op(B)
+  const bp = transB ? 1 : n; // stride along k in op(B)
+  for (let i = 0; i < m; i++) {
+    const cRow = cOff + i * n;
+    const aRow = aOff + i * as;
+    for (let j = 0; j < n; j++) {
+      const bCol = bOff + j * bs;
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[aRow + p * ap] * b[bCol + p * bp];
+      c[cRow + j] += s;
+    }
+  }
+}
+
 function gemmJs(
   a: FloatArray, aOff: number, transA: boolean,
   b: FloatArray, bOff: number, transB: boolean,
@@ -39,32 +203,26 @@ function gemmJs(
   m: number, k: number, n: number, accumulate: boolean,
 ): void {
   if (!accumulate) c.fill(0, cOff, cOff + m * n);
-  if (!transB) {
-    // i-p-j order: the inner loop walks rows of B and C contiguously.
-    for (let i = 0; i < m; i++) {
-      const cRow = cOff + i * n;
-      for (let p = 0; p < k; p++) {
-        const av = transA ? a[aOff + p * m + i] : a[aOff + i * k + p];
-        if (av === 0) continue;
-        const bRow = bOff + p * n;
-        for (let j = 0; j < n; j++) c[cRow + j] += av * b[bRow + j];
-      }
-    }
+  if (m === 0 || n === 0 || k === 0) return;
+  if (m * n * k <= SMALL) {
+    gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
     return;
   }
-  // B stored n×k: C[i,j] = dot(A row i, B row j), both contiguous when A is not transposed.
-  for (let i = 0; i < m; i++) {
-    const cRow = cOff + i * n;
-    for (let j = 0; j < n; j++) {
-      const bRow = bOff + j * k;
-      let s = 0;
-      if (!transA) {
-        const aRow = aOff + i * k;
-        for (let p = 0; p < k; p++) s += a[aRow + p] * b[bRow + p];
-      } else {
-        for (let p = 0; p < k; p++) s += a[aOff + p * m + i] * b[bRow + p];
+  const nPanels = Math.ceil(n / NR);
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = Math.min(KC, k - p0);
+    if (packedB.length < nPanels * NR * kc) packedB = new Float64Array(nPanels * NR * KC);
+    packB(b, bOff, transB, k, n, p0, kc, packedB);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = Math.min(MC, m - i0);
+      packA(a, aOff, transA, m, k, i0, mc, p0, kc, packedA);
+      for (let jb = 0; jb < n; jb += NR) {
+        const cols = Math.min(NR, n - jb);
+        for (let ib = 0; ib < mc; ib += MR) {
+          const rows = Math.min(MR, mc - ib);
+          microKernel(packedA, ib * kc, packedB, jb * kc, kc, c, cOff + (i0 + ib) * n + jb, n, rows, cols);
+        }
       }
-      c[cRow + j] += s;
     }
   }
 }
