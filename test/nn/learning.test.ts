@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Random, noGrad, ops, type Tensor } from "../../src/engine";
-import { Linear, ReLU, Sequential, Tanh, type Module } from "../../src/nn";
+import { BatchNorm1d, Dropout, LayerNorm, Linear, ReLU, Sequential, Tanh, type Module } from "../../src/nn";
 import { softmaxCrossEntropy } from "../../src/nn/losses";
 import { Adam, SGD, type Optimizer } from "../../src/optim";
 import { batches, spirals, xor, type Dataset } from "../../src/data";
@@ -75,5 +75,31 @@ describe("learning", () => {
   it("a linear model cannot fit XOR (the test above needs its hidden layer)", () => {
     const linear = new Linear(2, 2, { rng: new Random(3) });
     expect(trainUntil(linear, new Adam(linear.parameters(), { lr: 0.05 }), xor(), 1, 300)).toBe(Infinity);
+  });
+
+  it("an MLP with BatchNorm1d, LayerNorm and Dropout trains on spirals; eval mode is deterministic and ≥ 90% accurate", () => {
+    const rng = new Random(0);
+    const model = new Sequential(
+      new Linear(2, 64, { rng }), new BatchNorm1d(64), new ReLU(), new Dropout(0.1, { rng: new Random(1) }),
+      new Linear(64, 64, { rng }), new LayerNorm(64), new ReLU(), new Linear(64, 3, { rng }),
+    );
+    const ds = spirals({ n: 300, classes: 3, seed: 1 });
+    const opt = new Adam(model.parameters(), { lr: 0.01 });
+    let step = 0;
+    for (let epoch = 0; step < 400; epoch++) {
+      for (const b of batches(ds, { batchSize: 32, seed: 2, epoch })) {
+        model.train();
+        opt.zeroGrad();
+        softmaxCrossEntropy(model.call(b.x), b.y).backward();
+        opt.step();
+        if (++step >= 400) break;
+      }
+    }
+    model.eval();
+    const first = noGrad(() => Array.from(model.call(ds.x).data));
+    expect(noGrad(() => Array.from(model.call(ds.x).data))).toEqual(first);
+    const acc = accuracy(model, ds);
+    console.log(`spirals with BatchNorm1d + LayerNorm + Dropout, Adam, 400 steps: eval accuracy ${(acc * 100).toFixed(1)}%`);
+    expect(acc).toBeGreaterThanOrEqual(0.9);
   });
 });
