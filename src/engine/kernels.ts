@@ -4,6 +4,8 @@
  * a single op. Arrays are flat, row-major, and never allocated inside a loop.
  */
 
+import { loadSimdTiles } from "./simd-gemm";
+
 export type FloatArray = Float64Array | Float32Array;
 
 export interface Kernels {
@@ -55,15 +57,15 @@ const packedA = new Float64Array(MC * KC);
 let packedB = new Float64Array(NR * KC * 64);
 
 /**
- * Copies op(A)[i0 : i0+mc, p0 : p0+kc] into `dst` as ⌈mc/MR⌉ panels of kc×MR (row block r, step p at
+ * Copies op(A)[i0 : i0+mc, p0 : p0+kc] into `dst` from index `dOff` as ⌈mc/MR⌉ panels of kc×MR (row block r, step p at
  * r·kc + p·MR), padding missing rows with zeros. op(A)[i, p] is a[i·k + p], or a[p·m + i] when transposed.
  */
 function packA(
   a: FloatArray, aOff: number, transA: boolean, m: number, k: number,
-  i0: number, mc: number, p0: number, kc: number, dst: Float64Array,
+  i0: number, mc: number, p0: number, kc: number, dst: Float64Array, dOff: number,
 ): void {
   for (let ib = 0; ib < mc; ib += MR) {
-    const base = ib * kc;
+    const base = dOff + ib * kc;
     const rows = Math.min(MR, mc - ib);
     if (!transA) {
       for (let r = 0; r < MR; r++) {
@@ -94,15 +96,15 @@ function packA(
 }
 
 /**
- * Copies op(B)[p0 : p0+kc, 0 : n] into `dst` as ⌈n/NR⌉ panels of kc×NR (column block j at j·kc + p·NR),
+ * Copies op(B)[p0 : p0+kc, 0 : n] into `dst` from index `dOff` as ⌈n/NR⌉ panels of kc×NR (column block j at j·kc + p·NR),
  * padding missing columns with zeros. op(B)[p, j] is b[p·n + j], or b[j·k + p] when transposed.
  */
 function packB(
   b: FloatArray, bOff: number, transB: boolean, k: number, n: number,
-  p0: number, kc: number, dst: Float64Array,
+  p0: number, kc: number, dst: Float64Array, dOff: number,
 ): void {
   for (let jb = 0; jb < n; jb += NR) {
-    const base = jb * kc;
+    const base = dOff + jb * kc;
     const cols = Math.min(NR, n - jb);
     if (transB) {
       for (let c = 0; c < NR; c++) {
@@ -212,10 +214,10 @@ function gemmJs(
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     if (packedB.length < nPanels * NR * kc) packedB = new Float64Array(nPanels * NR * KC);
-    packB(b, bOff, transB, k, n, p0, kc, packedB);
+    packB(b, bOff, transB, k, n, p0, kc, packedB, 0);
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = Math.min(MC, m - i0);
-      packA(a, aOff, transA, m, k, i0, mc, p0, kc, packedA);
+      packA(a, aOff, transA, m, k, i0, mc, p0, kc, packedA, 0);
       for (let jb = 0; jb < n; jb += NR) {
         const cols = Math.min(NR, n - jb);
         for (let ib = 0; ib < mc; ib += MR) {
@@ -224,6 +226,58 @@ function gemmJs(
         }
       }
     }
+  }
+}
+
+// ---- gemm with the WebAssembly SIMD micro-kernel ---------------------------------------------------
+
+const simd = loadSimdTiles();
+let heap = simd ? new Float64Array(simd.memory.buffer) : new Float64Array(0);
+
+/** The kernel's linear memory as float64 words, grown to hold at least `words`. */
+function simdHeap(words: number): Float64Array {
+  const memory = simd!.memory;
+  const bytes = words * 8;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
+  if (heap.buffer !== memory.buffer) heap = new Float64Array(memory.buffer);
+  return heap;
+}
+
+/**
+ * The same blocked gemm as `gemmJs`, with the 4×4 tile loop in WebAssembly SIMD. Linear memory holds
+ * [A block | B panels | C], C padded to whole tiles and added into the caller's C at the end.
+ */
+function gemmSimd(
+  a: FloatArray, aOff: number, transA: boolean,
+  b: FloatArray, bOff: number, transB: boolean,
+  c: FloatArray, cOff: number,
+  m: number, k: number, n: number, accumulate: boolean,
+): void {
+  if (!accumulate) c.fill(0, cOff, cOff + m * n);
+  if (m === 0 || n === 0 || k === 0) return;
+  if (m * n * k <= SMALL) {
+    gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
+    return;
+  }
+  const nPad = Math.ceil(n / NR) * NR;
+  const mPad = Math.ceil(m / MR) * MR;
+  const bBase = MC * KC;
+  const cBase = bBase + nPad * Math.min(KC, k);
+  const h = simdHeap(cBase + mPad * nPad);
+  h.fill(0, cBase, cBase + mPad * nPad);
+  for (let p0 = 0; p0 < k; p0 += KC) {
+    const kc = Math.min(KC, k - p0);
+    packB(b, bOff, transB, k, n, p0, kc, h, bBase);
+    for (let i0 = 0; i0 < m; i0 += MC) {
+      const mc = Math.min(MC, m - i0);
+      packA(a, aOff, transA, m, k, i0, mc, p0, kc, h, 0);
+      simd!.tiles(0, bBase * 8, (cBase + i0 * nPad) * 8, Math.ceil(mc / MR), nPad / NR, kc, nPad * 8);
+    }
+  }
+  for (let i = 0; i < m; i++) {
+    const src = cBase + i * nPad;
+    const dst = cOff + i * n;
+    for (let j = 0; j < n; j++) c[dst + j] += h[src + j];
   }
 }
 
@@ -257,8 +311,14 @@ export const jsKernels: Kernels = {
   },
 };
 
-/** The kernels every op uses. */
-export let kernels: Kernels = jsKernels;
+/**
+ * The JavaScript kernels with gemm's tile loop in WebAssembly SIMD, or null where the runtime lacks
+ * WebAssembly SIMD (Node ≥ 16.4 and every current browser have it).
+ */
+export const simdKernels: Kernels | null = simd ? { ...jsKernels, name: "wasm-simd", gemm: gemmSimd } : null;
+
+/** The kernels every op uses: the SIMD gemm where available, else plain JavaScript. */
+export let kernels: Kernels = simdKernels ?? jsKernels;
 
 /** Replaces the numeric kernels (e.g. with a WebAssembly SIMD build). */
 export function setKernels(k: Kernels): void {

@@ -2,10 +2,12 @@
  * The numeric kernels against naive loops. The gemm is blocked and packed, with separate paths for small
  * products, edge tiles and k-blocks, so it is checked in every transpose variant, with and without
  * accumulation, at offsets into larger buffers, and at sizes that hit each edge (1, 3, 4, 5, 17, 65, and
- * k past one 256-wide k-block), in float64 and float32.
+ * k past one 256-wide k-block), in float64 and float32, for the JavaScript kernels and the WebAssembly
+ * SIMD ones (which Node 20 always has: their absence here would be a bug, not a fallback).
  */
 import { describe, expect, it } from "vitest";
-import { jsKernels, Random, type FloatArray } from "../../src/engine";
+import { Random, type FloatArray } from "../../src/engine";
+import { jsKernels, simdKernels, type Kernels } from "../../src/engine/kernels";
 
 const rng = new Random(99);
 
@@ -38,7 +40,15 @@ const variants = [
   [false, false], [false, true], [true, false], [true, true],
 ] as const;
 
-describe("gemm", () => {
+it("the WebAssembly SIMD kernels load and are the default", async () => {
+  expect(simdKernels).not.toBeNull();
+  const { kernels } = await import("../../src/engine/kernels");
+  expect(kernels.name).toBe("wasm-simd");
+});
+
+const kernelSets: Array<[string, Kernels]> = [["js", jsKernels], ...(simdKernels ? [["wasm-simd", simdKernels] as [string, Kernels]] : [])];
+
+for (const [setName, K] of kernelSets) describe(`${setName} gemm`, () => {
   for (const f32 of [false, true]) {
     for (const [transA, transB] of variants) {
       it(`${f32 ? "float32" : "float64"} ${transA ? "Aᵀ" : "A"}·${transB ? "Bᵀ" : "B"} matches the naive product`, () => {
@@ -55,7 +65,7 @@ describe("gemm", () => {
                 const c = randomArray(cOff + m * n + 3, f32);
                 const expected = Float64Array.from(c);
                 naiveGemm(a, aOff, transA, b, bOff, transB, expected, cOff, m, k, n, accumulate);
-                jsKernels.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n, accumulate);
+                K.gemm(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n, accumulate);
                 for (let i = 0; i < c.length; i++) {
                   if (Math.abs(c[i] - expected[i]) > tol * (1 + Math.abs(expected[i]))) {
                     throw new Error(`m=${m} k=${k} n=${n} acc=${accumulate} offsets ${aOff},${bOff},${cOff}: c[${i}] = ${c[i]}, expected ${expected[i]}`);
@@ -77,16 +87,16 @@ describe("gemm", () => {
       const c = new Float64Array(m * n);
       const expected = new Float64Array(m * n);
       naiveGemm(a, 0, transA, b, 0, transB, expected, 0, m, k, n, false);
-      jsKernels.gemm(a, 0, transA, b, 0, transB, c, 0, m, k, n, false);
+      K.gemm(a, 0, transA, b, 0, transB, c, 0, m, k, n, false);
       for (let i = 0; i < c.length; i++) expect(c[i]).toBeCloseTo(expected[i], 10);
     }
   });
 
   it("handles empty dimensions (k = 0 clears C unless accumulating)", () => {
     const c = new Float64Array([5, 6, 7, 8]);
-    jsKernels.gemm(new Float64Array(0), 0, false, new Float64Array(0), 0, false, c, 0, 2, 0, 2, true);
+    K.gemm(new Float64Array(0), 0, false, new Float64Array(0), 0, false, c, 0, 2, 0, 2, true);
     expect([...c]).toEqual([5, 6, 7, 8]);
-    jsKernels.gemm(new Float64Array(0), 0, false, new Float64Array(0), 0, false, c, 0, 2, 0, 2, false);
+    K.gemm(new Float64Array(0), 0, false, new Float64Array(0), 0, false, c, 0, 2, 0, 2, false);
     expect([...c]).toEqual([0, 0, 0, 0]);
   });
 
@@ -97,7 +107,7 @@ describe("gemm", () => {
       b[0] = NaN;
       b[1] = Infinity;
       const c = new Float64Array(m * n);
-      jsKernels.gemm(a, 0, false, b, 0, false, c, 0, m, k, n, false);
+      K.gemm(a, 0, false, b, 0, false, c, 0, m, k, n, false);
       // b[0] and b[1] are B[0, 0] and B[0, 1]: columns 0 and 1 of every row of C see them.
       for (let i = 0; i < m; i++) {
         expect(Number.isNaN(c[i * n])).toBe(true);
@@ -112,7 +122,7 @@ describe("gemm", () => {
     const a = randomArray(m * k, false);
     const b = randomArray(k * n, false);
     const c = new Float64Array(m * n + 20).fill(7);
-    jsKernels.gemm(a, 0, false, b, 0, true, c, 10, m, k, n, false);
+    K.gemm(a, 0, false, b, 0, true, c, 10, m, k, n, false);
     for (let i = 0; i < 10; i++) expect(c[i]).toBe(7);
     for (let i = 10 + m * n; i < c.length; i++) expect(c[i]).toBe(7);
   });
