@@ -21,6 +21,8 @@ export class AdaGrad extends BaseOptimizer {
   constructor(params: Iterable<Tensor>, readonly options: AdaGradOptions = {}) {
     super(params, options.lr ?? 0.01);
     this.sum = this.buffers(options.initialAccumulatorValue ?? 0);
+    this.require((options.lrDecay ?? 0) >= 0, `lrDecay must be ≥ 0, got ${options.lrDecay}`);
+    this.require((options.initialAccumulatorValue ?? 0) >= 0, `initialAccumulatorValue must be ≥ 0, got ${options.initialAccumulatorValue}`);
   }
 
   protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {

@@ -33,6 +33,10 @@ export class Adam extends BaseOptimizer {
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}) {
     super(params, options.lr ?? 0.001);
     this.options = options;
+    const [b1, b2] = options.betas ?? [0.9, 0.999];
+    this.require(b1 >= 0 && b1 < 1 && b2 >= 0 && b2 < 1, `betas must be in [0, 1), got [${b1}, ${b2}]`);
+    this.require((options.eps ?? 1e-8) >= 0, `eps must be ≥ 0, got ${options.eps}`);
+    this.require((options.weightDecay ?? 0) >= 0, `weightDecay must be ≥ 0, got ${options.weightDecay}`);
   }
 
   protected get weightDecay(): number {

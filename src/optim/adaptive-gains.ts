@@ -31,7 +31,9 @@ export class AdaptiveGains extends BaseOptimizer {
     super(params, options.lr);
     const lo = options.minGain ?? 0.01;
     const hi = options.maxGain ?? 100;
-    if (!(lo > 0 && lo <= 1 && hi >= 1)) throw new Error(`AdaptiveGains: need 0 < minGain ≤ 1 ≤ maxGain, got [${lo}, ${hi}]`);
+    this.require(lo > 0 && lo <= 1 && hi >= 1, `need 0 < minGain ≤ 1 ≤ maxGain, got [${lo}, ${hi}]`);
+    const dec = options.decrease ?? 0.95;
+    this.require(dec > 0 && dec < 1 && (options.increase ?? 0.05) > 0, `need increase > 0 and 0 < decrease < 1, got ${options.increase}, ${dec}`);
   }
 
   /** The current gains of parameter `index` (ones before its first step). */

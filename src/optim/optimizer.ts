@@ -49,6 +49,11 @@ export abstract class BaseOptimizer implements Optimizer {
     for (const p of this.params) p.zeroGrad();
   }
 
+  /** Throws, naming the optimizer, when a hyperparameter is out of range (as torch.optim's constructors do). */
+  protected require(ok: boolean, what: string): void {
+    if (!ok) throw new Error(`${this.constructor.name}: ${what}`);
+  }
+
   /** A buffer per parameter filled with `initial`, created on first use; float64 whatever the parameter's dtype. */
   protected buffers(initial = 0): (index: number) => Float64Array {
     const store: Float64Array[] = [];

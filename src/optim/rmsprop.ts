@@ -27,6 +27,10 @@ export class RMSProp extends BaseOptimizer {
   private readonly velocity = this.buffers();
   constructor(params: Iterable<Tensor>, readonly options: RMSPropOptions = {}) {
     super(params, options.lr ?? 0.01);
+    const alpha = options.alpha ?? 0.99;
+    this.require(alpha >= 0 && alpha <= 1, `alpha must be in [0, 1], got ${alpha}`);
+    this.require((options.momentum ?? 0) >= 0, `momentum must be ≥ 0, got ${options.momentum}`);
+    this.require((options.eps ?? 1e-8) >= 0, `eps must be ≥ 0, got ${options.eps}`);
   }
 
   protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {

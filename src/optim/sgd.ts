@@ -20,6 +20,9 @@ export class SGD extends BaseOptimizer {
   private readonly velocity = this.buffers();
   constructor(params: Iterable<Tensor>, readonly options: SGDOptions) {
     super(params, options.lr);
+    const m = options.momentum ?? 0;
+    this.require(typeof m === "function" || m >= 0, `momentum must be ≥ 0, got ${m}`);
+    this.require(!options.nesterov || m !== 0, "Nesterov momentum needs a nonzero momentum");
   }
 
   /**

@@ -217,3 +217,17 @@ describe("all optimizers", () => {
     expect(Array.from(p.data)).toEqual([Math.fround(0.9), Math.fround(-1.9)]);
   });
 });
+
+describe("hyperparameter validation", () => {
+  it("names the optimizer and the bad value", () => {
+    const p = () => [param([0])];
+    expect(() => new Adam(p(), { betas: [0.9, 1] })).toThrow(/^Adam: betas must be in \[0, 1\), got \[0.9, 1\]/);
+    expect(() => new AdamW(p(), { eps: -1 })).toThrow(/^AdamW: eps/);
+    expect(() => new RMSProp(p(), { alpha: 2 })).toThrow(/^RMSProp: alpha/);
+    expect(() => new AdaGrad(p(), { lrDecay: -1 })).toThrow(/^AdaGrad: lrDecay/);
+    expect(() => new SGD(p(), { lr: 0.1, nesterov: true })).toThrow(/^SGD: Nesterov/);
+    expect(() => new SGD(p(), { lr: -1 })).toThrow(/^SGD: learning rate/);
+    expect(() => new AdaptiveGains(p(), { lr: 0.1, decrease: 1.5 })).toThrow(/^AdaptiveGains: .*decrease/);
+    expect(() => new SGD([], { lr: 0.1 })).toThrow(/no parameters/);
+  });
+});
