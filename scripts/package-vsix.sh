@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Builds the .vsix: production build, esbuild's JS API + native binary copied into dist/esbuild
+# (the runner compiles user models with it; see src/extension/packaging.ts for the measurements behind
+# shipping the native binary instead of esbuild-wasm), then `vsce package --no-dependencies --target`.
+# Usage: npm run package [-- <vsce target, default linux-x64>]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+TARGET="${1:-linux-x64}"
+OUT="${VSIX_OUT:-$PWD/gradient-lens-$TARGET.vsix}"
+
+ROOT="$PWD"
+# Other work in this tree may rebuild dist/ (dev builds) at any moment: package from a private staging
+# copy taken right after the production build, and check that what was copied is the minified build.
+STAGE="$ROOT/.cache/vsix-stage"
+node scripts/build.mjs --production
+rm -rf "$STAGE" && mkdir -p "$STAGE/dist/runner" "$STAGE/dist/webview"
+cp dist/extension.js "$STAGE/dist/"
+cp dist/runner/worker.js "$STAGE/dist/runner/"
+cp dist/webview/main.js "$STAGE/dist/webview/"
+for f in dist/extension.js dist/runner/worker.js dist/webview/main.js; do
+  if [ "$(head -c 2000 "$STAGE/$f" | head -n 1 | wc -c)" -lt 1000 ]; then
+    echo "package: $f is not the minified build (a concurrent dev build overwrote dist/?); run again" >&2
+    exit 1
+  fi
+done
+cp -r package.json README.md LICENSE CHANGELOG.md .vscodeignore media "$STAGE/"
+mkdir -p "$STAGE/examples" && cp examples/*.ts "$STAGE/examples/" 2>/dev/null || true
+cd "$STAGE"
+
+ESB_VERSION="$(node -p "require('$ROOT/node_modules/esbuild/package.json').version")"
+mkdir -p dist/esbuild/lib dist/esbuild/bin
+cp "$ROOT/node_modules/esbuild/lib/main.js" dist/esbuild/lib/main.js
+cp "$ROOT/node_modules/esbuild/package.json" dist/esbuild/package.json
+case "$TARGET" in
+  win32-*) BIN=esbuild.exe ;;
+  *) BIN=esbuild ;;
+esac
+PLATFORM_PKG="@esbuild/$TARGET"
+SRC_BIN="$ROOT/node_modules/$PLATFORM_PKG/bin/$BIN"
+[ "$BIN" = esbuild.exe ] && SRC_BIN="$ROOT/node_modules/$PLATFORM_PKG/$BIN"
+if [ ! -f "$SRC_BIN" ]; then
+  # Another platform's binary: fetch that exact version's package from the npm registry.
+  tmp="$(mktemp -d)"
+  (cd "$tmp" && npm pack --silent "$PLATFORM_PKG@$ESB_VERSION" >/dev/null && tar xzf ./*.tgz)
+  SRC_BIN="$tmp/package/${SRC_BIN#$ROOT/node_modules/$PLATFORM_PKG/}"
+fi
+cp "$SRC_BIN" "dist/esbuild/bin/$BIN"
+chmod 755 "dist/esbuild/bin/$BIN"
+
+"$ROOT/node_modules/.bin/vsce" package --no-dependencies --target "$TARGET" --out "$OUT"
+ls -la "$OUT"

@@ -1,0 +1,97 @@
+/**
+ * Report → Problems-panel entries. Pure (no vscode import): the host turns each `ProblemEntry` into a
+ * `vscode.Diagnostic`. A warning lands on the line that constructed the layer it blames — the warning's
+ * own location, else the layer's — converted from the report's 1-based lines/columns to 0-based.
+ */
+import type { Report, Severity, SourceLocation } from "../report";
+import type { RunError } from "../protocol/runner";
+
+export const DIAGNOSTIC_SOURCE = "Gradient Lens";
+
+export interface ProblemEntry {
+  /** Absolute path, resolved by the caller's `resolveFile`. */
+  file: string;
+  /** 0-based. */
+  line: number;
+  /** 0-based. */
+  column: number;
+  severity: Severity;
+  /** The rule id. */
+  code: string;
+  message: string;
+}
+
+/**
+ * @param resolveFile turns a report path (absolute, or relative to the model file) into an absolute path.
+ */
+export function reportToProblems(report: Report, resolveFile: (file: string) => string): ProblemEntry[] {
+  const layerLocation = new Map<string, SourceLocation>();
+  for (const l of report.model.layers) if (l.location) layerLocation.set(l.name, l.location);
+  for (const l of report.gradcheck?.layers ?? []) if (l.location && !layerLocation.has(l.name)) layerLocation.set(l.name, l.location);
+
+  const out: ProblemEntry[] = [];
+  const seen = new Set<string>();
+  const push = (entry: ProblemEntry) => {
+    const key = `${entry.code}|${entry.file}|${entry.line}|${entry.message}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push(entry);
+  };
+  const locate = (location: SourceLocation | undefined, layer: string | undefined) => location ?? (layer ? layerLocation.get(layer) : undefined);
+  const fallback = report.model.file ? { file: report.model.file, line: 1, column: 1 } : undefined;
+
+  for (const w of report.warnings) {
+    const loc = locate(w.location, w.layer) ?? fallback;
+    if (!loc) continue;
+    const severity: Severity = w.rule === "gradcheck-failed" ? "error" : w.severity;
+    const where = w.layer ? `${w.layer}: ` : "";
+    push({
+      ...toZeroBased(loc, resolveFile),
+      severity,
+      code: w.rule,
+      message: `${where}${w.message}${w.hint ? ` — ${w.hint}` : ""}`,
+    });
+  }
+
+  // A failed check is an error even if the rules did not emit a `gradcheck-failed` warning for it.
+  const g = report.gradcheck;
+  if (g && !g.passed) {
+    const named = new Set(report.warnings.filter((w) => w.rule === "gradcheck-failed").map((w) => w.layer));
+    for (const layer of g.layers) {
+      if (layer.passed || named.has(layer.name)) continue;
+      const loc = locate(layer.location, layer.name) ?? fallback;
+      if (!loc) continue;
+      const worst = layer.worst.find((e) => !e.kink);
+      const detail = worst ? ` (worst entry [${worst.index.join(", ")}]: analytic ${fmt(worst.analytic)}, numeric ${fmt(worst.numeric)})` : "";
+      push({
+        ...toZeroBased(loc, resolveFile),
+        severity: "error",
+        code: "gradcheck-failed",
+        message: `${layer.name}: analytic and numeric gradients differ, max relative error ${fmt(layer.maxRelError)}${detail}`,
+      });
+    }
+  }
+  return out;
+}
+
+/** A run that could not load or crashed, as one error on the line it points at (when it points at one). */
+export function runErrorToProblems(error: RunError, resolveFile: (file: string) => string): ProblemEntry[] {
+  const entries: ProblemEntry[] = [];
+  if (error.diagnostics?.length) {
+    for (const d of error.diagnostics) {
+      if (d.location) entries.push({ ...toZeroBased(d.location, resolveFile), severity: "error", code: error.kind, message: d.message });
+    }
+  }
+  if (!entries.length && error.location) {
+    entries.push({ ...toZeroBased(error.location, resolveFile), severity: "error", code: error.kind, message: error.message });
+  }
+  return entries;
+}
+
+function toZeroBased(loc: SourceLocation, resolveFile: (file: string) => string) {
+  return { file: resolveFile(loc.file), line: Math.max(0, loc.line - 1), column: Math.max(0, loc.column - 1) };
+}
+
+function fmt(x: number): string {
+  return Number.isFinite(x) ? x.toExponential(2) : String(x);
+}

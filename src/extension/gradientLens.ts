@@ -1,0 +1,227 @@
+/**
+ * The extension as one object: builds every service into one disposable store (disposed in reverse
+ * order) and registers the commands. The logic lives in the services and in the pure modules next to them.
+ */
+import * as vscode from "vscode";
+import * as path from "node:path";
+import { existsSync } from "node:fs";
+import { startRun } from "../runner";
+import { isModelRef, type ModelRef, type WebviewMessage } from "../protocol/webview";
+import type { SourceLocation } from "../report";
+import { DisposableStore, type Disposable } from "./disposables";
+import { RunManager, resolveReportFile } from "./runs";
+import { Diagnostics } from "./diagnostics";
+import { CODELENS_SELECTOR, ModelCodeLens } from "./codeLens";
+import { WorkspaceModels } from "./workspaceModels";
+import { ReportPanel } from "./reportPanel";
+import { SidebarView } from "./sidebarView";
+import { layerTableCsv, reportToJson } from "./reportExport";
+import { modelAtLine } from "./modelPick";
+import { bundledEsbuild } from "./packaging";
+
+export class GradientLens implements Disposable {
+  private readonly store = new DisposableStore();
+  private readonly log: vscode.LogOutputChannel;
+  private readonly runs: RunManager;
+  private readonly codeLens: ModelCodeLens;
+  private readonly models: WorkspaceModels;
+  private readonly panel: ReportPanel;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    const extensionPath = context.extensionUri.fsPath;
+    this.log = this.store.add(vscode.window.createOutputChannel("Gradient Lens", { log: true }));
+    const esbuild = bundledEsbuild(extensionPath);
+    this.runs = this.store.add(
+      new RunManager(startRun, () => ({
+        workerPath: path.join(extensionPath, "dist", "runner", "worker.js"),
+        esbuildPath: esbuild.modulePath,
+        env: esbuild.env ? { ...process.env, ...esbuild.env } : undefined,
+      }), this.log),
+    );
+    this.store.add(new Diagnostics(this.runs));
+    this.codeLens = this.store.add(new ModelCodeLens(this.runs));
+    this.store.add(vscode.languages.registerCodeLensProvider(CODELENS_SELECTOR, this.codeLens));
+    this.models = this.store.add(new WorkspaceModels());
+    const onMessage = (msg: WebviewMessage) => this.onWebviewMessage(msg);
+    this.panel = this.store.add(new ReportPanel(context.extensionUri, this.runs, onMessage, this.log));
+    this.store.add(new SidebarView(context.extensionUri, this.runs, this.models, onMessage, this.log));
+    // A new run opens the report beside the editor, live.
+    this.store.add(this.runs.onDidChange((e) => {
+      if (e.kind === "snapshot" && e.snapshot.phase === "running" && e.snapshot.progress.length === 0) this.panel.show(true);
+    }));
+    this.registerCommands();
+  }
+
+  private registerCommands(): void {
+    const command = (id: string, fn: (...args: any[]) => unknown) => this.store.add(vscode.commands.registerCommand(id, fn));
+    command("gradientLens.checkModel", (model?: unknown) => this.runCommand("check", model, "cursor"));
+    command("gradientLens.checkChosenModel", () => this.runCommand("check", undefined, "choose"));
+    command("gradientLens.trainModel", (model?: unknown) => this.runCommand("train", model, "cursor"));
+    command("gradientLens.trainChosenModel", () => this.runCommand("train", undefined, "choose"));
+    command("gradientLens.stop", () => {
+      if (!this.runs.stopAll()) void vscode.window.showInformationMessage("Gradient Lens: no run to stop.");
+    });
+    command("gradientLens.openReport", () => this.panel.show(false));
+    command("gradientLens.showReportOf", (model?: unknown) => {
+      if (isModelRef(model)) this.runs.focus(model);
+      this.panel.show(false);
+    });
+    command("gradientLens.exportJson", () => this.exportReport("json"));
+    command("gradientLens.exportCsv", () => this.exportReport("csv"));
+    command("gradientLens.openExample", () => this.openExample());
+    command("gradientLens.showLog", () => this.log.show(true));
+    command("gradientLens.refreshModels", () => this.models.refresh());
+    command("gradientLens.revealLocation", (loc?: unknown) => {
+      if (loc && typeof loc === "object" && "file" in loc) return this.reveal(loc as SourceLocation);
+    });
+  }
+
+  private async runCommand(command: "check" | "train", arg: unknown, fallback: "cursor" | "choose"): Promise<void> {
+    if (!vscode.workspace.isTrusted) {
+      const choice = await vscode.window.showWarningMessage(
+        "Gradient Lens runs your model's code, which is disabled in an untrusted workspace.",
+        "Manage Workspace Trust",
+      );
+      if (choice) await vscode.commands.executeCommand("workbench.trust.manage");
+      return;
+    }
+    let model = isModelRef(arg) ? arg : fallback === "cursor" ? this.modelUnderCursor() : undefined;
+    model ??= await this.chooseModel(command);
+    if (!model) return;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === model!.file);
+    if (doc?.isDirty) await doc.save();
+    await this.runs.run(command, model);
+  }
+
+  private modelUnderCursor(): ModelRef | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.languageId !== "typescript") return undefined;
+    const scan = this.codeLens.scan(editor.document);
+    const m = modelAtLine(scan.models, editor.selection.active.line);
+    return m ? { file: editor.document.uri.fsPath, exportName: m.exportName, name: m.name, line: m.line + 1 } : undefined;
+  }
+
+  private async chooseModel(command: "check" | "train"): Promise<ModelRef | undefined> {
+    const list = await this.models.list();
+    if (!list.length) {
+      const choice = await vscode.window.showInformationMessage(
+        "Gradient Lens: no model found. Export one with `defineModel` from a TypeScript file that imports gradient-lens.",
+        "Open an Example",
+      );
+      if (choice) await this.openExample();
+      return undefined;
+    }
+    const items = list.map((m) => ({
+      label: m.name,
+      description: m.exportName === "default" ? "default export" : m.exportName,
+      detail: vscode.workspace.asRelativePath(m.file) + (m.line ? `:${m.line}` : ""),
+      model: m,
+    }));
+    const picked = await vscode.window.showQuickPick(items, {
+      title: command === "check" ? "Check gradients of…" : "Train & inspect…",
+      placeHolder: "Choose a model",
+      matchOnDetail: true,
+    });
+    return picked?.model;
+  }
+
+  private async onWebviewMessage(msg: WebviewMessage): Promise<void> {
+    switch (msg.type) {
+      case "ready":
+        return;
+      case "reveal":
+        return this.reveal(msg.location);
+      case "run":
+        return this.runCommand(msg.command, msg.model ?? this.runs.currentSnapshot?.model, "cursor");
+      case "stop":
+        this.runs.stopAll();
+        return;
+      case "openReport":
+        return this.panel.show(false);
+      case "export":
+        return this.exportReport(msg.format);
+      case "openModel":
+        return this.reveal({ file: msg.model.file, line: msg.model.line ?? 1, column: 1 });
+    }
+  }
+
+  /** Opens a source line that a report or the model list points at; other files are refused. */
+  private async reveal(location: SourceLocation): Promise<void> {
+    const snapshot = this.runs.currentSnapshot;
+    const file = resolveReportFile(snapshot?.report, snapshot?.model.file ?? location.file)(location.file);
+    if (!this.isKnownFile(file)) {
+      this.log.warn(`refused to open ${file}: not a model file or a file a report points at`);
+      return;
+    }
+    const line = Math.max(0, location.line - 1);
+    const col = Math.max(0, location.column - 1);
+    const uri = vscode.Uri.file(file);
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.fsPath === file);
+    const editor = await vscode.window.showTextDocument(uri, {
+      viewColumn: visible?.viewColumn ?? vscode.ViewColumn.One,
+      selection: new vscode.Range(line, col, line, col),
+      preserveFocus: false,
+    });
+    editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  }
+
+  private isKnownFile(file: string): boolean {
+    const s = this.runs.currentSnapshot;
+    const known = new Set<string>();
+    if (s) {
+      known.add(s.model.file);
+      const resolve = resolveReportFile(s.report, s.model.file);
+      for (const l of s.report?.model.layers ?? []) if (l.location) known.add(resolve(l.location.file));
+      for (const w of s.report?.warnings ?? []) if (w.location) known.add(resolve(w.location.file));
+      if (s.error?.location) known.add(resolve(s.error.location.file));
+    }
+    return known.has(file) || this.models.knows(file);
+  }
+
+  private async exportReport(format: "json" | "csv"): Promise<void> {
+    const s = this.runs.currentSnapshot;
+    const report = s?.report;
+    if (!s || !report) {
+      void vscode.window.showInformationMessage("Gradient Lens: no report yet — check or train a model first.");
+      return;
+    }
+    const base = path.join(path.dirname(s.model.file), `${path.basename(s.model.file, path.extname(s.model.file))}.gradient-lens`);
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.file(`${base}${format === "json" ? ".json" : ".layers.csv"}`),
+      filters: format === "json" ? { JSON: ["json"] } : { CSV: ["csv"] },
+      title: format === "json" ? "Export the report (JSON)" : "Export the per-layer table (CSV)",
+    });
+    if (!target) return;
+    const text = format === "json" ? reportToJson(report) : layerTableCsv(report);
+    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    this.log.info(`exported ${format.toUpperCase()} to ${target.fsPath}`);
+    void vscode.window.showInformationMessage(`Gradient Lens: exported ${path.basename(target.fsPath)}.`);
+  }
+
+  /** Opens one of the example models shipped with the extension. */
+  private async openExample(): Promise<void> {
+    const dir = path.join(this.context.extensionUri.fsPath, "examples");
+    let files: string[] = [];
+    try {
+      const entries = await vscode.workspace.fs.readDirectory(vscode.Uri.file(dir));
+      files = entries.filter(([name, type]) => type === vscode.FileType.File && name.endsWith(".ts")).map(([name]) => name).sort();
+    } catch {
+      /* no examples shipped */
+    }
+    if (!files.length) {
+      void vscode.window.showInformationMessage("Gradient Lens: no example models are bundled with this build.");
+      return;
+    }
+    const picked = await vscode.window.showQuickPick(files.map((f) => ({ label: f.replace(/\.ts$/, ""), description: f, file: path.join(dir, f) })), {
+      title: "Open an example model",
+    });
+    if (!picked || !existsSync(picked.file)) return;
+    this.models.addKnownFile(picked.file);
+    await vscode.window.showTextDocument(vscode.Uri.file(picked.file), { preview: false });
+  }
+
+  dispose(): void {
+    this.store.dispose();
+  }
+}
+

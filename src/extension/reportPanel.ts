@@ -1,0 +1,89 @@
+/**
+ * The report panel: a webview beside the editor with the charts and tables of the current run, live
+ * while it runs. One panel; it follows the latest run. It survives a window reload: the webview keeps
+ * its last snapshot in its state, and the serializer re-creates the panel from it.
+ */
+import * as vscode from "vscode";
+import { isRunSnapshot, type WebviewMessage } from "../protocol/webview";
+import type { RunManager } from "./runs";
+import { listen, post, webviewHtml, webviewOptions } from "./webviewHost";
+import type { Disposable } from "./disposables";
+
+export const REPORT_VIEW_TYPE = "gradientLens.report";
+
+export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
+  private panel: vscode.WebviewPanel | undefined;
+  private panelSubs: vscode.Disposable[] = [];
+  private readonly sub: vscode.Disposable;
+  private readonly serializer: vscode.Disposable;
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunManager,
+    private readonly onMessage: (msg: WebviewMessage) => void | Promise<void>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.serializer = vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, this);
+    this.sub = runs.onDidChange((e) => {
+      if (!this.panel) return;
+      if (e.kind === "snapshot") {
+        if (e.snapshot === runs.currentSnapshot) post(this.panel.webview, { type: "snapshot", snapshot: e.snapshot });
+      } else post(this.panel.webview, { type: "progress", runId: e.runId, point: e.point });
+    });
+  }
+
+  get isOpen(): boolean {
+    return this.panel !== undefined;
+  }
+
+  /** Opens (or reveals) the panel beside the active editor. */
+  show(preserveFocus = true): void {
+    if (this.panel) {
+      this.panel.reveal(undefined, preserveFocus);
+      post(this.panel.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      REPORT_VIEW_TYPE,
+      "Gradient Lens Report",
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus },
+      { ...webviewOptions(this.extensionUri), retainContextWhenHidden: false },
+    );
+    this.attach(panel);
+  }
+
+  /** WebviewPanelSerializer: a panel that was open before the window reloaded. */
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
+    const saved = state && typeof state === "object" ? (state as { snapshot?: unknown }).snapshot : undefined;
+    this.log.info(`restoring the report panel${isRunSnapshot(saved) ? ` (${saved.model.name})` : ""}`);
+    panel.webview.options = webviewOptions(this.extensionUri);
+    this.attach(panel);
+  }
+
+  private attach(panel: vscode.WebviewPanel): void {
+    this.panel = panel;
+    panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "activity.svg");
+    panel.webview.html = webviewHtml(panel.webview, this.extensionUri, "report");
+    this.panelSubs = [
+      listen(panel.webview, (msg) => {
+        // On `ready` the webview gets the current run; with none (after a reload) it keeps its restored state.
+        if (msg.type === "ready") {
+          if (this.runs.currentSnapshot) post(panel.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
+          return;
+        }
+        return this.onMessage(msg);
+      }, this.log),
+      panel.onDidDispose(() => {
+        for (const s of this.panelSubs) s.dispose();
+        this.panelSubs = [];
+        this.panel = undefined;
+      }),
+    ];
+  }
+
+  dispose(): void {
+    this.sub.dispose();
+    this.serializer.dispose();
+    this.panel?.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+/** The side view (activity bar): workspace models, the current run's live loss and gradient norms, warnings, actions. */
+import * as vscode from "vscode";
+import type { WebviewMessage } from "../protocol/webview";
+import type { RunManager } from "./runs";
+import type { WorkspaceModels } from "./workspaceModels";
+import { listen, post, webviewHtml, webviewOptions } from "./webviewHost";
+import type { Disposable } from "./disposables";
+
+export const SIDEBAR_VIEW_ID = "gradientLens.sidebar";
+
+export class SidebarView implements vscode.WebviewViewProvider, Disposable {
+  private view: vscode.WebviewView | undefined;
+  private readonly subs: vscode.Disposable[];
+
+  constructor(
+    private readonly extensionUri: vscode.Uri,
+    private readonly runs: RunManager,
+    private readonly models: WorkspaceModels,
+    private readonly onMessage: (msg: WebviewMessage) => void | Promise<void>,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subs = [
+      vscode.window.registerWebviewViewProvider(SIDEBAR_VIEW_ID, this),
+      runs.onDidChange((e) => {
+        if (!this.view) return;
+        if (e.kind === "snapshot") {
+          if (e.snapshot === runs.currentSnapshot) post(this.view.webview, { type: "snapshot", snapshot: e.snapshot });
+        } else post(this.view.webview, { type: "progress", runId: e.runId, point: e.point });
+      }),
+      models.onDidChange((list) => {
+        if (this.view) post(this.view.webview, { type: "models", models: list, scanning: false });
+      }),
+    ];
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    view.webview.options = webviewOptions(this.extensionUri);
+    view.webview.html = webviewHtml(view.webview, this.extensionUri, "sidebar");
+    const sub = listen(view.webview, async (msg) => {
+      if (msg.type !== "ready") return this.onMessage(msg);
+      post(view.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
+      post(view.webview, { type: "models", models: [], scanning: true });
+      const list = await this.models.list();
+      post(view.webview, { type: "models", models: list, scanning: false });
+    }, this.log);
+    view.onDidDispose(() => {
+      sub.dispose();
+      this.view = undefined;
+    });
+  }
+
+  dispose(): void {
+    for (const s of this.subs) s.dispose();
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * Layers × steps heat map of gradient norms on a canvas, colored on a log scale between the editor
+ * background and the theme's chart color — so a vanishing layer reads as a faint row in any theme.
+ */
+import { logRange } from "./derive";
+import { sci } from "./format";
+import { mix, parseColor, themeColors } from "./theme";
+
+export interface HeatmapData {
+  rows: string[];
+  columns: number[];
+  /** values[row][column] */
+  values: number[][];
+}
+
+export class Heatmap {
+  readonly element: HTMLElement;
+  private readonly canvas: HTMLCanvasElement;
+  private readonly legend: HTMLElement;
+  private data: HeatmapData = { rows: [], columns: [], values: [] };
+  private readonly labelWidth = 90;
+  private readonly rowHeight = 18;
+
+  constructor() {
+    this.element = document.createElement("div");
+    this.element.className = "heatmap";
+    this.canvas = document.createElement("canvas");
+    this.canvas.setAttribute("role", "img");
+    this.legend = document.createElement("div");
+    this.legend.className = "heatmap-legend";
+    this.element.append(this.canvas, this.legend);
+    this.canvas.addEventListener("mousemove", (e) => this.hover(e));
+    new ResizeObserver(() => this.draw()).observe(this.element);
+  }
+
+  set(data: HeatmapData): void {
+    this.data = data;
+    this.draw();
+  }
+
+  draw(): void {
+    const { rows, columns, values } = this.data;
+    const t = themeColors();
+    const width = Math.max(200, this.element.clientWidth || 400);
+    const height = Math.max(1, rows.length) * this.rowHeight + 22;
+    const dpr = window.devicePixelRatio || 1;
+    this.canvas.width = Math.round(width * dpr);
+    this.canvas.height = Math.round(height * dpr);
+    this.canvas.style.width = `${width}px`;
+    this.canvas.style.height = `${height}px`;
+    const ctx = this.canvas.getContext("2d")!;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, width, height);
+    ctx.font = `11px ${t.font}`;
+    ctx.textBaseline = "middle";
+    if (!rows.length || !columns.length) {
+      ctx.fillStyle = t.muted;
+      ctx.fillText("No per-layer statistics recorded yet.", 4, 10);
+      this.legend.textContent = "";
+      return;
+    }
+    const [lo, hi] = logRange(values);
+    const bg = parseColor(t.background);
+    const fg = parseColor(t.orange);
+    const plotW = width - this.labelWidth;
+    const cellW = plotW / columns.length;
+    rows.forEach((name, i) => {
+      ctx.fillStyle = t.foreground;
+      ctx.fillText(truncate(name, 14), 2, i * this.rowHeight + this.rowHeight / 2);
+      columns.forEach((_, j) => {
+        const v = values[i][j];
+        if (!(Number.isFinite(v) && v > 0)) {
+          ctx.fillStyle = t.grid;
+        } else {
+          const f = (Math.log10(v) - lo) / (hi - lo);
+          ctx.fillStyle = mix(bg, fg, 0.08 + 0.92 * f);
+        }
+        ctx.fillRect(this.labelWidth + j * cellW, i * this.rowHeight + 1, Math.max(1, cellW - (cellW > 4 ? 1 : 0)), this.rowHeight - 2);
+      });
+    });
+    ctx.fillStyle = t.muted;
+    const y = rows.length * this.rowHeight + 11;
+    ctx.fillText(`step ${columns[0]}`, this.labelWidth, y);
+    const lastLabel = `step ${columns[columns.length - 1]}`;
+    ctx.fillText(lastLabel, width - ctx.measureText(lastLabel).width - 2, y);
+    this.legend.textContent = `color: log₁₀ ‖g‖ from ${sci(10 ** lo)} (faint) to ${sci(10 ** hi)} (strong)`;
+  }
+
+  private hover(e: MouseEvent): void {
+    const { rows, columns, values } = this.data;
+    const rect = this.canvas.getBoundingClientRect();
+    const x = e.clientX - rect.left - this.labelWidth;
+    const i = Math.floor((e.clientY - rect.top) / this.rowHeight);
+    const j = Math.floor((x / (rect.width - this.labelWidth)) * columns.length);
+    if (x < 0 || i < 0 || i >= rows.length || j < 0 || j >= columns.length) {
+      this.canvas.title = "";
+      return;
+    }
+    this.canvas.title = `${rows[i]} · step ${columns[j]} · ‖g‖ = ${sci(values[i][j], 3)}`;
+  }
+}
+
+function truncate(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + "…" : s;
+}

@@ -1,0 +1,52 @@
+/** The webview app (report panel and side view): one bundle, the view chosen by <body data-view>. */
+import "@vscode-elements/elements/dist/vscode-button/index.js";
+import "@vscode-elements/elements/dist/vscode-collapsible/index.js";
+import "@vscode-elements/elements/dist/vscode-progress-bar/index.js";
+import "@vscode-elements/elements/dist/vscode-single-select/index.js";
+import "@vscode-elements/elements/dist/vscode-option/index.js";
+import "@vscode-elements/elements/dist/vscode-table/index.js";
+import "@vscode-elements/elements/dist/vscode-table-header/index.js";
+import "@vscode-elements/elements/dist/vscode-table-header-cell/index.js";
+import "@vscode-elements/elements/dist/vscode-table-body/index.js";
+import "@vscode-elements/elements/dist/vscode-table-row/index.js";
+import "@vscode-elements/elements/dist/vscode-table-cell/index.js";
+import { onHostMessage, persist, restoredSnapshot, send } from "./host";
+import { ReportView } from "./report";
+import { SidebarView } from "./sidebar";
+import { onThemeChange } from "./theme";
+
+// Anything the CSP blocks is reported to the console (the end-to-end test fails on it).
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error(`gradient-lens CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`);
+  document.body.dataset.cspViolations = String(Number(document.body.dataset.cspViolations ?? 0) + 1);
+});
+
+const root = document.getElementById("app")!;
+const kind = document.body.dataset.view;
+
+if (kind === "sidebar") {
+  const view = new SidebarView(root);
+  view.show(null);
+  onHostMessage((msg) => {
+    if (msg.type === "snapshot") view.show(msg.snapshot);
+    else if (msg.type === "progress") view.progress(msg.runId, msg.point);
+    else if (msg.type === "models") view.setModels(msg.models, msg.scanning);
+  });
+  onThemeChange(() => view.rerender());
+} else {
+  const view = new ReportView(root);
+  let current = restoredSnapshot();
+  view.show(current);
+  onHostMessage((msg) => {
+    if (msg.type === "snapshot") {
+      current = msg.snapshot;
+      view.show(current);
+      persist(current, true);
+    } else if (msg.type === "progress") {
+      view.progress(msg.runId, msg.point);
+      persist(current);
+    }
+  });
+  onThemeChange(() => view.rerender());
+}
+send({ type: "ready" });

@@ -1,0 +1,165 @@
+/** The side view: workspace models, the current run's live loss and per-layer gradient norms, warnings, actions. */
+import type { Chart } from "chart.js";
+import type { ModelRef, ProgressPoint, RunSnapshot } from "../src/protocol/webview";
+import { h, clear } from "./dom";
+import { applyThemeDefaults, logAxis, makeChart } from "./charts";
+import { gradientFlow, layerSeries, lossSeries } from "./derive";
+import { sci } from "./format";
+import { send } from "./host";
+import { badge, basename, button, warningItem } from "./report";
+import { themeColors } from "./theme";
+
+export class SidebarView {
+  private snapshot: RunSnapshot | null = null;
+  private models: ModelRef[] = [];
+  private scanning = true;
+  private charts: Chart[] = [];
+  private loss?: Chart<"line">;
+  private norms?: Chart<"bar">;
+  private label?: HTMLElement;
+  private frame = 0;
+
+  constructor(private readonly root: HTMLElement) {}
+
+  show(snapshot: RunSnapshot | null): void {
+    this.snapshot = snapshot;
+    this.render();
+  }
+
+  setModels(models: ModelRef[], scanning: boolean): void {
+    this.models = models;
+    this.scanning = scanning;
+    this.render();
+  }
+
+  progress(runId: number, point: ProgressPoint): void {
+    if (!this.snapshot || this.snapshot.runId !== runId) return;
+    this.snapshot.progress.push(point);
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.updateCharts();
+    });
+  }
+
+  rerender(): void {
+    this.render();
+  }
+
+  private render(): void {
+    for (const c of this.charts) c.destroy();
+    this.charts = [];
+    this.loss = this.norms = undefined;
+    clear(this.root);
+    applyThemeDefaults();
+    const s = this.snapshot;
+    const running = s?.phase === "running";
+
+    this.root.append(h("div", { class: "actions side-actions" },
+      button("Check gradients", () => send({ type: "run", command: "check", model: s?.model }), true),
+      button("Train & inspect", () => send({ type: "run", command: "train", model: s?.model }), false),
+      running ? button("Stop", () => send({ type: "stop" }), false) : null,
+      s ? button("Open report", () => send({ type: "openReport" }), false) : null,
+    ));
+
+    // Models.
+    const list = h("ul", { class: "model-list" });
+    for (const m of this.models) {
+      const li = h("li", { class: "model", tabindex: 0, role: "button", title: `${m.file}${m.line ? `:${m.line}` : ""}` },
+        h("div", { class: "model-name" }, m.name),
+        h("div", { class: "muted small" }, `${basename(m.file)}${m.line ? `:${m.line}` : ""}${m.exportName && m.exportName !== "default" ? ` · ${m.exportName}` : ""}`),
+        h("div", { class: "model-actions" },
+          link("check", () => send({ type: "run", command: "check", model: m })),
+          link("train", () => send({ type: "run", command: "train", model: m })),
+        ),
+      );
+      li.addEventListener("click", (e) => {
+        if ((e.target as HTMLElement).closest("a")) return;
+        send({ type: "openModel", model: m });
+      });
+      list.append(li);
+    }
+    this.root.append(section("Models", this.scanning ? "scanning…" : String(this.models.length),
+      this.models.length ? list : h("p", { class: "muted small" }, this.scanning ? "Looking for defineModel exports…" : "No models found. Export one with defineModel from a .ts file that imports gradient-lens."),
+    ));
+
+    if (!s) return;
+    // Current run.
+    const last = s.progress[s.progress.length - 1];
+    this.label = h("span", { class: "muted small" }, runText(s, last));
+    const phase = { running: "running", done: "done", failed: "failed", cancelled: "stopped" }[s.phase];
+    const t = themeColors();
+    const lossChart = makeChart<"line">({
+      type: "line",
+      data: { datasets: [{ label: "loss", data: [], borderColor: t.blue, pointRadius: 0, borderWidth: 1.5 }] },
+      options: { parsing: false, scales: { x: { type: "linear", ticks: { maxTicksLimit: 4 } }, y: { ticks: { maxTicksLimit: 4 } } }, plugins: { legend: { display: false } } },
+    }, 110);
+    const normChart = makeChart<"bar">({
+      type: "bar",
+      data: { labels: [], datasets: [{ label: "‖g‖", data: [], backgroundColor: t.orange, borderWidth: 0 }] },
+      options: {
+        indexAxis: "y",
+        scales: { x: { ...logAxis("‖g‖"), title: { display: false, text: "" } }, y: { ticks: { autoSkip: false } } },
+        plugins: { legend: { display: false }, tooltip: { callbacks: { label: (c) => `‖g‖ ${sci(c.parsed.x as number, 3)}` } } },
+      },
+    }, 40);
+    this.loss = lossChart.chart;
+    this.norms = normChart.chart;
+    this.charts.push(lossChart.chart, normChart.chart);
+    this.root.append(section("Run", "",
+      h("div", { class: "title-row" }, h("strong", {}, s.model.name), badge(phase, s.phase === "failed" ? "error" : s.phase === "running" ? "info" : "ok")),
+      this.label,
+      s.error && s.phase === "failed" ? h("p", { class: "error-text small" }, `${s.error.kind}: ${s.error.message}`) : null,
+      h("h3", {}, "Loss"), lossChart.element,
+      h("h3", {}, "Gradient norm per layer"), normChart.element,
+    ));
+    this.updateCharts();
+
+    const r = s.report;
+    if (r) {
+      const layerLoc = new Map(r.model.layers.map((l) => [l.name, l.location]));
+      this.root.append(section("Warnings", String(r.warnings.length),
+        r.warnings.length
+          ? h("ul", { class: "warning-list compact" }, ...r.warnings.map((w) => warningItem(w, w.location ?? (w.layer ? layerLoc.get(w.layer) : undefined), false)))
+          : h("p", { class: "ok-text small" }, "No warnings."),
+        r.gradcheck ? h("p", { class: r.gradcheck.passed ? "ok-text small" : "error-text small" },
+          `Gradient check ${r.gradcheck.passed ? "passed" : "FAILED"} · max rel. error ${sci(Math.max(...r.gradcheck.layers.map((l) => l.maxRelError)), 1)}`) : null,
+      ));
+    }
+  }
+
+  private updateCharts(): void {
+    const s = this.snapshot;
+    if (!s) return;
+    const last = s.progress[s.progress.length - 1];
+    if (this.label) this.label.textContent = runText(s, last);
+    if (this.loss) {
+      this.loss.data.datasets[0].data = lossSeries(s);
+      this.loss.update();
+    }
+    if (this.norms) {
+      const bars = gradientFlow(layerSeries(s));
+      // The latest recorded norms when live; the run's geometric mean when finished.
+      const latest = !s.report && last?.layers ? new Map(last.layers.map((l) => [l.name, l.gradNorm])) : undefined;
+      this.norms.data.labels = bars.map((b) => b.layer);
+      this.norms.data.datasets[0].data = bars.map((b) => latest?.get(b.layer) ?? b.value).map((v) => (Number.isFinite(v) && v > 0 ? v : null)) as number[];
+      const box = this.norms.canvas.parentElement;
+      if (box) box.style.height = `${Math.max(40, bars.length * 16 + 30)}px`;
+      this.norms.resize();
+      this.norms.update();
+    }
+  }
+}
+
+function section(title: string, count: string, ...body: Array<Node | null>): HTMLElement {
+  return h("section", { class: "side-section" }, h("h2", {}, title, count ? h("span", { class: "count" }, count) : null), ...body);
+}
+
+function link(text: string, onClick: () => void): HTMLElement {
+  return h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); e.stopPropagation(); onClick(); } }, text);
+}
+
+function runText(s: RunSnapshot, last: ProgressPoint | undefined): string {
+  const steps = last ? `step ${last.step + 1}/${s.totalSteps || "?"} · loss ${sci(last.loss, 3)}` : s.phase === "running" ? "starting…" : "";
+  return `${s.command === "check" ? "gradient check" : "training"}${steps ? ` · ${steps}` : ""}`;
+}
