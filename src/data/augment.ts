@@ -6,9 +6,11 @@
 import { Random, Tensor } from "../engine";
 import type { Dataset } from "./dataset";
 
+/** A training-batch transform, a ModelSpec's `augment`: it must not modify its input batch. */
 export type BatchTransform = (batch: Dataset, step: number) => Dataset;
 
 export interface AugmentOptions {
+  /** Seed of the transform's randomness (default 0); step k of seed s always draws the same values. */
   seed?: number;
 }
 
