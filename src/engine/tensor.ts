@@ -286,13 +286,25 @@ function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: bo
     throw new Error(`backward: gradient of shape ${formatShape(gradient.shape)} does not match the tensor's shape ${formatShape(root.shape)}`);
   }
   const order = topoOrder(root);
+  // A hooked leaf's hooks must see only this pass's gradient (as in PyTorch), not what earlier passes
+  // accumulated in .grad: set the earlier total aside and add it back after the hooks ran.
+  const earlier = new Map<Tensor, FloatArray | null>();
+  for (const t of order) {
+    if (t._hooks?.length && !t._node) {
+      earlier.set(t, t._g);
+      t._g = null;
+    }
+  }
   const seed = gradBuffer(root);
   if (gradient) for (let i = 0; i < seed.length; i++) seed[i] += gradient.data[i];
   else seed[0] += 1;
 
   for (let n = order.length - 1; n >= 0; n--) {
     const t = order[n];
-    if (!t._g) continue;
+    if (!t._g) {
+      if (earlier.has(t)) t._g = earlier.get(t) ?? null;
+      continue;
+    }
     if (t._hooks) {
       for (const hook of t._hooks) {
         const replaced = hook(new Tensor(t._g, t.shape));
@@ -302,6 +314,8 @@ function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: bo
         }
       }
     }
+    const prior = earlier.get(t);
+    if (prior) for (let i = 0; i < prior.length; i++) t._g[i] += prior[i];
     const node = t._node;
     if (!node) continue;
     if (!node.backward) {

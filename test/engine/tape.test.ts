@@ -131,7 +131,21 @@ describe("tape", () => {
     expect(() => bad.sum().backward()).toThrow(/hook returned shape \[3\] for a tensor of shape \[2\]/);
   });
 
-  it.todo("a hook on a leaf sees only this backward's gradient, not the sum with earlier calls (PyTorch's semantics; see the report)");
+  it("a hook on a leaf sees only this backward's gradient, and a replacement leaves earlier passes' sum intact", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const seen: number[][] = [];
+    x.registerHook((g) => { seen.push(Array.from(g.data)); });
+    x.mul(3).sum().backward();
+    x.mul(3).sum().backward();
+    expect(seen).toEqual([[3, 3], [3, 3]]);
+    expect(values(x.grad)).toEqual([6, 6]);
+
+    const y = tensor([1, 2], { requiresGrad: true });
+    y.mul(3).sum().backward(); // .grad = [3, 3] before any hook exists
+    y.registerHook((g) => g.mul(0));
+    y.mul(5).sum().backward(); // the hook zeroes this pass only
+    expect(values(y.grad)).toEqual([3, 3]);
+  });
 
   it("a second backward through a freed graph names retainGraph; with it, the second pass accumulates", () => {
     const x = tensor([2], { requiresGrad: true });
