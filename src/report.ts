@@ -32,6 +32,13 @@ export interface Histogram {
 
 export interface LayerStepStats {
   name: string;
+  /** Module class, e.g. "Linear", "ReLU". */
+  kind?: string;
+  /**
+   * What the gradient statistics describe: the layer's own parameters, or (activation layers, which
+   * have none) the gradient reaching the layer's output.
+   */
+  gradSource?: "parameters" | "output";
   gradNorm: number;
   gradRms?: number;
   gradMeanAbs: number;
@@ -87,6 +94,18 @@ export interface GradcheckEntry {
   passed?: boolean;
 }
 
+/** One random-direction comparison of `directional` mode: (g·u) against (f(θ+εu) − f(θ−εu))/2ε. */
+export interface GradcheckDirection {
+  /** The parameter tensor perturbed along u. */
+  tensor: string;
+  analytic: number;
+  numeric: number;
+  relError: number;
+  passed: boolean;
+  /** The perturbation crossed a kink somewhere in the model. */
+  kink?: boolean;
+}
+
 export interface GradcheckLayer {
   name: string;
   checked: number;
@@ -98,6 +117,20 @@ export interface GradcheckLayer {
   tensors?: Array<{ name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number }>;
   worst: GradcheckEntry[];
   location?: SourceLocation;
+  /** Directional mode: each direction compared. */
+  directions?: GradcheckDirection[];
+}
+
+/** The op whose backward rule produced a wrong gradient, found by checking every intermediate tensor. */
+export interface GradcheckCulprit {
+  op: string;
+  /** The module the op ran in. */
+  layer?: string;
+  location?: SourceLocation;
+  /** Shapes of the op's inputs. */
+  inputShapes: number[][];
+  /** Other ops that consume the same wrongly differentiated tensor (the blame cannot separate them). */
+  alternatives?: Array<{ op: string; layer?: string }>;
 }
 
 export interface GradcheckResult {
@@ -109,6 +142,12 @@ export interface GradcheckResult {
   layers: GradcheckLayer[];
   /** Wall time of the check, milliseconds. */
   durationMs?: number;
+  /** Which op's backward rule is wrong, when the check failed and the op could be located. */
+  culprit?: GradcheckCulprit;
+  /** How the check was set up (modes of Dropout/BatchNorm, float32 copies, the batch used). */
+  notes?: string[];
+  /** Total scalar entries compared (directions count once each). */
+  checked?: number;
 }
 
 export interface Report {
@@ -124,5 +163,18 @@ export interface Report {
   warnings: Warning[];
   gradcheck?: GradcheckResult;
   /** How the run went: finished, or stopped early by an error inside the model. */
-  status?: { ok: boolean; error?: string; durationMs?: number };
+  status?: {
+    ok: boolean;
+    error?: string;
+    durationMs?: number;
+    /** Steps run and steps asked for. */
+    steps?: number;
+    totalSteps?: number;
+    /** Why training ended: all steps done, stopped by the caller, or a non-finite loss. */
+    reason?: "completed" | "stopped" | "non-finite-loss" | "error";
+  };
+  /** Where the time went: mean step time and the recorder's share (overhead = recordMs / (stepMs − recordMs)). */
+  timing?: { stepMsMean: number; recordMsMean: number; overhead: number; recordedSteps: number };
+  /** Evaluation on the validation split after training, when the data has one. */
+  validation?: { loss: number; accuracy?: number };
 }

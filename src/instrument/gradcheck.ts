@@ -1,0 +1,589 @@
+/**
+ * The numeric gradient check: central differences in float64 against one backward pass, per entry
+ * (`full`), on k seeded entries per tensor (`sampled`), or along random directions (`directional`,
+ * PyTorch gradcheck's fast mode). Entries whose perturbation crosses a kink (a relu/abs input changing
+ * sign, a max changing its argmax, a clamp changing region) are reported as kinks, not failures.
+ * When the check fails, every intermediate tensor of the graph is checked too, which names the op whose
+ * backward rule is wrong and the layer it ran in.
+ *
+ * Setup, as a PyTorch user expects from `torch.autograd.gradcheck` on a module: Dropout off (eval
+ * mode); BatchNorm kept in training mode, so the check differentiates the batch statistics exactly as a
+ * training step does (its running statistics are restored afterwards); augmentation off; the global
+ * generator reset before every evaluation; float32 parameters checked on float64 copies. Parameters,
+ * their gradients, buffers, training flags and the global generator are restored bit for bit.
+ */
+import {
+  addOpObserver, getOp, globalRandom, noGrad, ops, Random, Tensor, type FloatArray, type OpObserver,
+} from "../engine";
+import { broadcastIndex, sameShape } from "../engine/shape";
+import type { Module } from "../nn";
+import type { Loss } from "../nn/losses";
+import type { Dataset } from "../data";
+import type {
+  GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, SourceLocation,
+} from "../report";
+import { buildRun } from "../train/loop";
+import { isModelSpec, type ModelSpec } from "../train/spec";
+import type { GradcheckMode, GradcheckOptions } from "./types";
+
+/** PyTorch gradcheck's defaults (torch.autograd.gradcheck: eps 1e-6, atol 1e-5, rtol 1e-3). */
+export const GRADCHECK_DEFAULTS = { mode: "sampled" as GradcheckMode, eps: 1e-6, atol: 1e-5, rtol: 1e-3, samples: 10, directions: 2, seed: 0, worst: 5 };
+/** Rows of the batch used when checking a ModelSpec (a check costs two forwards per entry). */
+export const GRADCHECK_BATCH = 16;
+const TINY = 1e-300;
+
+/** A module, its loss and one batch. */
+export interface ModuleTarget {
+  module: Module;
+  loss: Loss;
+  batch: Pick<Dataset, "x" | "y">;
+}
+
+/** A plain function of tensors; with a non-scalar result the check contracts it with a fixed random vector v. */
+export type FunctionTarget = (...inputs: Tensor[]) => Tensor;
+
+export type GradcheckTarget = ModelSpec | ModuleTarget | FunctionTarget;
+
+export interface CheckGradientsOptions extends GradcheckOptions {
+  /** The tensors a function target is differentiated with respect to (required for functions). */
+  inputs?: Tensor[];
+  /** Rows of the first training batch used for a ModelSpec (default 16, capped by the spec's batch size). */
+  batchSize?: number;
+}
+
+interface Checked {
+  name: string;
+  layer: string;
+  tensor: Tensor;
+}
+
+/** A prepared problem: what to differentiate, how to evaluate, how to undo the setup. */
+interface Problem {
+  tensors: Checked[];
+  /** Builds the scalar (with a graph when grad mode is on). */
+  evaluate(): Tensor;
+  locations: Map<string, SourceLocation>;
+  notes: string[];
+  restore(): void;
+}
+
+// ---- setup ------------------------------------------------------------------------------------------
+
+type RandomState = Record<"s0" | "s1" | "s2" | "s3" | "spare", number | null>;
+const saveRandom = (r: Random): RandomState => ({ ...(r as unknown as RandomState) });
+const loadRandom = (r: Random, s: RandomState) => Object.assign(r as unknown as RandomState, s);
+
+/** Swaps float32 storage for float64 copies; returns the undo. */
+function toFloat64(tensors: readonly Tensor[]): () => void {
+  const swapped: Array<[Tensor, FloatArray]> = [];
+  for (const t of tensors) {
+    if (t.data instanceof Float32Array) {
+      swapped.push([t, t.data]);
+      (t as { data: FloatArray }).data = Float64Array.from(t.data);
+    }
+  }
+  return () => {
+    for (const [t, d] of swapped) (t as { data: FloatArray }).data = d;
+  };
+}
+
+function moduleProblem(module: Module, loss: Loss, batch: Pick<Dataset, "x" | "y">, extra?: (m: Module) => Tensor): Problem {
+  const named = module.namedModules();
+  const notes: string[] = [];
+  const flags = named.map(([, m]) => m.training);
+  module.eval();
+  let batchNorm = false;
+  for (const [, m] of named) {
+    if (/BatchNorm/.test(m.kind)) {
+      m.training = true;
+      batchNorm = true;
+    }
+  }
+  notes.push("Dropout and other train-only randomness off (eval mode)");
+  if (batchNorm) notes.push("BatchNorm in training mode: the batch statistics are differentiated as in a training step; running statistics restored afterwards");
+  const buffers = (module as { namedBuffers?: () => Array<[string, Tensor]> }).namedBuffers?.() ?? [];
+  const bufferCopies = buffers.map(([, b]) => b.data.slice());
+  const params = module.namedParameters();
+  const locations = new Map<string, SourceLocation>();
+  for (const [path, m] of named) if (m.location) locations.set(path || "model", m.location);
+  const x = batch.x.detach();
+  const y = batch.y.detach();
+  const undoCast = toFloat64([...params.map(([, p]) => p), ...buffers.map(([, b]) => b), x, y]);
+  if (params.some(([, p]) => p.dtype === "float32") || batch.x.dtype === "float32") notes.push("float32 tensors checked on float64 copies");
+  return {
+    tensors: params.map(([name, t]) => ({ name, tensor: t, layer: name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : "model" })),
+    evaluate: () => {
+      const out = loss(module.call(x), y);
+      return extra ? ops.add(out, extra(module)) : out;
+    },
+    locations,
+    notes,
+    restore: () => {
+      undoCast();
+      buffers.forEach(([, b], i) => b.data.set(bufferCopies[i]));
+      named.forEach(([, m], i) => (m.training = flags[i]));
+    },
+  };
+}
+
+function prepare(target: GradcheckTarget, options: CheckGradientsOptions, seed: number): Problem {
+  if (typeof target === "function") {
+    const inputs = options.inputs;
+    if (!inputs?.length) throw new Error("checkGradients: a function target needs options.inputs (the tensors to differentiate)");
+    const flags = inputs.map((t) => t.requiresGrad);
+    for (const t of inputs) t.requiresGrad = true;
+    const undoCast = toFloat64(inputs);
+    let v: Float64Array | null = null;
+    return {
+      tensors: inputs.map((t, i) => ({ name: t.name ?? `input${i}`, layer: t.name ?? `input${i}`, tensor: t })),
+      evaluate: () => {
+        const out = target(...inputs);
+        if (out.size === 1) return out.reshape([]);
+        // vᵀ f: a fixed random contraction so every output entry is checked (PyTorch's fast mode uses v the same way).
+        if (!v || v.length !== out.size) {
+          const r = new Random(seed ^ 0x7f4a7c15);
+          v = new Float64Array(out.size);
+          for (let i = 0; i < v.length; i++) v[i] = r.normal();
+        }
+        return ops.sum(ops.mul(out, new Tensor(v, out.shape)));
+      },
+      locations: new Map(),
+      notes: [],
+      restore: () => {
+        undoCast();
+        inputs.forEach((t, i) => (t.requiresGrad = flags[i]));
+      },
+    };
+  }
+  if (isModelSpec(target) || (typeof target === "object" && "model" in target && typeof target.model === "function")) {
+    const spec = target as ModelSpec;
+    const saved = saveRandom(globalRandom);
+    const { model, train } = buildRun(spec);
+    loadRandom(globalRandom, saved);
+    const n = train.x.shape[0];
+    const rows = Math.max(1, Math.min(options.batchSize ?? GRADCHECK_BATCH, spec.batchSize ?? n, n));
+    const batch = { x: ops.slice(train.x.detach(), 0, 0, rows), y: ops.slice(train.y.detach(), 0, 0, rows) };
+    const p = moduleProblem(model, spec.loss, batch, spec.regularizer);
+    p.notes.push(`first ${rows} training rows, no shuffling or augmentation`);
+    return p;
+  }
+  const t = target as ModuleTarget;
+  return moduleProblem(t.module, t.loss, t.batch);
+}
+
+// ---- kink detection ---------------------------------------------------------------------------------
+
+/**
+ * Records, for every op with a kink, which side of it each element is on; in compare mode flags any
+ * change. An entry whose ±eps evaluation changes a pattern straddles a kink, where the two one-sided
+ * derivatives differ and a central difference means nothing.
+ */
+class KinkWatch implements OpObserver {
+  private base: Int8Array[] = [];
+  private index = 0;
+  private mode: "off" | "record" | "compare" = "off";
+  crossed = false;
+
+  begin(mode: "record" | "compare"): void {
+    this.mode = mode;
+    this.index = 0;
+    this.crossed = false;
+    if (mode === "record") this.base = [];
+  }
+  end(): void {
+    if (this.mode === "compare" && this.index !== this.base.length) this.crossed = true;
+    this.mode = "off";
+  }
+
+  forward(e: { op: string; inputs: readonly Tensor[]; output: Tensor }): void {
+    if (this.mode === "off" || this.crossed) return;
+    if (!getOp(e.op)?.hasKinks) return;
+    const pattern = kinkPattern(e.op, e.inputs, e.output);
+    if (this.mode === "record") {
+      this.base.push(pattern);
+      this.index++;
+      return;
+    }
+    const b = this.base[this.index++];
+    if (!b || b.length !== pattern.length) {
+      this.crossed = true;
+      return;
+    }
+    for (let i = 0; i < b.length; i++) {
+      if (b[i] !== pattern[i]) {
+        this.crossed = true;
+        return;
+      }
+    }
+  }
+}
+
+function kinkPattern(op: string, inputs: readonly Tensor[], output: Tensor): Int8Array {
+  const x = inputs[0].data;
+  const y = output.data;
+  switch (op) {
+    case "clamp": {
+      const p = new Int8Array(x.length);
+      for (let i = 0; i < x.length; i++) p[i] = y[i] > x[i] ? 1 : y[i] < x[i] ? -1 : 0;
+      return p;
+    }
+    case "maximum": {
+      const a = inputs[0];
+      const ia = sameShape(a.shape, output.shape) ? null : broadcastIndex(output.shape, a.shape);
+      const p = new Int8Array(y.length);
+      for (let i = 0; i < y.length; i++) p[i] = y[i] === a.data[ia ? ia[i] : i] ? 1 : 0;
+      return p;
+    }
+    case "max": {
+      // Which inputs equal a maximum: a tie, or a new argmax, changes this mask.
+      const maxima = new Set<number>();
+      for (let i = 0; i < y.length; i++) maxima.add(y[i]);
+      const p = new Int8Array(x.length);
+      for (let i = 0; i < x.length; i++) p[i] = maxima.has(x[i]) ? 1 : 0;
+      return p;
+    }
+    default: {
+      // relu, leakyRelu, abs and custom ops declared with kinks: the sign of the first input.
+      const p = new Int8Array(x.length);
+      for (let i = 0; i < x.length; i++) p[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0;
+      return p;
+    }
+  }
+}
+
+// ---- the check ---------------------------------------------------------------------------------------
+
+const relError = (a: number, n: number) => Math.abs(a - n) / Math.max(Math.abs(a), Math.abs(n), TINY);
+
+function multiIndex(shape: readonly number[], flat: number): number[] {
+  const idx = new Array<number>(shape.length);
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx[d] = flat % shape[d];
+    flat = Math.floor(flat / shape[d]);
+  }
+  return idx;
+}
+
+/**
+ * Compares analytic gradients (one backward pass) with central differences in float64.
+ *
+ * `target`: a ModelSpec (checked on its first training rows, freshly built from its seed), a
+ * `{ module, loss, batch }`, or a function of tensors with `options.inputs`.
+ * Pass per entry: |a − n| ≤ atol + rtol·|n| (defaults 1e-5, 1e-3: PyTorch gradcheck's); relative error
+ * |a − n| / max(|a|, |n|, tiny) is reported per entry, tensor and layer (CS231n: ≤ 1e-7 good, > 1e-2 wrong).
+ */
+export function checkGradients(target: GradcheckTarget, options: CheckGradientsOptions = {}): GradcheckResult {
+  const t0 = performance.now();
+  const o = { ...GRADCHECK_DEFAULTS, ...stripUndefined(options) };
+  const userRandom = saveRandom(globalRandom);
+  const problem = prepare(target, options, o.seed);
+  const fixedRandom = saveRandom(globalRandom);
+  const kinks = new KinkWatch();
+  const removeKinks = addOpObserver(kinks);
+  const savedGrads = problem.tensors.map((c) => c.tensor._g);
+  const savedData = problem.tensors.map((c) => c.tensor.data.slice());
+  try {
+    // Analytic: one backward pass from zeroed gradients.
+    for (const c of problem.tensors) c.tensor._g = null;
+    loadRandom(globalRandom, fixedRandom);
+    const root = problem.evaluate();
+    if (root.size !== 1) throw new Error(`checkGradients: the loss must be a scalar, got shape [${root.shape.join(", ")}]`);
+    const base = root.item();
+    root.backward();
+    const analytic = problem.tensors.map((c) => (c.tensor._g ? Float64Array.from(c.tensor._g) : new Float64Array(c.tensor.size)));
+    for (const c of problem.tensors) c.tensor._g = null;
+
+    if (!Number.isFinite(base)) {
+      return {
+        mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol, passed: false, layers: [], checked: 0,
+        notes: [...problem.notes, `the loss is ${base} at the checked point: nothing to compare`],
+        durationMs: performance.now() - t0,
+      };
+    }
+
+    const lossAt = (): number => {
+      loadRandom(globalRandom, fixedRandom);
+      kinks.begin("compare");
+      const v = noGrad(() => problem.evaluate().item());
+      kinks.end();
+      return v;
+    };
+    loadRandom(globalRandom, fixedRandom);
+    kinks.begin("record");
+    noGrad(() => problem.evaluate());
+    kinks.end();
+
+    const passes = (a: number, n: number) => Math.abs(a - n) <= o.atol + o.rtol * Math.abs(n);
+    const entries: GradcheckEntry[][] = problem.tensors.map(() => []);
+    const directions: GradcheckDirection[][] = problem.tensors.map(() => []);
+
+    const checkEntry = (ti: number, i: number): GradcheckEntry => {
+      const x = problem.tensors[ti].tensor.data;
+      const orig = x[i];
+      x[i] = orig + o.eps;
+      const fp = lossAt();
+      let kink = kinks.crossed;
+      x[i] = orig - o.eps;
+      const fm = lossAt();
+      kink ||= kinks.crossed;
+      x[i] = orig;
+      const n = (fp - fm) / (2 * o.eps);
+      const a = analytic[ti][i];
+      const e: GradcheckEntry = { index: multiIndex(problem.tensors[ti].tensor.shape, i), analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
+      if (kink) e.kink = true;
+      return e;
+    };
+    const checkAll = (ti: number) => {
+      entries[ti] = [];
+      for (let i = 0; i < problem.tensors[ti].tensor.size; i++) entries[ti].push(checkEntry(ti, i));
+    };
+
+    if (o.mode === "full") {
+      problem.tensors.forEach((_, ti) => checkAll(ti));
+    } else if (o.mode === "sampled") {
+      const rng = new Random(o.seed);
+      problem.tensors.forEach((c, ti) => {
+        const size = c.tensor.size;
+        const k = Math.min(o.samples, size);
+        // Partial Fisher–Yates: k distinct entries, seeded.
+        const pool = Int32Array.from({ length: size }, (_, i) => i);
+        for (let j = 0; j < k; j++) {
+          const r = j + rng.int(size - j);
+          const tmp = pool[j];
+          pool[j] = pool[r];
+          pool[r] = tmp;
+          entries[ti].push(checkEntry(ti, pool[j]));
+        }
+      });
+    } else {
+      const rng = new Random(o.seed);
+      problem.tensors.forEach((c, ti) => {
+        const x = c.tensor.data;
+        const orig = x.slice();
+        let failed = false;
+        for (let d = 0; d < o.directions; d++) {
+          const u = new Float64Array(x.length);
+          let norm = 0;
+          for (let j = 0; j < u.length; j++) {
+            u[j] = rng.normal();
+            norm += u[j] * u[j];
+          }
+          norm = Math.sqrt(norm) || 1;
+          let a = 0;
+          for (let j = 0; j < u.length; j++) {
+            u[j] /= norm;
+            a += analytic[ti][j] * u[j];
+          }
+          for (let j = 0; j < x.length; j++) x[j] = orig[j] + o.eps * u[j];
+          const fp = lossAt();
+          let kink = kinks.crossed;
+          for (let j = 0; j < x.length; j++) x[j] = orig[j] - o.eps * u[j];
+          const fm = lossAt();
+          kink ||= kinks.crossed;
+          x.set(orig);
+          const n = (fp - fm) / (2 * o.eps);
+          const dir: GradcheckDirection = { tensor: c.name, analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
+          if (kink) dir.kink = true;
+          directions[ti].push(dir);
+          if (!dir.passed) failed = true;
+        }
+        // PyTorch's fast mode falls back to the slow check to say which entries are wrong.
+        if (failed) checkAll(ti);
+      });
+    }
+
+    const result = summarize(problem, entries, directions, o);
+    if (!result.passed && result.layers.some((l) => (l.failures ?? 0) > 0)) {
+      const failedTensors = new Set<Tensor>();
+      for (const l of result.layers) for (const t of l.tensors ?? []) {
+        if (t.failures > 0) failedTensors.add(problem.tensors.find((c) => c.name === t.name)!.tensor);
+      }
+      const culprit = locateCulprit(problem, fixedRandom, o, failedTensors);
+      if (culprit) result.culprit = culprit;
+    }
+    result.durationMs = performance.now() - t0;
+    return result;
+  } finally {
+    removeKinks();
+    problem.tensors.forEach((c, i) => {
+      c.tensor.data.set(savedData[i]);
+      c.tensor._g = savedGrads[i];
+    });
+    problem.restore();
+    loadRandom(globalRandom, userRandom);
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function summarize(
+  problem: Problem, entries: GradcheckEntry[][], directions: GradcheckDirection[][],
+  o: typeof GRADCHECK_DEFAULTS,
+): GradcheckResult {
+  const byLayer = new Map<string, number[]>();
+  problem.tensors.forEach((c, ti) => {
+    if (!byLayer.has(c.layer)) byLayer.set(c.layer, []);
+    byLayer.get(c.layer)!.push(ti);
+  });
+  const layers: GradcheckLayer[] = [];
+  let checked = 0;
+  for (const [name, tis] of byLayer) {
+    const tensors = tis.map((ti) => {
+      const es = entries[ti];
+      const ds = directions[ti];
+      const counted = es.filter((e) => !e.kink);
+      const failures = counted.filter((e) => !e.passed).length + (es.length ? 0 : ds.filter((d) => !d.passed && !d.kink).length);
+      const maxRel = Math.max(0, ...counted.map((e) => e.relError), ...(es.length ? [] : ds.filter((d) => !d.kink).map((d) => d.relError)));
+      return {
+        name: problem.tensors[ti].name,
+        checked: es.length || ds.length,
+        maxRelError: maxRel,
+        passed: failures === 0 && ds.every((d) => d.passed || d.kink || es.length > 0),
+        failures,
+        kinks: es.filter((e) => e.kink).length + ds.filter((d) => d.kink).length,
+      };
+    });
+    // Failed directions whose fallback found nothing wrong entry by entry (round-off along u) are not failures.
+    const all = tis.flatMap((ti) => entries[ti].map((e) => ({ ...e, tensor: problem.tensors[ti].name })));
+    const worst = all
+      .sort((a, b) => Number(a.passed !== false || !!a.kink) - Number(b.passed !== false || !!b.kink) || b.relError - a.relError)
+      .slice(0, o.worst);
+    const layer: GradcheckLayer = {
+      name,
+      checked: tensors.reduce((s, t) => s + t.checked, 0),
+      maxRelError: Math.max(0, ...tensors.map((t) => t.maxRelError)),
+      passed: tensors.every((t) => t.passed),
+      failures: tensors.reduce((s, t) => s + t.failures, 0),
+      kinks: tensors.reduce((s, t) => s + t.kinks, 0),
+      tensors,
+      worst,
+    };
+    const dirs = tis.flatMap((ti) => directions[ti]);
+    if (dirs.length) layer.directions = dirs;
+    const location = problem.locations.get(name);
+    if (location) layer.location = location;
+    checked += layer.checked;
+    layers.push(layer);
+  }
+  return {
+    mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol,
+    passed: layers.every((l) => l.passed),
+    layers, checked, notes: problem.notes,
+  };
+}
+
+// ---- blame: which op's backward rule is wrong --------------------------------------------------------
+
+interface OpRecord {
+  op: string;
+  scope: string | null;
+  inputs: readonly Tensor[];
+  output: Tensor;
+  outputGrad?: Float64Array;
+}
+
+/**
+ * Checks the gradient of every intermediate tensor: the backward's ∂L/∂y (seen by the op observer)
+ * against a central difference obtained by perturbing y in place during a forward, along one random
+ * direction. An op whose output gradient is right but whose input receives a wrong gradient applied a
+ * wrong backward rule. Cost: two forwards per op of the graph.
+ */
+function locateCulprit(
+  problem: Problem, fixedRandom: RandomState, o: typeof GRADCHECK_DEFAULTS, failedTensors: ReadonlySet<Tensor>,
+): GradcheckCulprit | undefined {
+  const records: OpRecord[] = [];
+  const byOutput = new Map<Tensor, OpRecord>();
+  const recorder = addOpObserver({
+    forward: (e) => {
+      const r: OpRecord = { op: e.op, scope: e.scope, inputs: e.inputs, output: e.output };
+      records.push(r);
+      byOutput.set(e.output, r);
+    },
+    backward: (e) => {
+      const r = byOutput.get(e.output);
+      if (r) r.outputGrad = Float64Array.from(e.outputGrad);
+    },
+  });
+  let root: Tensor;
+  try {
+    for (const c of problem.tensors) c.tensor._g = null;
+    loadRandom(globalRandom, fixedRandom);
+    root = problem.evaluate();
+    root.backward();
+  } finally {
+    recorder();
+    for (const c of problem.tensors) c.tensor._g = null;
+  }
+  const passes = (a: number, n: number) => Math.abs(a - n) <= o.atol + o.rtol * Math.abs(n);
+  const rng = new Random(o.seed ^ 0x2545f491);
+  const correct = new Map<OpRecord, boolean>();
+  records.forEach((r, k) => {
+    // Views (reshape) share their input's storage: nudging them would also move the input. Left unjudged.
+    if (!r.outputGrad || r.inputs.some((t) => t.data === r.output.data)) return;
+    const u = new Float64Array(r.output.size);
+    let norm = 0;
+    for (let j = 0; j < u.length; j++) {
+      u[j] = rng.normal();
+      norm += u[j] * u[j];
+    }
+    norm = Math.sqrt(norm) || 1;
+    let a = 0;
+    for (let j = 0; j < u.length; j++) {
+      u[j] /= norm;
+      a += r.outputGrad[j] * u[j];
+    }
+    const at = (sign: number): number => {
+      let index = 0;
+      const nudge = addOpObserver({
+        forward: (e) => {
+          if (index++ !== k) return;
+          const y = e.output.data;
+          for (let j = 0; j < y.length; j++) y[j] += sign * o.eps * u[j];
+        },
+      });
+      try {
+        loadRandom(globalRandom, fixedRandom);
+        return noGrad(() => problem.evaluate().item());
+      } finally {
+        nudge();
+      }
+    };
+    const n = (at(1) - at(-1)) / (2 * o.eps);
+    correct.set(r, passes(a, n));
+  });
+  // Tensors with a wrong gradient: intermediate outputs that failed, and the checked parameters that failed.
+  const wrong = new Set<Tensor>();
+  for (const [r, ok] of correct) if (!ok) wrong.add(r.output);
+  const candidates: Array<{ record: OpRecord; index: number }> = [];
+  records.forEach((r, k) => {
+    const outputOk = r === byOutput.get(root) ? correct.get(r) ?? true : correct.get(r);
+    if (outputOk !== true) return;
+    // A correct output gradient but a wrong gradient in one of its inputs: this op's rule is wrong…
+    const badInput = r.inputs.some((t) => wrong.has(t));
+    // …or an input is a checked tensor (a parameter) that failed while every op consuming it is correct.
+    const badLeaf = r.inputs.some((t) => failedTensors.has(t) && consumers(records, t).every((c) => correct.get(c) === true));
+    if (badInput || badLeaf) candidates.push({ record: r, index: k });
+  });
+  if (!candidates.length) return undefined;
+  // Built-in ops are gradient-checked by the engine's own suite: a custom op is the likelier culprit.
+  candidates.sort((a, b) => Number(getOp(b.record.op)?.kind === "custom") - Number(getOp(a.record.op)?.kind === "custom") || b.index - a.index);
+  const [first, ...rest] = candidates;
+  const culprit: GradcheckCulprit = {
+    op: first.record.op,
+    inputShapes: first.record.inputs.map((t) => [...t.shape]),
+  };
+  if (first.record.scope !== null) {
+    culprit.layer = first.record.scope || "model";
+    const loc = problem.locations.get(culprit.layer);
+    if (loc) culprit.location = loc;
+  }
+  if (rest.length) culprit.alternatives = rest.map((c) => ({ op: c.record.op, ...(c.record.scope !== null ? { layer: c.record.scope || "model" } : {}) }));
+  return culprit;
+}
+
+function consumers(records: readonly OpRecord[], t: Tensor): OpRecord[] {
+  return records.filter((r) => r.inputs.includes(t));
+}
+

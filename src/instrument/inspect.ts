@@ -1,0 +1,159 @@
+/**
+ * `inspect`: trains a spec with recording, tracks the first NaN/Inf, runs the rules and (optionally)
+ * the gradient check, and returns the Report every front end reads. Errors thrown by the user's model
+ * end the run but still produce a report (status.ok = false) with the steps done so far.
+ */
+import type { Module } from "../nn";
+import { REPORT_VERSION, type GradcheckResult, type LayerInfo, type Report, type StepRecord } from "../report";
+import { createTrainer, type TrainResult, type Trainer } from "../train/loop";
+import type { ModelSpec } from "../train/spec";
+import { checkGradients } from "./gradcheck";
+import { NanTracker } from "./nan";
+import { DEFAULT_RECORD, Recorder } from "./recorder";
+import { runRules, type RuleLayer } from "./rules";
+import type { InspectOptions, ProgressInfo } from "./types";
+
+/** How often `inspect` yields to the event loop (so a worker can receive a cancel message), ms. */
+const YIELD_EVERY_MS = 50;
+
+/** The leaf modules of a named model: the layers a user wrote, with kind, parameter count and source line. */
+export function modelLayers(model: Module): LayerInfo[] {
+  const named = model.namedModules();
+  const paths = named.map(([p]) => p);
+  return named
+    .filter(([p]) => !paths.some((q) => q !== p && (p === "" || q.startsWith(`${p}.`))))
+    .map(([path, m]) => {
+      const info: LayerInfo = { name: path || "model", kind: m.kind, parameters: m.ownParameters().reduce((s, [, t]) => s + t.size, 0) };
+      if (m.location) info.location = m.location;
+      return info;
+    });
+}
+
+/**
+ * Trains `spec` with per-layer recording and returns the report (version 1).
+ * Steps and batch size default to the spec's; recording defaults to every step; the gradient check
+ * defaults to `sampled` on the freshly initialized model (pass `gradcheck: false` to skip it).
+ */
+export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Promise<Report> {
+  const started = performance.now();
+  const nan = options.nanTracking === false ? null : new NanTracker();
+  let recorder: Recorder | null = null;
+  let recHooks: ReturnType<Recorder["hooks"]> | null = null;
+  let trainer: Trainer | null = null;
+  let result: TrainResult | null = null;
+  let error: string | undefined;
+  const report: Report = {
+    version: REPORT_VERSION,
+    model: { name: spec.name, parameters: 0, layers: [] },
+    steps: [],
+    warnings: [],
+  };
+  if (options.file) report.model.file = options.file;
+  if (options.exportName) report.model.exportName = options.exportName;
+
+  try {
+    nan?.start();
+    trainer = createTrainer(spec, {
+      steps: options.steps,
+      batchSize: options.batchSize,
+      shouldStop: () => (options.shouldStop?.() ?? false) || !!nan?.origin,
+      hooks: {
+        onStart: ({ model, totalSteps }) => {
+          recorder = new Recorder(options.record ?? DEFAULT_RECORD, totalSteps);
+          recorder.attach(model, model.namedParameters());
+          recHooks = recorder.hooks();
+        },
+        beforeStep: (ctx) => {
+          if (nan) nan.step = ctx.step;
+          recHooks!.beforeStep!(ctx);
+        },
+        afterBackward: (ctx) => recHooks!.afterBackward!(ctx),
+        wantsPrevious: (step) => recorder!.isRecorded(step),
+        afterStep: (ctx) => recHooks!.afterStep!(ctx),
+      },
+    });
+    const model = trainer.model;
+    report.model.parameters = model.parameterCount();
+    report.model.layers = modelLayers(model);
+    let lastYield = performance.now();
+    let reported = 0;
+    const emit = () => {
+      const r = trainer!.result();
+      for (; reported < r.losses.length; reported++) {
+        const info: ProgressInfo = { step: reported, totalSteps: r.totalSteps, loss: r.losses[reported] };
+        if (r.accuracies) info.accuracy = r.accuracies[reported];
+        const layers = recorder?.stats.get(reported);
+        if (layers) info.layers = layers.map((l) => ({ name: l.name, gradNorm: l.gradNorm }));
+        options.onProgress?.(info);
+      }
+    };
+    for (;;) {
+      let more: boolean;
+      try {
+        more = trainer.next();
+      } finally {
+        emit();
+      }
+      if (!more) break;
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = performance.now();
+      }
+    }
+    result = trainer.result();
+  } catch (e) {
+    error = e instanceof Error ? e.message : String(e);
+    result = trainer?.result() ?? null;
+  } finally {
+    nan?.stop();
+    (recorder as Recorder | null)?.detach();
+  }
+
+  const rec = recorder as Recorder | null;
+  const steps: StepRecord[] = (result?.losses ?? []).map((loss, step) => {
+    const s: StepRecord = { step, loss, layers: rec?.stats.get(step) ?? [] };
+    if (result?.accuracies) s.accuracy = result.accuracies[step];
+    return s;
+  });
+  report.steps = steps;
+  if (result?.validation) report.validation = result.validation;
+
+  let gradcheck: GradcheckResult | undefined;
+  if (options.gradcheck !== false && !error) {
+    try {
+      gradcheck = checkGradients(spec, options.gradcheck ?? {});
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      gradcheck = { mode: options.gradcheck?.mode ?? "sampled", eps: options.gradcheck?.eps ?? 1e-6, passed: false, layers: [], notes: [`the check could not run: ${msg}`] };
+    }
+    report.gradcheck = gradcheck;
+  }
+
+  const layers: RuleLayer[] = (rec?.layers ?? []).map((l) => {
+    const r: RuleLayer = { name: l.name, kind: l.kind, hasParams: l.params.length > 0 };
+    if (l.activation) r.activation = l.activation;
+    if (l.module.location) r.location = l.module.location;
+    return r;
+  });
+  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck }, spec.rules, options.rules);
+
+  const recordedCount = rec ? steps.filter((s) => s.layers.length).length : 0;
+  if (rec && result && recordedCount) {
+    const recordedMs = steps.filter((s) => s.layers.length).reduce((sum, s) => sum + (result!.stepMs[s.step] ?? 0), 0);
+    report.timing = {
+      stepMsMean: recordedMs / recordedCount,
+      recordMsMean: rec.recordMs / recordedCount,
+      overhead: rec.recordMs / Math.max(1e-9, recordedMs - rec.recordMs),
+      recordedSteps: recordedCount,
+    };
+  }
+  report.status = {
+    ok: !error,
+    durationMs: performance.now() - started,
+    steps: result?.steps ?? 0,
+    totalSteps: result?.totalSteps ?? 0,
+    reason: error ? "error" : result?.reason ?? "completed",
+  };
+  if (error) report.status.error = error;
+  return report;
+}

@@ -1,0 +1,485 @@
+/**
+ * Warning rules: each a small pure function from the recorded run (steps, layers, NaN origin, gradient
+ * check) and its parameters to warnings. Parameters are settings: every default below names its
+ * source (DESIGN.md's table); override them per rule id through `RuleOverrides` (`enabled: false`
+ * turns a rule off).
+ */
+import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, Warning } from "../report";
+import type { NanOrigin } from "./nan";
+import type { RuleOverrides } from "./types";
+import { quantile } from "./stats";
+
+/** What a rule knows about a layer. */
+export interface RuleLayer {
+  name: string;
+  kind: string;
+  /** Activation kind for activation modules (relu, sigmoid, …). */
+  activation?: string;
+  /** Owns parameters (Linear, BatchNorm…), as opposed to a parameter-free activation. */
+  hasParams: boolean;
+  location?: SourceLocation;
+}
+
+/** Everything the rules read. Pure data: rules are testable on hand-made contexts. */
+export interface RuleContext {
+  /** Every step run; `layers` is empty on steps that were not recorded. */
+  steps: readonly StepRecord[];
+  /** Recorded layers in forward order. */
+  layers: readonly RuleLayer[];
+  nanOrigin?: NanOrigin | null;
+  gradcheck?: GradcheckResult;
+}
+
+export type RuleParams = Record<string, number | boolean>;
+
+export interface Rule<P extends RuleParams = RuleParams> {
+  id: string;
+  severity: Severity;
+  /** One line for settings UIs. */
+  description: string;
+  defaults: P;
+  check(ctx: RuleContext, params: P): Warning[];
+}
+
+export const RULE_IDS = [
+  "vanishing-gradient", "exploding-gradient", "dead-relu", "saturated-activation", "update-ratio",
+  "nan-or-inf", "loss-not-decreasing", "loss-oscillating", "gradcheck-failed",
+] as const;
+export type RuleId = (typeof RULE_IDS)[number];
+
+// ---- helpers ---------------------------------------------------------------------------------------
+
+const recorded = (ctx: RuleContext) => ctx.steps.filter((s) => s.layers.length > 0);
+
+function stat(step: StepRecord, layer: string): LayerStepStats | undefined {
+  return step.layers.find((l) => l.name === layer);
+}
+
+/** The longest run of consecutive recorded steps where `cond` holds: [start index, length]. */
+function longestRun(steps: readonly StepRecord[], cond: (s: StepRecord) => boolean): [number, number] {
+  let best: [number, number] = [-1, 0];
+  let start = -1;
+  steps.forEach((s, i) => {
+    if (cond(s)) {
+      if (start < 0) start = i;
+      if (i - start + 1 > best[1]) best = [start, i - start + 1];
+    } else start = -1;
+  });
+  return best;
+}
+
+/** Sustained: held on `window` consecutive recorded steps, or on all of them when fewer were recorded. */
+function sustained(steps: readonly StepRecord[], window: number, cond: (s: StepRecord) => boolean): StepRecord | null {
+  const [start, len] = longestRun(steps, cond);
+  const need = Math.max(1, Math.min(window, steps.length));
+  return len >= need ? steps[start] : null;
+}
+
+/** 1.2e-6 style, for messages. */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  if (a >= 1e-2 && a < 1e4) return String(Number(x.toPrecision(3)));
+  const e = Math.floor(Math.log10(a));
+  const m = Number((x / 10 ** e).toPrecision(2));
+  return m === 1 ? `1e${e}` : `${m}e${e}`;
+}
+
+const pct = (f: number) => `${Math.round(f * 100)}%`;
+
+function warn(ctx: RuleContext, w: Omit<Warning, "location"> & { layer?: string }): Warning {
+  const location = w.layer ? ctx.layers.find((l) => l.name === w.layer)?.location : undefined;
+  return location ? { ...w, location } : w;
+}
+
+function paramLayers(ctx: RuleContext): RuleLayer[] {
+  return ctx.layers.filter((l) => l.hasParams);
+}
+
+function squashingHint(ctx: RuleContext): { cause: string; hint: string } {
+  const kinds = new Set(ctx.layers.map((l) => l.activation).filter(Boolean));
+  if (kinds.has("sigmoid") || kinds.has("tanh")) {
+    return {
+      cause: `deep ${kinds.has("sigmoid") ? "sigmoid" : "tanh"} stacks squash gradients (σ' ≤ 0.25 per layer)`,
+      hint: "try ReLU with He init, or add normalization (BatchNorm/LayerNorm), or use fewer layers",
+    };
+  }
+  return {
+    cause: "each layer shrinks the gradient on its way back",
+    hint: "check the init scale (He for ReLU, Xavier for tanh), add normalization or residual connections",
+  };
+}
+
+// ---- the rules -------------------------------------------------------------------------------------
+
+/**
+ * A layer's gradient norm below `ratio` × the last layer's and below `absolute`, sustained over `window`
+ * recorded steps; or its mean |g| below `meanAbs`. Defaults ratio 1e-3, absolute 1e-4, meanAbs 1e-7:
+ * AUTOTRAINER (Zhang et al., ICSE 2021) gradient monitor and DeepDiagnosis (Wardat et al., ICSE 2022);
+ * window 5 recorded steps, so one unlucky batch does not fire it.
+ */
+export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs: number; window: number }> = {
+  id: "vanishing-gradient",
+  severity: "warning",
+  description: "Early layers receive gradients orders of magnitude smaller than the last layer.",
+  defaults: { ratio: 1e-3, absolute: 1e-4, meanAbs: 1e-7, window: 5 },
+  check(ctx, p) {
+    const steps = recorded(ctx);
+    const layers = paramLayers(ctx);
+    if (layers.length < 2 || !steps.length) return [];
+    const last = layers[layers.length - 1].name;
+    const out: Warning[] = [];
+    const { cause, hint } = squashingHint(ctx);
+    for (const layer of layers.slice(0, -1)) {
+      const cond = (s: StepRecord) => {
+        const a = stat(s, layer.name);
+        const b = stat(s, last);
+        if (!a || !b || !Number.isFinite(a.gradNorm) || !Number.isFinite(b.gradNorm)) return false;
+        return (b.gradNorm > 0 && a.gradNorm < p.ratio * b.gradNorm && a.gradNorm < p.absolute) || a.gradMeanAbs < p.meanAbs;
+      };
+      const at = sustained(steps, p.window, cond);
+      if (!at) continue;
+      const a = stat(at, layer.name)!;
+      const b = stat(at, last)!;
+      const ratio = b.gradNorm > 0 ? a.gradNorm / b.gradNorm : 0;
+      out.push(warn(ctx, {
+        rule: "vanishing-gradient", severity: "warning", layer: layer.name, step: at.step,
+        message: `${layer.name} receives gradients ${fmt(ratio)}× smaller than ${last}: ${cause}.`,
+        hint,
+        evidence: { gradNorm: a.gradNorm, gradMeanAbs: a.gradMeanAbs, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio, absolute: p.absolute },
+      }));
+    }
+    return out;
+  },
+};
+
+/**
+ * A layer's gradient norm above `ratio` × the last layer's, sustained over `window` recorded steps, or a
+ * layer's gradient norm growing more than `growth`× between the first and last recorded steps.
+ * Default ratio 70: AUTOTRAINER (ICSE 2021); growth 1e3 and window 5 are ours (norms that grow a
+ * thousandfold while training do not settle).
+ */
+export const explodingGradient: Rule<{ ratio: number; growth: number; window: number }> = {
+  id: "exploding-gradient",
+  severity: "warning",
+  description: "Early layers receive gradients far larger than the last layer, or gradient norms grow without bound.",
+  defaults: { ratio: 70, growth: 1e3, window: 5 },
+  check(ctx, p) {
+    const steps = recorded(ctx);
+    const layers = paramLayers(ctx);
+    if (!steps.length || !layers.length) return [];
+    const last = layers[layers.length - 1].name;
+    const out: Warning[] = [];
+    const hint = "use a smaller init (Xavier/He scale), clip gradients, add normalization, or lower the learning rate";
+    for (const layer of layers.slice(0, -1)) {
+      const cond = (s: StepRecord) => {
+        const a = stat(s, layer.name);
+        const b = stat(s, last);
+        return !!a && !!b && b.gradNorm > 0 && a.gradNorm / b.gradNorm > p.ratio;
+      };
+      const at = sustained(steps, p.window, cond);
+      if (!at) continue;
+      const a = stat(at, layer.name)!;
+      const b = stat(at, last)!;
+      const ratio = a.gradNorm / b.gradNorm;
+      out.push(warn(ctx, {
+        rule: "exploding-gradient", severity: "warning", layer: layer.name, step: at.step,
+        message: `${layer.name} receives gradients ${fmt(ratio)}× larger than ${last}: each layer amplifies the gradient on its way back.`,
+        hint,
+        evidence: { gradNorm: a.gradNorm, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio },
+      }));
+    }
+    if (steps.length >= 2) {
+      const first = steps[0];
+      const end = steps[steps.length - 1];
+      for (const layer of layers) {
+        if (out.some((w) => w.layer === layer.name)) continue;
+        const a = stat(first, layer.name)?.gradNorm ?? NaN;
+        const b = stat(end, layer.name)?.gradNorm ?? NaN;
+        if (!(a > 0) || !Number.isFinite(b) || b / a <= p.growth) continue;
+        out.push(warn(ctx, {
+          rule: "exploding-gradient", severity: "warning", layer: layer.name, step: end.step,
+          message: `${layer.name}'s gradient norm grew ${fmt(b / a)}× during training (${fmt(a)} → ${fmt(b)}): training is diverging.`,
+          hint,
+          evidence: { firstStep: first.step, firstGradNorm: a, lastStep: end.step, gradNorm: b, growth: b / a, threshold: p.growth },
+        }));
+      }
+    }
+    return out;
+  },
+};
+
+/**
+ * At least `fraction` of a ReLU layer's units output zero on the whole batch, sustained over `window`
+ * recorded steps. Default 0.7: AUTOTRAINER (ICSE 2021) and DeepDiagnosis (ICSE 2022) dying-ReLU checks.
+ */
+export const deadRelu: Rule<{ fraction: number; window: number }> = {
+  id: "dead-relu",
+  severity: "warning",
+  description: "Most ReLU units output zero for every example, so they pass no gradient.",
+  defaults: { fraction: 0.7, window: 3 },
+  check(ctx, p) {
+    const steps = recorded(ctx);
+    const out: Warning[] = [];
+    for (const layer of ctx.layers.filter((l) => l.activation === "relu")) {
+      const at = sustained(steps, p.window, (s) => (stat(s, layer.name)?.activation?.deadFraction ?? 0) >= p.fraction);
+      if (!at) continue;
+      const dead = stat(at, layer.name)!.activation!.deadFraction!;
+      const before = ctx.layers[ctx.layers.indexOf(layer) - 1];
+      out.push(warn(ctx, {
+        rule: "dead-relu", severity: "warning", layer: layer.name, step: at.step,
+        message: `${pct(dead)} of ${layer.name}'s ReLU units output zero for the whole batch, so no gradient flows through them${before ? ` to ${before.name}` : ""}.`,
+        hint: "a large negative bias or a too-high learning rate kills ReLUs: init biases at 0, lower the learning rate, or use LeakyReLU",
+        evidence: { deadFraction: dead, threshold: p.fraction, previousLayer: before?.name },
+      }));
+    }
+    return out;
+  },
+};
+
+/**
+ * More than `fraction` of a sigmoid/tanh layer's inputs have |x| ≥ 5 (where σ' < 0.007), sustained over
+ * `window` recorded steps. Default 0.5: DeepDiagnosis (ICSE 2022) saturation check.
+ */
+export const saturatedActivation: Rule<{ fraction: number; window: number }> = {
+  id: "saturated-activation",
+  severity: "warning",
+  description: "Most inputs of a sigmoid/tanh layer sit in its flat tails, where the gradient is almost zero.",
+  defaults: { fraction: 0.5, window: 3 },
+  check(ctx, p) {
+    const steps = recorded(ctx);
+    const out: Warning[] = [];
+    for (const layer of ctx.layers.filter((l) => l.activation === "sigmoid" || l.activation === "tanh")) {
+      const at = sustained(steps, p.window, (s) => (stat(s, layer.name)?.activation?.saturatedFraction ?? 0) > p.fraction);
+      if (!at) continue;
+      const sat = stat(at, layer.name)!.activation!.saturatedFraction!;
+      out.push(warn(ctx, {
+        rule: "saturated-activation", severity: "warning", layer: layer.name, step: at.step,
+        message: `${pct(sat)} of ${layer.name}'s ${layer.activation} inputs have |x| ≥ 5, where its slope is nearly 0: those units barely learn.`,
+        hint: "scale the weights down (Xavier init), standardize the inputs, or add normalization before the activation",
+        evidence: { saturatedFraction: sat, threshold: p.fraction },
+      }));
+    }
+    return out;
+  },
+};
+
+/**
+ * The median over recorded steps of a layer's update ratio ‖Δw‖/‖w‖ (the lr-scaled step, measured
+ * after the optimizer) outside target × factor^±1. Defaults target 1e-3, factor 100, i.e. outside
+ * [1e-5, 1e-1]: CS231n's "~1e-3" heuristic (Karpathy), DeepDiagnosis (ICSE 2022).
+ */
+export const updateRatio: Rule<{ target: number; factor: number }> = {
+  id: "update-ratio",
+  severity: "warning",
+  description: "Weight updates are far too large or too small relative to the weights.",
+  defaults: { target: 1e-3, factor: 100 },
+  check(ctx, p) {
+    const steps = recorded(ctx);
+    const out: Warning[] = [];
+    const hi = p.target * p.factor;
+    const lo = p.target / p.factor;
+    for (const layer of paramLayers(ctx)) {
+      const ratios = steps
+        .map((s) => stat(s, layer.name))
+        .filter((l): l is LayerStepStats => !!l && l.weightNorm > 0 && Number.isFinite(l.updateRatio))
+        .map((l) => l.updateRatio);
+      if (!ratios.length) continue;
+      const median = quantile(ratios, 0.5);
+      if (median >= lo && median <= hi) continue;
+      const big = median > hi;
+      out.push(warn(ctx, {
+        rule: "update-ratio", severity: "warning", layer: layer.name,
+        message: big
+          ? `${layer.name}'s weights change by ${fmt(median)} of their size each step (healthy is about ${fmt(p.target)}): the learning rate is too high for this layer.`
+          : `${layer.name}'s weights change by only ${fmt(median)} of their size each step (healthy is about ${fmt(p.target)}): it is barely learning.`,
+        hint: big ? "lower the learning rate (by about the factor shown) or clip gradients" : "raise the learning rate, or check that gradients reach this layer",
+        evidence: { medianUpdateRatio: median, low: lo, high: hi, steps: ratios.length },
+      }));
+    }
+    return out;
+  },
+};
+
+const NAN_HINTS: Record<string, string> = {
+  exp: "exp overflows above ~709: subtract the row max first (ops.logSumExp / softmax) or use losses.softmaxCrossEntropy on logits",
+  log: "log of 0 or a negative number: use logSoftmax / logSumExp, or add a small epsilon inside the log",
+  div: "a division by zero (or Inf/Inf): add an epsilon to the denominator",
+  sqrt: "sqrt's gradient is infinite at 0: add a small epsilon inside the sqrt",
+  pow: "pow of a negative base or 0 to a negative power: clamp the base",
+};
+
+/**
+ * The first op whose output held NaN or ±Inf while its inputs were finite (forward or backward), with
+ * op, layer, step, input shapes and value ranges. Goes past PyTorch's detect_anomaly (NaN only, backward only).
+ */
+export const nanOrInf: Rule<Record<string, never>> = {
+  id: "nan-or-inf",
+  severity: "error",
+  description: "An op produced NaN or Infinity from finite inputs.",
+  defaults: {},
+  check(ctx) {
+    const o = ctx.nanOrigin;
+    if (o) {
+      const ranges = o.inputRanges.map((r) => `[${fmt(r.min)}, ${fmt(r.max)}]`).join(", ");
+      return [warn(ctx, {
+        rule: "nan-or-inf", severity: "error", layer: o.layer ?? undefined, step: o.step,
+        message: `${o.op}${o.phase === "backward" ? "'s backward" : ""} in ${o.layer ?? "the loss"} produced ${o.value} at step ${o.step} from finite inputs (ranges ${ranges}).`,
+        hint: NAN_HINTS[o.op] ?? "lower the learning rate, clip gradients, or check the op's inputs for extreme values",
+        evidence: { ...o },
+      })];
+    }
+    const bad = ctx.steps.find((s) => !Number.isFinite(s.loss));
+    if (!bad) return [];
+    return [warn(ctx, {
+      rule: "nan-or-inf", severity: "error", step: bad.step,
+      message: `the loss became ${bad.loss} at step ${bad.step} (the op that produced it was not tracked).`,
+      hint: "run with NaN tracking on to find the op; lower the learning rate or clip gradients",
+      evidence: { loss: String(bad.loss) },
+    })];
+  },
+};
+
+/**
+ * The mean loss of the last `window` steps is not at least `minDecrease` (relative) below the mean of
+ * the first `window` steps. Defaults window 10, minDecrease 0.01: DeepDiagnosis (ICSE 2022) "loss not
+ * decreasing" and AUTOTRAINER (ICSE 2021) slow-convergence checks. Losses below `floor` (1e-8) count as
+ * converged.
+ */
+export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; floor: number }> = {
+  id: "loss-not-decreasing",
+  severity: "warning",
+  description: "The loss has not improved between the start and the end of training.",
+  defaults: { window: 10, minDecrease: 0.01, floor: 1e-8 },
+  check(ctx, p) {
+    const losses = ctx.steps.map((s) => s.loss);
+    if (losses.length < 2 * p.window || losses.some((l) => !Number.isFinite(l))) return [];
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const first = mean(losses.slice(0, p.window));
+    const last = mean(losses.slice(-p.window));
+    if (last <= p.floor || last < first * (1 - p.minDecrease)) return [];
+    return [warn(ctx, {
+      rule: "loss-not-decreasing", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
+      message: `the loss did not decrease over ${losses.length} steps (${fmt(first)} → ${fmt(last)}, averaged over ${p.window} steps): the model is not learning.`,
+      hint: "check the learning rate (0 or far too small?), that gradients reach the weights, and that the targets match the loss",
+      evidence: { firstMean: first, lastMean: last, window: p.window, minDecrease: p.minDecrease },
+    })];
+  },
+};
+
+/**
+ * Large alternating swings: in the last `window` steps, the loss changes direction on at least
+ * `alternation` of the steps and rises by more than `rise` (relative) on at least `riseFraction` of
+ * them. Defaults window 20, alternation 0.5, rise 0.5, riseFraction 0.25: AUTOTRAINER (ICSE 2021) and
+ * DeepDiagnosis (ICSE 2022) oscillating-loss checks; the rise threshold keeps ordinary minibatch noise
+ * (a few percent) from firing it.
+ */
+export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number }> = {
+  id: "loss-oscillating",
+  severity: "warning",
+  description: "The loss swings up and down by large amounts instead of settling.",
+  defaults: { window: 20, alternation: 0.5, rise: 0.5, riseFraction: 0.25 },
+  check(ctx, p) {
+    const losses = ctx.steps.map((s) => s.loss).filter(Number.isFinite);
+    if (losses.length < p.window) return [];
+    const w = losses.slice(-p.window);
+    let flips = 0, rises = 0, pairs = 0;
+    for (let i = 1; i < w.length; i++) {
+      if (w[i] > w[i - 1] * (1 + p.rise) && w[i - 1] > 0) rises++;
+      if (i >= 2) {
+        const d0 = w[i - 1] - w[i - 2];
+        const d1 = w[i] - w[i - 1];
+        if (d0 !== 0 && d1 !== 0) {
+          pairs++;
+          if (Math.sign(d0) !== Math.sign(d1)) flips++;
+        }
+      }
+    }
+    const alternation = pairs ? flips / pairs : 0;
+    const riseFraction = rises / (w.length - 1);
+    if (alternation < p.alternation || riseFraction < p.riseFraction) return [];
+    return [warn(ctx, {
+      rule: "loss-oscillating", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
+      message: `the loss swings up and down over the last ${p.window} steps (it jumps by more than ${pct(p.rise)} on ${pct(riseFraction)} of them, between ${fmt(Math.min(...w))} and ${fmt(Math.max(...w))}): the steps overshoot the minimum.`,
+      hint: "lower the learning rate (or the momentum), or use a learning-rate decay schedule",
+      evidence: { alternation, riseFraction, min: Math.min(...w), max: Math.max(...w), window: p.window },
+    })];
+  },
+};
+
+/**
+ * A parameter's analytic and numeric gradients differ: |a − n| > atol + rtol·|n| (PyTorch gradcheck's
+ * atol 1e-5, rtol 1e-3) on an entry that is not at a kink. Blames the op whose backward rule is wrong
+ * when the check located it, otherwise each failing layer.
+ */
+export const gradcheckFailed: Rule<Record<string, never>> = {
+  id: "gradcheck-failed",
+  severity: "error",
+  description: "Backward computes a gradient that disagrees with finite differences.",
+  defaults: {},
+  check(ctx) {
+    const g = ctx.gradcheck;
+    if (!g || g.passed) return [];
+    const failing = g.layers.filter((l) => !l.passed);
+    const worst = failing.flatMap((l) => l.worst.filter((e) => e.passed === false && !e.kink).slice(0, 3).map((e) => ({ layer: l.name, ...e })));
+    if (g.culprit) {
+      const c = g.culprit;
+      const w: Warning = {
+        rule: "gradcheck-failed", severity: "error", layer: c.layer,
+        message: `the backward rule of "${c.op}"${c.layer ? ` in ${c.layer}` : ""} is wrong: analytic and numeric gradients of ${failing.map((l) => l.name).join(", ") || "the inputs"} differ (max relative error ${fmt(Math.max(0, ...failing.map((l) => l.maxRelError)))}).`,
+        hint: `compare "${c.op}"'s backward with its derivative: a sign, a missing factor or a missing sum over a broadcast axis are the usual mistakes`,
+        evidence: { op: c.op, inputShapes: c.inputShapes, failingLayers: failing.map((l) => l.name), worst, mode: g.mode },
+      };
+      const location = c.location ?? (c.layer ? ctx.layers.find((l) => l.name === c.layer)?.location : undefined);
+      return [location ? { ...w, location } : w];
+    }
+    return failing.map((l) => {
+      const w: Warning = {
+        rule: "gradcheck-failed", severity: "error", layer: l.name,
+        message: `${l.name}'s analytic gradient disagrees with finite differences (max relative error ${fmt(l.maxRelError)}, ${l.failures ?? "some"} entries).`,
+        hint: "a custom op's backward rule is the usual cause: check signs, factors and sums over broadcast axes",
+        evidence: { maxRelError: l.maxRelError, failures: l.failures, worst: l.worst.slice(0, 3), mode: g.mode },
+      };
+      const location = l.location ?? ctx.layers.find((x) => x.name === l.name)?.location;
+      return location ? { ...w, location } : w;
+    });
+  },
+};
+
+/** Every rule, by id. */
+export const RULES: Record<RuleId, Rule<any>> = {
+  "vanishing-gradient": vanishingGradient,
+  "exploding-gradient": explodingGradient,
+  "dead-relu": deadRelu,
+  "saturated-activation": saturatedActivation,
+  "update-ratio": updateRatio,
+  "nan-or-inf": nanOrInf,
+  "loss-not-decreasing": lossNotDecreasing,
+  "loss-oscillating": lossOscillating,
+  "gradcheck-failed": gradcheckFailed,
+};
+
+/** Merges overrides left to right (spec.rules, then options.rules) over each rule's defaults. */
+export function resolveRuleParams(...overrides: Array<RuleOverrides | undefined>): Record<string, RuleParams & { enabled: boolean }> {
+  const out: Record<string, RuleParams & { enabled: boolean }> = {};
+  for (const id of RULE_IDS) {
+    out[id] = { ...RULES[id].defaults, enabled: true };
+    for (const o of overrides) if (o?.[id]) Object.assign(out[id], o[id]);
+  }
+  return out;
+}
+
+/** Runs every enabled rule; warnings sorted errors first, then by step. */
+export function runRules(ctx: RuleContext, ...overrides: Array<RuleOverrides | undefined>): Warning[] {
+  const params = resolveRuleParams(...overrides);
+  const out: Warning[] = [];
+  for (const id of RULE_IDS) {
+    const p = params[id];
+    if (p.enabled === false) continue;
+    const { enabled: _enabled, ...rest } = p;
+    out.push(...RULES[id].check(ctx, rest));
+  }
+  const rank: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
+  return out.sort((a, b) => rank[a.severity] - rank[b.severity] || (a.step ?? 0) - (b.step ?? 0));
+}

@@ -1,0 +1,75 @@
+/** The statistics kernels against direct (slow, obvious) computations. */
+import { describe, expect, it } from "vitest";
+import { Random } from "../../src/engine";
+import { GradAccumulator, HISTOGRAM_BINS, HISTOGRAM_LOG10_MAX, HISTOGRAM_LOG10_MIN, HISTOGRAM_MIN_EXP, histogramEdges } from "../../src/instrument/stats";
+import { recordedSteps } from "../../src/instrument/recorder";
+
+describe("GradAccumulator", () => {
+  it("matches a direct computation, histogram bins included (log10 binning without a log per element)", () => {
+    const rng = new Random(7);
+    const g = new Float64Array(20000);
+    for (let i = 0; i < g.length; i++) {
+      // Magnitudes spread over 1e-16 … 1e6, both signs, some exact zeros and some exact bin edges.
+      g[i] = i % 97 === 0 ? 0 : i % 89 === 0 ? 2 ** (-50 + (i % 70)) : i % 83 === 0 ? -(2 ** (-50 + (i % 70))) * (1 - 1e-16) : (rng.uniform() < 0.5 ? -1 : 1) * 10 ** rng.range(-16, 6);
+    }
+    const acc = new GradAccumulator();
+    const w = new Float64Array(g.length).map((_, i) => Math.sin(i));
+    // Two calls (a layer of two tensors); the first also fuses Σw² into the pass.
+    const wSq = acc.add(g.subarray(0, 7000), 7000, w.subarray(0, 7000));
+    acc.add(g.subarray(7000), 13000);
+    let direct = 0;
+    for (let i = 0; i < 7000; i++) direct += w[i] * w[i];
+    expect(Math.abs(wSq / direct - 1)).toBeLessThan(1e-12);
+    const edges = histogramEdges();
+    expect(edges.length).toBe(HISTOGRAM_BINS + 1);
+    expect(edges[0]).toBeCloseTo(HISTOGRAM_LOG10_MIN, 12);
+    expect(edges[HISTOGRAM_BINS]).toBeCloseTo(HISTOGRAM_LOG10_MAX, 12);
+    // Edges are increasing log10 values of powers of two.
+    for (let k = 1; k < edges.length; k++) expect(edges[k]).toBeGreaterThan(edges[k - 1]);
+    const counts = new Array(HISTOGRAM_BINS).fill(0);
+    let sumSq = 0, sumAbs = 0, max = 0, zeros = 0;
+    for (const v of g) {
+      const a = Math.abs(v);
+      if (a === 0) { zeros++; continue; }
+      sumSq += a * a; sumAbs += a; max = Math.max(max, a);
+      // The exact bin: the largest k with 2^(MIN_EXP + 2k) ≤ a (powers of two are exact in float64).
+      let b = 0;
+      for (let k = 1; k < HISTOGRAM_BINS; k++) if (a >= 2 ** (HISTOGRAM_MIN_EXP + 2 * k)) b = k;
+      counts[b]++;
+    }
+    expect(acc.zeros).toBe(zeros);
+    expect(Math.abs(acc.norm / Math.sqrt(sumSq) - 1)).toBeLessThan(1e-12);
+    expect(Math.abs(acc.meanAbs / (sumAbs / g.length) - 1)).toBeLessThan(1e-12);
+    expect(acc.maxAbs).toBe(max);
+    expect(Array.from(acc.counts)).toEqual(counts);
+    // float32 gradients take the other path and must bin the same values identically.
+    const acc32 = new GradAccumulator();
+    const g32 = Float32Array.from(g.filter((v) => Math.abs(v) > 1e-30 || v === 0));
+    acc32.add(g32, g32.length);
+    const ref = new GradAccumulator();
+    ref.add(Float64Array.from(g32), g32.length);
+    expect(Array.from(acc32.counts)).toEqual(Array.from(ref.counts));
+    expect(acc.zeroFraction).toBeCloseTo(zeros / g.length, 12);
+  });
+
+  it("counts a missing gradient as zeros and a non-finite one as NaN norm", () => {
+    const acc = new GradAccumulator();
+    acc.add(null, 10);
+    expect(acc.zeroFraction).toBe(1);
+    acc.add(new Float64Array([1, Infinity]), 2);
+    expect(acc.nonFinite).toBe(1);
+    expect(acc.norm).toBeNaN();
+  });
+});
+
+describe("recordedSteps", () => {
+  it("every N, log-spaced and explicit schedules include what they promise", () => {
+    expect([...recordedSteps({ kind: "every", interval: 10 }, 35)].sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 34]);
+    const log = [...recordedSteps({ kind: "log", count: 10 }, 1000)].sort((a, b) => a - b);
+    expect(log[0]).toBe(0);
+    expect(log[log.length - 1]).toBe(999);
+    // Dense early, sparse late: the gaps grow.
+    expect(log[2] - log[1]).toBeLessThan(log[log.length - 1] - log[log.length - 2]);
+    expect([...recordedSteps({ kind: "steps", steps: [3, 7, 99] }, 50)].sort((a, b) => a - b)).toEqual([3, 7]);
+  });
+});
