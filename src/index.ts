@@ -13,3 +13,8 @@ export * as data from "./data";
 export { defineModel, isModelSpec, type ModelSpec, type DefinedModel } from "./train/spec";
 export * from "./instrument/types";
 export * from "./report";
+export {
+  inspect, checkGradients, RULES, RULE_IDS, runRules, NanTracker, Recorder,
+  type GradcheckTarget, type ModuleTarget, type FunctionTarget, type CheckGradientsOptions, type Rule, type RuleId, type RuleContext, type NanOrigin,
+} from "./instrument";
+export { train, createTrainer, type TrainOptions, type TrainHooks, type TrainResult, type StepContext, type AfterStepContext } from "./train/loop";
