@@ -60,7 +60,8 @@ export const visibleLength = (s: string) => s.replace(ANSI, "").length;
 
 /**
  * A number in engineering notation with three significant digits: the exponent is a multiple of 3
- * (1.23e-6, 45.6e-3, 789), plain between 1e-3 and 1e3 where that reads better. NaN and ±Inf as words.
+ * (1.23e-6, 45.6e-3, 7.89e3) and omitted between 1 and 1000 (12.3). One form for every magnitude keeps
+ * a column comparable at a glance. NaN and ±Inf as words, missing values as "—".
  */
 export function eng(x: number | undefined | null, digits = 3): string {
   if (x === undefined || x === null) return "—";
@@ -70,24 +71,22 @@ export function eng(x: number | undefined | null, digits = 3): string {
   const sign = x < 0 ? "-" : "";
   const a = Math.abs(x);
   let exp = Math.floor(Math.log10(a) / 3) * 3;
-  let mant = a / 10 ** exp;
+  let text = mantissa(a / 10 ** exp, digits);
   // Rounding can carry the mantissa to 1000 (999.96 → "1000"): move to the next exponent.
-  const intDigits = mant >= 100 ? 3 : mant >= 10 ? 2 : 1;
-  let text = mant.toFixed(Math.max(0, digits - intDigits));
   if (Number(text) >= 1000) {
     exp += 3;
-    mant = a / 10 ** exp;
-    text = mant.toFixed(digits - 1);
+    text = mantissa(a / 10 ** exp, digits);
   }
-  if (exp >= -3 && exp < 3) {
-    // Between 1e-3 and 1e3 a plain decimal is shorter and no less precise: 0.0123, 12.3.
-    const plainText = a.toPrecision(digits);
-    return sign + (plainText.includes("e") ? `${text}e${exp}` : stripZeros(plainText));
-  }
-  return `${sign}${text}e${exp}`;
+  return `${sign}${text}${exp === 0 ? "" : `e${exp}`}`;
 }
 
-const stripZeros = (s: string) => (s.includes(".") ? s.replace(/\.?0+$/, "") : s);
+function mantissa(m: number, digits: number): string {
+  const intDigits = m >= 100 ? 3 : m >= 10 ? 2 : 1;
+  return m.toFixed(Math.max(0, digits - intDigits));
+}
+
+/** An integer count with thousands separators (parameters, steps). */
+export const count = (n: number) => Math.round(n).toLocaleString("en-US");
 
 export type Align = "left" | "right";
 
@@ -204,7 +203,7 @@ export function formatReport(report: Report, options: FormatOptions = {}): strin
   const where = report.model.file ? `  ${st.dim(formatLocation({ file: report.model.file, line: 1, column: 1 }, options.cwd).replace(/:1$/, ""))}` : "";
   const head = [
     `${st.bold(report.model.name)}${report.model.exportName && report.model.exportName !== "default" ? ` (${report.model.exportName})` : ""}${where}`,
-    `${eng(report.model.parameters)} parameters, ${steps.length} steps, loss ${eng(firstLoss)} → ${eng(lastLoss)}${acc !== undefined ? `, accuracy ${(acc * 100).toFixed(1)}%` : ""}`,
+    `${count(report.model.parameters)} parameters, ${count(steps.length)} steps, loss ${eng(firstLoss)} → ${eng(lastLoss)}${acc !== undefined ? `, accuracy ${(acc * 100).toFixed(1)}%` : ""}`,
   ];
   const parts = [head.join("\n"), formatLayerTable(report, options)];
   const gc = formatGradcheck(report, options);
@@ -218,7 +217,8 @@ function verdictLine(report: Report, st: Style): string {
   const errors = report.warnings.filter((w) => w.severity === "error").length;
   const warnings = report.warnings.filter((w) => w.severity === "warning").length;
   if (exitCodeForReport(report) === EXIT.healthy) {
-    return st.green(`Healthy${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"})` : ""}.`);
+    // Warnings do not fail a run (exit 0) but must not read as a clean bill of health either.
+    return warnings ? st.yellow(`No errors; ${warnings} warning${warnings === 1 ? "" : "s"}.`) : st.green("Healthy.");
   }
   const why = [report.gradcheck && !report.gradcheck.passed ? "gradient check failed" : "", errors ? `${errors} error${errors === 1 ? "" : "s"}` : ""].filter(Boolean);
   return st.red(`Unhealthy: ${why.join(", ")}.`);

@@ -34,8 +34,11 @@ interface SourceMapLike {
   findEntry(line: number, column: number): { originalSource?: string; originalLine?: number; originalColumn?: number } | Record<string, never>;
 }
 
+/** A mapped frame; `superCall` marks a `super(...)` call (a subclass constructor on its way to Module's). */
+type UserFrame = SourceLocation & { superCall: boolean };
+
 /** Stack frames of the current call inside the bundle, mapped to the user's files, innermost first. */
-function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>): SourceLocation[] {
+function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>, bundleLines: readonly string[]): UserFrame[] {
   const prepare = Error.prepareStackTrace;
   const limit = Error.stackTraceLimit;
   let sites: CallSiteLike[] = [];
@@ -50,7 +53,7 @@ function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>): 
     Error.stackTraceLimit = limit;
   }
   const map = nodeModule.findSourceMap?.(bundlePath) as SourceMapLike | undefined;
-  const out: SourceLocation[] = [];
+  const out: UserFrame[] = [];
   for (const site of sites) {
     if (site.getFileName() !== bundlePath) continue;
     const line = site.getLineNumber();
@@ -61,7 +64,8 @@ function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>): 
     const file = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : entry.originalSource;
     // Frames in bundled npm packages are not the user's lines.
     if (!userFiles.has(file)) continue;
-    out.push({ file, line: entry.originalLine + 1, column: entry.originalColumn + 1 });
+    const superCall = bundleLines[line - 1]?.startsWith("super", column - 1) ?? false;
+    out.push({ file, line: entry.originalLine + 1, column: entry.originalColumn + 1, superCall });
   }
   return out;
 }
@@ -109,13 +113,22 @@ export function loadBundle(file: string, code: string, userFileList: readonly st
   // Mapped Error.stack for the bundle requires this before the bundle is compiled.
   process.setSourceMapsEnabled?.(true);
 
-  engine.nn.setLocationCapture(() => captureUserFrames(bundlePath, userFiles)[0]);
+  const bundleLines = code.split("\n");
+  const strip = ({ file, line, column }: UserFrame): SourceLocation => ({ file, line, column });
+  engine.nn.setLocationCapture(() => {
+    // A user's Module subclass reaches Module's constructor through super(): its location is where
+    // it was constructed (`new Apply(op)`), not the super() line. A layer built inside another
+    // constructor (`this.fc = new nn.Linear(…)`) is not a super() frame and keeps that line.
+    const frames = captureUserFrames(bundlePath, userFiles, bundleLines);
+    const site = frames.find((f) => !f.superCall) ?? frames[0];
+    return site && strip(site);
+  });
   const specLocations = new WeakMap<object, SourceLocation>();
   const defineModel = engine.defineModel as (spec: unknown) => object;
   const wrappedDefineModel = (spec: unknown) => {
     const result = defineModel(spec);
-    const frames = captureUserFrames(bundlePath, userFiles);
-    if (frames.length) specLocations.set(result, frames[frames.length - 1]);
+    const frames = captureUserFrames(bundlePath, userFiles, bundleLines);
+    if (frames.length) specLocations.set(result, strip(frames[frames.length - 1]));
     return result;
   };
   // Same objects as the engine (classes, namespaces), except defineModel, which also records a location.

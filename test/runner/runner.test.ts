@@ -188,6 +188,15 @@ describe("running models (needs inspect)", () => {
     expect(loc("layers.2")).toMatchObject({ file: fixture("uses-helper.ts"), line: 9 });
   });
 
+  it("locates a user's Module subclass where it is constructed, and layers built in its constructor at their lines", async () => {
+    const outcome = await run({ file: fixture("custom-modules.ts"), command: "train" }).result;
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    const loc = (name: string) => outcome.report.model.layers.find((l) => l.name === name)?.location;
+    expect(loc("layers.0.fc1")).toMatchObject({ file: fixture("custom-modules.ts"), line: 18 });
+    expect(loc("layers.0.fc2")).toMatchObject({ file: fixture("custom-modules.ts"), line: 19 });
+    expect(loc("layers.1")).toEqual({ file: fixture("custom-modules.ts"), line: 28, column: 50 });
+  });
+
   it("reports an exception inside the model as runtime with the user's file:line in the stack", async () => {
     const outcome = await run({ file: fixture("throws-in-model.ts"), command: "train" }).result;
     expect(outcome.ok).toBe(false);

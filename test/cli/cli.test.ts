@@ -1,0 +1,103 @@
+/**
+ * The built CLI as CI runs it (`node dist/cli.js …`): exit codes 0/1/2, JSON output, saved reports,
+ * and the wrong-backward example failing its check with the layer and line named.
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { buildOnce, CLI, FIXTURES, ROOT } from "../runner/build-once";
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined }, timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(path.join(os.tmpdir(), "gl-cli-"));
+
+beforeAll(buildOnce, 180_000);
+
+describe("gradient-lens CLI", () => {
+  it("prints help with the exit codes and exits 0", () => {
+    const r = cli("--help");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Exit codes:");
+  });
+
+  it("exits 2 on a bad command line", () => {
+    const r = cli("check");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("check expects a file");
+  });
+
+  it("check exits 0 for a healthy model, with a plain (uncoloured) table", () => {
+    const r = cli("check", "test/fixtures/two-models.ts", "--model", "small", "--mode", "full");
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/layers\.0\s+Linear\s+test\/fixtures\/two-models\.ts:12/);
+    expect(r.stdout).toContain("Gradient check (full, eps 1.00e-6): passed");
+    expect(r.stdout).not.toMatch(/\x1b\[/);
+  });
+
+  it("check exits 1 for the wrong-backward example, naming the layer and file:line", () => {
+    const r = cli("check", "examples/wrong-backward.ts");
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain("Gradient check (sampled, eps 1.00e-6): FAILED");
+    expect(r.stdout).toMatch(/error gradcheck-failed\s+layers\.1\s+examples\/wrong-backward\.ts:38/);
+    expect(r.stdout).toMatch(/layers\.0\s+examples\/wrong-backward\.ts:37\s+\d+\s+\S+\s+fail/);
+    expect(r.stdout).toContain('"cubeWrong"');
+  });
+
+  it("check exits 0 for the fixed variant of the same example", () => {
+    expect(cli("check", "examples/wrong-backward.ts", "--model", "fixed").code).toBe(0);
+  });
+
+  it("check exits 2 on a syntax error, printing file:line:col", () => {
+    const file = path.join(tmp(), "broken.ts");
+    writeFileSync(file, "export default {\n  name: ,\n};\n");
+    const r = cli("check", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`error[syntax] ${file}:2:9`);
+  });
+
+  it("exits 2 for a file without models and for a model that throws", () => {
+    expect(cli("check", "test/fixtures/not-a-model.ts").stderr).toContain("error[invalid-model]");
+    const r = cli("train", "test/fixtures/throws-in-model.ts");
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("error[runtime]");
+    expect(r.stderr).toContain("test/fixtures/throws-in-model.ts:8:13");
+  });
+
+  it("train --json prints a version 1 report and --out saves it for `report`", () => {
+    const out = path.join(tmp(), "report.json");
+    const r = cli("train", "test/fixtures/two-models.ts", "--steps", "4", "--json", "--out", out);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.version).toBe(1);
+    expect(report.steps).toHaveLength(4);
+    expect(JSON.parse(readFileSync(out, "utf8")).model.name).toBe("Wide MLP");
+    const shown = cli("report", out);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Wide MLP/);
+    expect(shown.stdout).toMatch(/layers\.0\s+Linear\s+test\/fixtures\/two-models\.ts:24/);
+  });
+
+  it("report exits 2 for a file that is not a report", () => {
+    const file = path.join(tmp(), "x.json");
+    writeFileSync(file, '{"hello": 1}');
+    expect(cli("report", file).code).toBe(2);
+  });
+
+  it("list prints the exports with their lines", () => {
+    const r = cli("list", path.join(FIXTURES, "two-models.ts"));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/default\s+Wide MLP\s+test\/fixtures\/two-models\.ts:22/);
+    expect(r.stdout).toMatch(/small\s+Small MLP\s+test\/fixtures\/two-models\.ts:8/);
+  });
+
+  it("a NaN loss is a report with a nan-or-inf warning, not exit 2", () => {
+    const r = cli("train", "test/fixtures/nan-loss.ts", "--json");
+    expect(r.code).not.toBe(2);
+    expect(JSON.parse(r.stdout).warnings.map((w: { rule: string }) => w.rule)).toContain("nan-or-inf");
+  });
+});
