@@ -36,7 +36,7 @@ const tf = await loadTfjs(root);
 await tf.setBackend("cpu");
 await tf.ready();
 tf.tidy(() => tf.add(1, 1)); // the backend prints its "install tfjs-node" hint on first use: get it out of the table
-const { jsKernels } = await loadKernels(root);
+const { jsKernels, simdKernels, kernels: defaultKernels } = await loadKernels(root);
 const { ops, noGrad, Tensor, nn, optim, losses, Random } = gl;
 
 // ---- timing ----------------------------------------------------------------------------------------
@@ -186,23 +186,26 @@ for (const dtype of ["float32", "float64"]) {
   });
 }
 
-// (b) gemm 256×784 · 784×256 and its transposed variants, through the kernel (ours) and tf.matMul.
+// (b) gemm 256×784 · 784×256 and its transposed variants, through each kernel set and tf.matMul.
 const M = 256, K = 784, N = 256;
+const kernelSets = [simdKernels, jsKernels].filter(Boolean);
 for (const dtype of ["float32", "float64"]) {
-  for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
-    const label = `gemm ${M}×${K}·${K}×${N} ${ta ? "Aᵀ" : "A"}${tb ? "Bᵀ" : "B"}`;
-    add("matmul", label, dtype, () => {
-      const C = ctorOf(dtype);
-      const a = uniform(M * K, -1, 1, C);
-      const b = uniform(K * N, -1, 1, C);
-      const c = new C(M * N);
-      const ta3 = tf.tensor2d(Float32Array.from(a), ta ? [K, M] : [M, K]);
-      const tb3 = tf.tensor2d(Float32Array.from(b), tb ? [N, K] : [K, N]);
-      return {
-        ours: () => jsKernels.gemm(a, 0, ta, b, 0, tb, c, 0, M, K, N, false),
-        peer: () => tf.matMul(ta3, tb3, ta, tb).dispose(),
-      };
-    });
+  for (const ks of kernelSets) {
+    for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+      const label = `gemm ${M}×${K}·${K}×${N} ${ta ? "Aᵀ" : "A"}${tb ? "Bᵀ" : "B"} [${ks.name}]`;
+      add("matmul", label, dtype, () => {
+        const C = ctorOf(dtype);
+        const a = uniform(M * K, -1, 1, C);
+        const b = uniform(K * N, -1, 1, C);
+        const c = new C(M * N);
+        const ta3 = tf.tensor2d(Float32Array.from(a), ta ? [K, M] : [M, K]);
+        const tb3 = tf.tensor2d(Float32Array.from(b), tb ? [N, K] : [K, N]);
+        return {
+          ours: () => ks.gemm(a, 0, ta, b, 0, tb, c, 0, M, K, N, false),
+          peer: () => tf.matMul(ta3, tb3, ta, tb).dispose(),
+        };
+      });
+    }
   }
   add("matmul", `ops.matmul ${M}×${K}·${K}×${N} (op, no grad)`, dtype, () => {
     const C = ctorOf(dtype);
@@ -293,7 +296,7 @@ const pad = (s, n) => String(s).padEnd(n);
 const padL = (s, n) => String(s).padStart(n);
 
 console.log(`Gradient Lens bench${quick ? " (--quick)" : ""}: ${reps} reps after ${warmup} warm-up, median; peer = TF.js ${tf.version_core} cpu backend (float32 only)`);
-console.log(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, kernels: ${jsKernels.name}\n`);
+console.log(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, kernels: ${defaultKernels.name}\n`);
 console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}`);
 console.log("-".repeat(94));
 let lastGroup = "";
@@ -319,7 +322,7 @@ const report = {
   cpuModel: os.cpus()[0]?.model ?? null,
   loadavg: os.loadavg(),
   peer: { name: "@tensorflow/tfjs-core + tfjs-backend-cpu", version: tf.version_core, dtype: "float32" },
-  kernels: jsKernels.name,
+  kernels: defaultKernels.name,
   results,
 };
 mkdirSync(dirname(outPath), { recursive: true });

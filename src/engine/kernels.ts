@@ -62,7 +62,7 @@ let packedB = new Float64Array(NR * KC * 64);
  */
 function packA(
   a: FloatArray, aOff: number, transA: boolean, m: number, k: number,
-  i0: number, mc: number, p0: number, kc: number, dst: Float64Array, dOff: number,
+  i0: number, mc: number, p0: number, kc: number, dst: FloatArray, dOff: number,
 ): void {
   for (let ib = 0; ib < mc; ib += MR) {
     const base = dOff + ib * kc;
@@ -101,7 +101,7 @@ function packA(
  */
 function packB(
   b: FloatArray, bOff: number, transB: boolean, k: number, n: number,
-  p0: number, kc: number, dst: Float64Array, dOff: number,
+  p0: number, kc: number, dst: FloatArray, dOff: number,
 ): void {
   for (let jb = 0; jb < n; jb += NR) {
     const base = dOff + jb * kc;
@@ -232,20 +232,24 @@ function gemmJs(
 // ---- gemm with the WebAssembly SIMD micro-kernel ---------------------------------------------------
 
 const simd = loadSimdTiles();
-let heap = simd ? new Float64Array(simd.memory.buffer) : new Float64Array(0);
+let heap64 = new Float64Array(0);
+let heap32 = new Float32Array(0);
 
-/** The kernel's linear memory as float64 words, grown to hold at least `words`. */
-function simdHeap(words: number): Float64Array {
+/** Grows the kernel's linear memory to at least `bytes` and refreshes the views (growing detaches them). */
+function growHeap(bytes: number): void {
   const memory = simd!.memory;
-  const bytes = words * 8;
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
-  if (heap.buffer !== memory.buffer) heap = new Float64Array(memory.buffer);
-  return heap;
+  if (heap64.buffer !== memory.buffer) {
+    heap64 = new Float64Array(memory.buffer);
+    heap32 = new Float32Array(memory.buffer);
+  }
 }
 
 /**
  * The same blocked gemm as `gemmJs`, with the 4×4 tile loop in WebAssembly SIMD. Linear memory holds
- * [A block | B panels | C], C padded to whole tiles and added into the caller's C at the end.
+ * [A block | B panels | C], C padded to whole tiles and added into the caller's C at the end. When A, B
+ * and C are all float32 the panels are float32 and the kernel is f32x4 (twice the lanes; sums round to
+ * float32 as in TF.js and sgemm); otherwise everything is float64.
  */
 function gemmSimd(
   a: FloatArray, aOff: number, transA: boolean,
@@ -263,7 +267,11 @@ function gemmSimd(
   const mPad = Math.ceil(m / MR) * MR;
   const bBase = MC * KC;
   const cBase = bBase + nPad * Math.min(KC, k);
-  const h = simdHeap(cBase + mPad * nPad);
+  const f32 = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
+  const w = f32 ? 4 : 8;
+  growHeap((cBase + mPad * nPad) * w);
+  const h = f32 ? heap32 : heap64;
+  const tiles = f32 ? simd!.tiles32 : simd!.tiles;
   h.fill(0, cBase, cBase + mPad * nPad);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
@@ -271,7 +279,7 @@ function gemmSimd(
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = Math.min(MC, m - i0);
       packA(a, aOff, transA, m, k, i0, mc, p0, kc, h, 0);
-      simd!.tiles(0, bBase * 8, (cBase + i0 * nPad) * 8, Math.ceil(mc / MR), nPad / NR, kc, nPad * 8);
+      tiles(0, bBase * w, (cBase + i0 * nPad) * w, Math.ceil(mc / MR), nPad / NR, kc, nPad * w);
     }
   }
   for (let i = 0; i < m; i++) {

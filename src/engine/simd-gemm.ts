@@ -1,13 +1,14 @@
 /**
- * The gemm micro-kernel loop in WebAssembly SIMD (f64x2), emitted as bytes by a few lines of encoder so
+ * The gemm micro-kernel loop in WebAssembly SIMD (f64x2 and f32x4), emitted as bytes by a few lines of encoder so
  * the build needs no WebAssembly toolchain. It is the inner part of kernels.ts's packed gemm: given
  * packed A panels (4 rows × kc) and packed B panels (kc × 4 columns) in linear memory, it adds every
  * 4×4 tile product into a padded C buffer. Packing, blocking and edge handling stay in TypeScript.
  *
  * Per step of k the kernel loads B's 4 values as two f64x2 vectors, splats each of A's 4 values, and
  * does 8 vector multiply-adds into 8 vector accumulators: the scalar JavaScript micro-kernel's 16
- * multiply-adds in half the instructions. Arithmetic is float64 with one rounding per multiply and per
- * add (no fused multiply-add), so results equal the scalar kernel's up to summation order.
+ * multiply-adds in half the instructions (in float32, one f32x4 per row: a quarter). There is no fused
+ * multiply-add, so float64 results equal the scalar kernel's exactly (same order of summation); float32
+ * products and sums round to float32, where the scalar kernel accumulates in float64.
  */
 
 /** Unsigned LEB128. */
@@ -59,25 +60,38 @@ const op = {
   ltU: [0x49],
   simd: (code: number, ...imm: number[]) => [0xfd, ...u32(code), ...imm],
 };
-/** memarg: alignment exponent 3 (8 bytes, valid for every access here) and a constant byte offset. */
-const mem = (offset: number) => [3, ...u32(offset)];
-const v128Load = (offset: number) => op.simd(0x00, ...mem(offset));
-const v128Store = (offset: number) => op.simd(0x0b, ...mem(offset));
-const load64Splat = (offset: number) => op.simd(0x0a, ...mem(offset));
+/**
+ * memarg: an alignment hint (log2 bytes; it must not exceed the access's natural alignment) and a
+ * constant byte offset. Panels are 8-byte aligned (f64) or 4-byte aligned (f32), never assumed 16.
+ */
+const mem = (align: number, offset: number) => [align, ...u32(offset)];
+const v128Load = (offset: number) => op.simd(0x00, ...mem(2, offset));
+const v128Store = (offset: number) => op.simd(0x0b, ...mem(2, offset));
+const load64Splat = (offset: number) => op.simd(0x0a, ...mem(3, offset));
+const load32Splat = (offset: number) => op.simd(0x09, ...mem(2, offset));
 const f64x2Add = op.simd(0xf0);
 const f64x2Mul = op.simd(0xf2);
+const f32x4Add = op.simd(0xe4);
+const f32x4Mul = op.simd(0xe6);
 const v128Zero = op.simd(0x0c, ...new Array(16).fill(0));
 
 /**
  * tiles(ap, bp, cp, mBlocks, nBlocks, kc, ldc): for jb < nBlocks, ib < mBlocks,
- *   C[cp + 4·ib·ldc + 32·jb, 4×4 with row stride ldc bytes] += Apanel(ib) · Bpanel(jb)
- * where A panel ib starts at ap + 32·kc·ib and B panel jb at bp + 32·kc·jb. All addresses in bytes;
- * mBlocks, nBlocks, kc ≥ 1.
+ *   C[cp + 4·ib·ldc + 4w·jb, 4×4 with row stride ldc bytes] += Apanel(ib) · Bpanel(jb)
+ * where w is the element size (8 for f64, 4 for f32), A panel ib starts at ap + 4w·kc·ib and B panel jb
+ * at bp + 4w·kc·jb. All addresses in bytes; mBlocks, nBlocks, kc ≥ 1. A row of a tile is two f64x2
+ * vectors, or one f32x4.
  */
-function tilesBody(): number[] {
+function tilesBody(f32: boolean): number[] {
+  const w = f32 ? 4 : 8;
+  const panelStep = 4 * w; // bytes per step of k in a packed panel
+  const perRow = f32 ? 1 : 2; // vectors per tile row
+  const splat = f32 ? load32Splat : load64Splat;
+  const vAdd = f32 ? f32x4Add : f64x2Add;
+  const vMul = f32 ? f32x4Mul : f64x2Mul;
   const [ap, bp, cp, mb, nb, kc, ldc] = [0, 1, 2, 3, 4, 5, 6];
   const [jb, ib, a, b, p, c] = [7, 8, 9, 10, 11, 12];
-  const acc = [13, 14, 15, 16, 17, 18, 19, 20]; // acc[2r] = row r cols 0-1, acc[2r+1] = cols 2-3
+  const acc = [13, 14, 15, 16, 17, 18, 19, 20]; // acc[perRow·r + h]: row r, vector h of the row
   const [s, b01, b23] = [21, 22, 23];
   const locals = vec([[...u32(6), I32], [...u32(11), V128]]);
 
@@ -88,28 +102,31 @@ function tilesBody(): number[] {
   emit(op.loop); // over column panels
   emit(op.i32(0), op.set(ib));
   emit(op.loop); // over row panels
-  // a = ap + ib·kc·32, b = bp + jb·kc·32
-  emit(op.get(ap), op.get(ib), op.get(kc), op.mul, op.i32(32), op.mul, op.add, op.set(a));
-  emit(op.get(bp), op.get(jb), op.get(kc), op.mul, op.i32(32), op.mul, op.add, op.set(b));
-  for (const r of acc) emit(v128Zero, op.set(r));
+  // a = ap + ib·kc·panelStep, b = bp + jb·kc·panelStep
+  emit(op.get(ap), op.get(ib), op.get(kc), op.mul, op.i32(panelStep), op.mul, op.add, op.set(a));
+  emit(op.get(bp), op.get(jb), op.get(kc), op.mul, op.i32(panelStep), op.mul, op.add, op.set(b));
+  for (let v = 0; v < 4 * perRow; v++) emit(v128Zero, op.set(acc[v]));
   emit(op.get(kc), op.set(p));
   emit(op.loop); // over k
   emit(op.get(b), v128Load(0), op.set(b01));
-  emit(op.get(b), v128Load(16), op.set(b23));
+  if (perRow === 2) emit(op.get(b), v128Load(16), op.set(b23));
+  const bv = [b01, b23];
   for (let r = 0; r < 4; r++) {
-    emit(op.get(a), load64Splat(8 * r), op.set(s));
-    emit(op.get(acc[2 * r]), op.get(s), op.get(b01), f64x2Mul, f64x2Add, op.set(acc[2 * r]));
-    emit(op.get(acc[2 * r + 1]), op.get(s), op.get(b23), f64x2Mul, f64x2Add, op.set(acc[2 * r + 1]));
+    emit(op.get(a), splat(w * r), op.set(s));
+    for (let h = 0; h < perRow; h++) {
+      const x = acc[perRow * r + h];
+      emit(op.get(x), op.get(s), op.get(bv[h]), vMul, vAdd, op.set(x));
+    }
   }
-  emit(op.get(a), op.i32(32), op.add, op.set(a));
-  emit(op.get(b), op.i32(32), op.add, op.set(b));
+  emit(op.get(a), op.i32(panelStep), op.add, op.set(a));
+  emit(op.get(b), op.i32(panelStep), op.add, op.set(b));
   emit(op.get(p), op.i32(1), op.sub, op.tee(p), op.brIf(0));
   emit(op.end);
-  // c = cp + ib·4·ldc + jb·32; add the four rows in.
-  emit(op.get(cp), op.get(ib), op.get(ldc), op.mul, op.i32(4), op.mul, op.add, op.get(jb), op.i32(32), op.mul, op.add, op.set(c));
+  // c = cp + ib·4·ldc + jb·panelStep; add the four rows in.
+  emit(op.get(cp), op.get(ib), op.get(ldc), op.mul, op.i32(4), op.mul, op.add, op.get(jb), op.i32(panelStep), op.mul, op.add, op.set(c));
   for (let r = 0; r < 4; r++) {
-    for (const half of [0, 1]) {
-      emit(op.get(c), op.get(c), v128Load(16 * half), op.get(acc[2 * r + half]), f64x2Add, v128Store(16 * half));
+    for (let h = 0; h < perRow; h++) {
+      emit(op.get(c), op.get(c), v128Load(16 * h), op.get(acc[perRow * r + h]), vAdd, v128Store(16 * h));
     }
     if (r < 3) emit(op.get(c), op.get(ldc), op.add, op.set(c));
   }
@@ -128,9 +145,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([type])),
     ...section(2, vec([[...name("env"), ...name("memory"), 0x02, 0x00, ...u32(1)]])),
-    ...section(3, vec([u32(0)])),
-    ...section(7, vec([[...name("tiles"), 0x00, ...u32(0)]])),
-    ...section(10, vec([tilesBody()])),
+    ...section(3, vec([u32(0), u32(0)])),
+    ...section(7, vec([[...name("tiles"), 0x00, ...u32(0)], [...name("tiles32"), 0x00, ...u32(1)]])),
+    ...section(10, vec([tilesBody(false), tilesBody(true)])),
   ];
   return new Uint8Array(bytes);
 }
@@ -138,7 +155,10 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 /** The instantiated kernel and its memory. */
 export interface SimdTiles {
   readonly memory: WebAssembly.Memory;
+  /** float64 panels and C. */
   tiles(ap: number, bp: number, cp: number, mBlocks: number, nBlocks: number, kc: number, ldc: number): void;
+  /** float32 panels and C: products and sums in float32, as TF.js and CPU BLAS sgemm do. */
+  tiles32(ap: number, bp: number, cp: number, mBlocks: number, nBlocks: number, kc: number, ldc: number): void;
 }
 
 /**
@@ -153,7 +173,8 @@ export function loadSimdTiles(): SimdTiles | null {
     if (!WebAssembly.validate(bytes)) return null;
     const memory = new WebAssembly.Memory({ initial: 1 });
     const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
-    return { memory, tiles: instance.exports.tiles as SimdTiles["tiles"] };
+    const { tiles, tiles32 } = instance.exports as unknown as Pick<SimdTiles, "tiles" | "tiles32">;
+    return { memory, tiles, tiles32 };
   } catch {
     return null;
   }

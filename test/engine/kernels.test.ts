@@ -80,16 +80,31 @@ for (const [setName, K] of kernelSets) describe(`${setName} gemm`, () => {
   }
 
   it("handles k longer than one k-block and m longer than one m-block", () => {
-    for (const [transA, transB] of variants) {
-      const [m, k, n] = [131, 600, 9];
-      const a = randomArray(m * k, false);
-      const b = randomArray(k * n, false);
-      const c = new Float64Array(m * n);
-      const expected = new Float64Array(m * n);
-      naiveGemm(a, 0, transA, b, 0, transB, expected, 0, m, k, n, false);
-      K.gemm(a, 0, transA, b, 0, transB, c, 0, m, k, n, false);
-      for (let i = 0; i < c.length; i++) expect(c[i]).toBeCloseTo(expected[i], 10);
+    for (const f32 of [false, true]) {
+      for (const [transA, transB] of variants) {
+        const [m, k, n] = [131, 600, 9];
+        const a = randomArray(m * k, f32);
+        const b = randomArray(k * n, f32);
+        const c = f32 ? new Float32Array(m * n) : new Float64Array(m * n);
+        const expected = new Float64Array(m * n);
+        naiveGemm(a, 0, transA, b, 0, transB, expected, 0, m, k, n, false);
+        K.gemm(a, 0, transA, b, 0, transB, c, 0, m, k, n, false);
+        // float32 sums of 600 terms of size ≤ 1: a few ulps of the running sum (≤ ~25) each.
+        const tol = f32 ? 1e-3 : 1e-10;
+        for (let i = 0; i < c.length; i++) expect(Math.abs(c[i] - expected[i])).toBeLessThan(tol);
+      }
     }
+  });
+
+  it("mixed dtypes (float32 A, float64 B and C) compute in float64", () => {
+    const [m, k, n] = [9, 70, 11];
+    const a = randomArray(m * k, true);
+    const b = randomArray(k * n, false);
+    const c = new Float64Array(m * n);
+    const expected = new Float64Array(m * n);
+    naiveGemm(a, 0, false, b, 0, false, expected, 0, m, k, n, false);
+    K.gemm(a, 0, false, b, 0, false, c, 0, m, k, n, false);
+    for (let i = 0; i < c.length; i++) expect(c[i]).toBeCloseTo(expected[i], 12);
   });
 
   it("handles empty dimensions (k = 0 clears C unless accumulating)", () => {
