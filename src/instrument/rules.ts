@@ -143,10 +143,13 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
       const a = stat(at, layer.name)!;
       const b = stat(at, last)!;
       const ratio = b.gradNorm > 0 ? a.gradNorm / b.gradNorm : 0;
+      const zero = a.gradNorm === 0;
       out.push(warn(ctx, {
         rule: "vanishing-gradient", severity: "warning", layer: layer.name, step: at.step,
-        message: `${layer.name} receives gradients ${fmt(ratio)}× smaller than ${last}: ${cause}.`,
-        hint,
+        message: zero
+          ? `${layer.name} receives no gradient at all (exactly 0, while ${last} gets ${fmt(b.gradNorm)}): something between them blocks it, typically dead ReLUs.`
+          : `${layer.name} receives gradients ${fmt(ratio)}× smaller than ${last}: ${cause}.`,
+        hint: zero ? "see the dead-relu warnings; init biases at 0, lower the learning rate, or use LeakyReLU" : hint,
         evidence: { gradNorm: a.gradNorm, gradMeanAbs: a.gradMeanAbs, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio, absolute: p.absolute },
       }));
     }
@@ -191,18 +194,19 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
       }));
     }
     if (steps.length >= 2) {
-      const first = steps[0];
-      const end = steps[steps.length - 1];
       for (const layer of layers) {
         if (out.some((w) => w.layer === layer.name)) continue;
-        const a = stat(first, layer.name)?.gradNorm ?? NaN;
-        const b = stat(end, layer.name)?.gradNorm ?? NaN;
-        if (!(a > 0) || !Number.isFinite(b) || b / a <= p.growth) continue;
+        // First recorded norm against the largest finite one after it: a run that ends in NaN still shows its climb.
+        const norms = steps.map((s) => ({ step: s.step, n: stat(s, layer.name)?.gradNorm ?? NaN }));
+        const first = norms[0];
+        let peak = first;
+        for (const x of norms) if (Number.isFinite(x.n) && x.n > peak.n) peak = x;
+        if (!(first.n > 0) || peak.n / first.n <= p.growth) continue;
         out.push(warn(ctx, {
-          rule: "exploding-gradient", severity: "warning", layer: layer.name, step: end.step,
-          message: `${layer.name}'s gradient norm grew ${fmt(b / a)}× during training (${fmt(a)} → ${fmt(b)}): training is diverging.`,
+          rule: "exploding-gradient", severity: "warning", layer: layer.name, step: peak.step,
+          message: `${layer.name}'s gradient norm grew ${fmt(peak.n / first.n)}× in ${peak.step - first.step} steps (${fmt(first.n)} → ${fmt(peak.n)}): training is diverging.`,
           hint,
-          evidence: { firstStep: first.step, firstGradNorm: a, lastStep: end.step, gradNorm: b, growth: b / a, threshold: p.growth },
+          evidence: { firstStep: first.step, firstGradNorm: first.n, peakStep: peak.step, gradNorm: peak.n, growth: peak.n / first.n, threshold: p.growth },
         }));
       }
     }
@@ -266,36 +270,40 @@ export const saturatedActivation: Rule<{ fraction: number; window: number }> = {
 };
 
 /**
- * The median over recorded steps of a layer's update ratio ‖Δw‖/‖w‖ (the lr-scaled step, measured
- * after the optimizer) outside target × factor^±1. Defaults target 1e-3, factor 100, i.e. outside
- * [1e-5, 1e-1]: CS231n's "~1e-3" heuristic (Karpathy), DeepDiagnosis (ICSE 2022).
+ * A layer's update ratio ‖Δw‖/‖w‖ (the lr-scaled step, measured after the optimizer) outside
+ * target × factor^±1: above on `window` consecutive recorded steps, or below in its median over the run.
+ * Defaults target 1e-3, factor 100, i.e. outside [1e-5, 1e-1]: CS231n's "~1e-3" heuristic (Karpathy),
+ * DeepDiagnosis (ICSE 2022); window 3 is ours.
  */
-export const updateRatio: Rule<{ target: number; factor: number }> = {
+export const updateRatio: Rule<{ target: number; factor: number; window: number }> = {
   id: "update-ratio",
   severity: "warning",
   description: "Weight updates are far too large or too small relative to the weights.",
-  defaults: { target: 1e-3, factor: 100 },
+  defaults: { target: 1e-3, factor: 100, window: 3 },
   check(ctx, p) {
     const steps = recorded(ctx);
     const out: Warning[] = [];
     const hi = p.target * p.factor;
     const lo = p.target / p.factor;
     for (const layer of paramLayers(ctx)) {
-      const ratios = steps
-        .map((s) => stat(s, layer.name))
-        .filter((l): l is LayerStepStats => !!l && l.weightNorm > 0 && Number.isFinite(l.updateRatio))
-        .map((l) => l.updateRatio);
+      const valid = (l: LayerStepStats | undefined): l is LayerStepStats => !!l && l.weightNorm > 0 && !Number.isNaN(l.updateRatio);
+      // Too large is judged on any sustained stretch: a huge lr often wrecks the model (dead units,
+      // NaN) within a few steps, after which the ratios collapse and a median would say "too small".
+      const big = sustained(steps.filter((s) => valid(stat(s, layer.name))), p.window, (s) => stat(s, layer.name)!.updateRatio > hi);
+      const ratios = steps.map((s) => stat(s, layer.name)).filter(valid).map((l) => l.updateRatio);
       if (!ratios.length) continue;
       const median = quantile(ratios, 0.5);
-      if (median >= lo && median <= hi) continue;
-      const big = median > hi;
+      if (!big && median >= lo) continue;
+      const shown = big ? stat(big, layer.name)!.updateRatio : median;
       out.push(warn(ctx, {
-        rule: "update-ratio", severity: "warning", layer: layer.name,
+        rule: "update-ratio", severity: "warning", layer: layer.name, ...(big ? { step: big.step } : {}),
         message: big
-          ? `${layer.name}'s weights change by ${fmt(median)} of their size each step (healthy is about ${fmt(p.target)}): the learning rate is too high for this layer.`
-          : `${layer.name}'s weights change by only ${fmt(median)} of their size each step (healthy is about ${fmt(p.target)}): it is barely learning.`,
-        hint: big ? "lower the learning rate (by about the factor shown) or clip gradients" : "raise the learning rate, or check that gradients reach this layer",
-        evidence: { medianUpdateRatio: median, low: lo, high: hi, steps: ratios.length },
+          ? `${layer.name}'s weights change by ${fmt(shown)}× their size in a step (healthy is about ${fmt(p.target)}): the learning rate is far too high for this layer.`
+          : median === 0
+            ? `${layer.name}'s weights do not change at all during training (healthy is about ${fmt(p.target)} of their size per step).`
+            : `${layer.name}'s weights change by only ${fmt(median)} of their size per step (healthy is about ${fmt(p.target)}): it is barely learning.`,
+        hint: big ? "lower the learning rate (by about the factor shown) or clip gradients" : "raise the learning rate (is it 0?), or check that gradients reach this layer",
+        evidence: { updateRatio: shown, medianUpdateRatio: median, low: lo, high: hi, steps: ratios.length, direction: big ? "too-large" : "too-small" },
       }));
     }
     return out;
@@ -342,28 +350,35 @@ export const nanOrInf: Rule<Record<string, never>> = {
 };
 
 /**
- * The mean loss of the last `window` steps is not at least `minDecrease` (relative) below the mean of
- * the first `window` steps. Defaults window 10, minDecrease 0.01: DeepDiagnosis (ICSE 2022) "loss not
- * decreasing" and AUTOTRAINER (ICSE 2021) slow-convergence checks. Losses below `floor` (1e-8) count as
- * converged.
+ * The mean loss of the last `window` steps is not clearly below the mean of the first `window` steps:
+ * the decrease must exceed both `minDecrease` (relative) and `sigmas` standard errors of the two window
+ * means, so minibatch noise cannot pass for learning. Defaults window 10, minDecrease 0.01:
+ * DeepDiagnosis (ICSE 2022) "loss not decreasing" and AUTOTRAINER (ICSE 2021) slow-convergence checks
+ * (AUTOTRAINER's delta = 0.01); sigmas 2 is ours. Losses below `floor` (1e-8) count as converged.
  */
-export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; floor: number }> = {
+export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigmas: number; floor: number }> = {
   id: "loss-not-decreasing",
   severity: "warning",
   description: "The loss has not improved between the start and the end of training.",
-  defaults: { window: 10, minDecrease: 0.01, floor: 1e-8 },
+  defaults: { window: 10, minDecrease: 0.01, sigmas: 2, floor: 1e-8 },
   check(ctx, p) {
     const losses = ctx.steps.map((s) => s.loss);
     if (losses.length < 2 * p.window || losses.some((l) => !Number.isFinite(l))) return [];
-    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    const first = mean(losses.slice(0, p.window));
-    const last = mean(losses.slice(-p.window));
-    if (last <= p.floor || last < first * (1 - p.minDecrease)) return [];
+    const stats = (xs: number[]) => {
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1);
+      return { m, se2: v / xs.length };
+    };
+    const first = stats(losses.slice(0, p.window));
+    const last = stats(losses.slice(-p.window));
+    const decrease = first.m - last.m;
+    const noise = p.sigmas * Math.sqrt(first.se2 + last.se2);
+    if (last.m <= p.floor || (decrease > p.minDecrease * Math.abs(first.m) && decrease > noise)) return [];
     return [warn(ctx, {
       rule: "loss-not-decreasing", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
-      message: `the loss did not decrease over ${losses.length} steps (${fmt(first)} → ${fmt(last)}, averaged over ${p.window} steps): the model is not learning.`,
+      message: `the loss did not decrease over ${losses.length} steps (${fmt(first.m)} → ${fmt(last.m)}, averaged over ${p.window} steps): the model is not learning.`,
       hint: "check the learning rate (0 or far too small?), that gradients reach the weights, and that the targets match the loss",
-      evidence: { firstMean: first, lastMean: last, window: p.window, minDecrease: p.minDecrease },
+      evidence: { firstMean: first.m, lastMean: last.m, decrease, noise, window: p.window, minDecrease: p.minDecrease },
     })];
   },
 };
@@ -371,9 +386,10 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; floo
 /**
  * Large alternating swings: in the last `window` steps, the loss changes direction on at least
  * `alternation` of the steps and rises by more than `rise` (relative) on at least `riseFraction` of
- * them. Defaults window 20, alternation 0.5, rise 0.5, riseFraction 0.25: AUTOTRAINER (ICSE 2021) and
- * DeepDiagnosis (ICSE 2022) oscillating-loss checks; the rise threshold keeps ordinary minibatch noise
- * (a few percent) from firing it.
+ * them. After AUTOTRAINER's (ICSE 2021) unstable-loss check, which counts swings between local
+ * maxima and minima and fires when they reach unstable_rate = 0.25 of the history (our riseFraction);
+ * DeepDiagnosis (ICSE 2022) has the same symptom. Window 20, alternation 0.5 and rise 0.5 are ours: the
+ * rise threshold keeps ordinary minibatch noise (tens of percent at most) from firing it.
  */
 export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number }> = {
   id: "loss-oscillating",
