@@ -26,14 +26,14 @@ class Scale extends nn.Module {
   }
 }
 
-const net = () => new nn.Sequential(new nn.Linear(2, 16), new nn.Tanh(), new nn.Linear(16, 3), new Scale(1000));
+const net = () => new nn.Sequential(new nn.Linear(2, 16), new nn.Tanh(), new nn.Linear(16, 3), new Scale(10_000));
 
 export default defineModel({
   name: "Naive softmax cross-entropy on large logits",
   model: net,
   data: () => data.spirals({ n: 150, classes: 3, seed: 4 }),
   loss: naiveCrossEntropy,
-  optimizer: (params) => new optim.SGD(params, { lr: 1e-4 }),
+  optimizer: (params) => new optim.SGD(params, { lr: 1e-7 }),
   batchSize: 50,
   steps: 30,
 });
@@ -43,7 +43,7 @@ export const stable = defineModel({
   model: net,
   data: () => data.spirals({ n: 150, classes: 3, seed: 4 }),
   loss: losses.softmaxCrossEntropy,
-  optimizer: (params) => new optim.SGD(params, { lr: 1e-4 }),
+  optimizer: (params) => new optim.SGD(params, { lr: 1e-7 }),
   batchSize: 50,
   steps: 30,
 });

@@ -93,7 +93,7 @@ async function run(args: CliArgs, fmt: { color: boolean; cwd: string }): Promise
       process.stderr.write(`\r\x1b[K${formatProgress(e)}`);
       progressShown = true;
     } else if (e.type === "started" && !args.json) {
-      err(st.dim(`${args.command === "check" ? "Checking" : "Training"} ${e.name} (${e.exportName}), ${e.totalSteps} steps…`));
+      err(st.dim(`${args.command === "check" ? "Checking" : "Training"} "${e.name}" (export ${e.exportName}), ${e.totalSteps} steps…`));
     } else if (e.type === "log") {
       clearProgress();
       // The model's own output goes to stderr so stdout stays a clean table or JSON.

@@ -205,6 +205,13 @@ export function formatReport(report: Report, options: FormatOptions = {}): strin
     `${st.bold(report.model.name)}${report.model.exportName && report.model.exportName !== "default" ? ` (${report.model.exportName})` : ""}${where}`,
     `${count(report.model.parameters)} parameters, ${count(steps.length)} steps, loss ${eng(firstLoss)} → ${eng(lastLoss)}${acc !== undefined ? `, accuracy ${(acc * 100).toFixed(1)}%` : ""}`,
   ];
+  if (report.validation) {
+    const v = report.validation;
+    head.push(`validation loss ${eng(v.loss)}${v.accuracy !== undefined ? `, accuracy ${(v.accuracy * 100).toFixed(1)}%` : ""}`);
+  }
+  if (report.status && report.status.reason && report.status.reason !== "completed") {
+    head.push(st.yellow(`stopped after ${count(report.status.steps ?? steps.length)} of ${count(report.status.totalSteps ?? steps.length)} steps (${report.status.reason})`));
+  }
   const parts = [head.join("\n"), formatLayerTable(report, options)];
   const gc = formatGradcheck(report, options);
   if (gc) parts.push(gc);

@@ -118,7 +118,7 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
     child = fork(workerPath, [], {
       execPath: options.nodePath ?? process.execPath,
       execArgv: [`--max-old-space-size=${memoryLimitMb}`, "--enable-source-maps", "--stack-trace-limit=50"],
-      env: { ...(options.env ?? process.env), NODE_OPTIONS: "" },
+      env: childEnv(options),
       cwd: options.cwd ?? path.dirname(request.file),
       stdio: ["ignore", "pipe", "pipe", "ipc"],
       serialization: "advanced", // reports carry NaN/Infinity, which JSON would turn into null
@@ -203,6 +203,17 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
       return proc.pid;
     },
   };
+}
+
+/**
+ * The child's environment. NODE_OPTIONS is cleared so a debugger or loader flag of the caller (VS Code,
+ * vitest) does not leak into the model's process. Inside VS Code `process.execPath` is Electron, which
+ * runs as plain Node only with ELECTRON_RUN_AS_NODE.
+ */
+function childEnv(options: RunOptions): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...(options.env ?? process.env), NODE_OPTIONS: "" };
+  if (!options.nodePath && process.versions.electron) env.ELECTRON_RUN_AS_NODE = "1";
+  return env;
 }
 
 function oomError(limitMb: number, rssMb?: number): RunError {

@@ -50,9 +50,6 @@ function guardProcessExit(): void {
   }) as typeof process.exit;
 }
 
-// The inspect entry point lands in src/instrument; looked up at run time so this file builds before it.
-type InspectFn = (spec: DefinedModel, options: InspectOptions) => Promise<Report>;
-
 async function run(command: RunnerCommand): Promise<void> {
   const req: RunRequest = command.request;
   const compiled = await compileModel(req.file, { esbuildPath: command.esbuildPath });
@@ -78,11 +75,6 @@ async function run(command: RunnerCommand): Promise<void> {
     return finish({ type: "failed", error: { kind: "not-found", message: `${req.file} has no model export "${req.exportName}"; its models: ${available}` } });
   }
   await send({ type: "models", models: entries });
-
-  const inspect = (lens as unknown as { inspect?: InspectFn }).inspect;
-  if (typeof inspect !== "function") {
-    return finish({ type: "failed", error: { kind: "load", message: "this build of gradient-lens has no inspect() (src/instrument has not landed)" } });
-  }
 
   const spec = chosen.spec as unknown as DefinedModel;
   const { observed, built, lastError } = observe(spec);
@@ -112,7 +104,7 @@ async function run(command: RunnerCommand): Promise<void> {
   };
   let report: Report;
   try {
-    report = await inspect(observed, options);
+    report = await lens.inspect(observed, options);
   } catch (e) {
     return finish({ type: "failed", error: runtimeError(e, `${spec.name} failed`) });
   }

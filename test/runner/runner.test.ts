@@ -149,6 +149,15 @@ describe("limits and isolation", () => {
     expect(after.ok).toBe(true);
   });
 
+  it("loads esbuild from the path the caller gives, and says so when it cannot", async () => {
+    const esbuildPath = require.resolve("esbuild");
+    const ok = await listModels(fixture("two-models.ts"), { ...options, esbuildPath });
+    expect(ok.ok).toBe(true);
+    const bad = await listModels(fixture("two-models.ts"), { ...options, esbuildPath: "/nonexistent/esbuild" });
+    expect(!bad.ok && bad.error.kind).toBe("load");
+    expect(!bad.ok && bad.error.message).toContain("Could not load esbuild (/nonexistent/esbuild)");
+  });
+
   it("reports a missing worker as a load error instead of throwing", async () => {
     const outcome = await run({ file: fixture("two-models.ts"), command: "train" }, { workerPath: "/nonexistent/worker.js" }).result;
     expect(!outcome.ok && outcome.error.kind).toBe("load");
