@@ -66,7 +66,40 @@ export function add(a0: TensorLike, b0: TensorLike): Tensor {
 }
 
 export const SUB = registerOp({ name: "sub", kind: "elementwise", differentiable: true });
-export function sub(a: TensorLike, b: TensorLike): Tensor {
+export function sub(a0: TensorLike, b0: TensorLike): Tensor {
+  const [a, b] = operands(a0, b0);
+  // The same fast paths as add: equal shapes (mse, logSoftmax) and a row subtracted from a batch.
+  if (sameShape(a.shape, b.shape)) {
+    const n = a.size;
+    const ad = a.data;
+    const bd = b.data;
+    const out = alloc(resultType(a, b), n);
+    for (let i = 0; i < n; i++) out[i] = ad[i] - bd[i];
+    return makeResult(SUB, out, a.shape, [a, b], (g) => {
+      if (a.requiresGrad) kernels.accumulate(gradBuffer(a), g);
+      if (b.requiresGrad) kernels.axpy(-1, g, gradBuffer(b));
+    });
+  }
+  if (a.ndim === 2 && b.ndim === 1 && b.shape[0] === a.shape[1] && a.dtype === b.dtype) {
+    const [rows, cols] = a.shape;
+    const ad = a.data;
+    const bd = b.data;
+    const out = alloc(a.dtype, a.size);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      for (let c = 0; c < cols; c++) out[o + c] = ad[o + c] - bd[c];
+    }
+    return makeResult(SUB, out, a.shape, [a, b], (g) => {
+      if (a.requiresGrad) kernels.accumulate(gradBuffer(a), g);
+      if (b.requiresGrad) {
+        const gb = gradBuffer(b);
+        for (let r = 0; r < rows; r++) {
+          const o = r * cols;
+          for (let c = 0; c < cols; c++) gb[c] -= g[o + c];
+        }
+      }
+    });
+  }
   return binary(SUB, a, b, (x, y) => x - y, () => 1, () => -1);
 }
 
@@ -134,12 +167,29 @@ export function neg(x: Tensor): Tensor {
 
 export const EXP = registerOp({ name: "exp", kind: "elementwise", differentiable: true });
 export function exp(x: Tensor): Tensor {
-  return unary(EXP, x, Math.exp, (_v, y) => y);
+  // The hot unary ops (exp, log, sigmoid, tanh) have their own loops: through the shared `unary`, the
+  // call to `f` sees every op's closure, V8 cannot inline it, and each element pays a call. The
+  // arithmetic is exactly the closures' (same expressions, same rounding).
+  const n = x.size;
+  const xd = x.data;
+  const out = alloc(x.dtype, n);
+  for (let i = 0; i < n; i++) out[i] = Math.exp(xd[i]);
+  return makeResult(EXP, out, x.shape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < n; i++) gx[i] += g[i] * out[i];
+  });
 }
 
 export const LOG = registerOp({ name: "log", kind: "elementwise", differentiable: true });
 export function log(x: Tensor): Tensor {
-  return unary(LOG, x, Math.log, (v) => 1 / v);
+  const n = x.size;
+  const xd = x.data;
+  const out = alloc(x.dtype, n);
+  for (let i = 0; i < n; i++) out[i] = Math.log(xd[i]);
+  return makeResult(LOG, out, x.shape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < n; i++) gx[i] += g[i] * (1 / xd[i]);
+  });
 }
 
 export const SQRT = registerOp({ name: "sqrt", kind: "elementwise", differentiable: true });
@@ -173,7 +223,14 @@ export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
 export const SIGMOID = registerOp({ name: "sigmoid", kind: "activation", differentiable: true });
 /** 1/(1+e^-x), evaluated without overflow for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
-  return unary(SIGMOID, x, stableSigmoid, (_v, y) => y * (1 - y));
+  const n = x.size;
+  const xd = x.data;
+  const out = alloc(x.dtype, n);
+  for (let i = 0; i < n; i++) out[i] = stableSigmoid(xd[i]);
+  return makeResult(SIGMOID, out, x.shape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < n; i++) gx[i] += g[i] * (out[i] * (1 - out[i]));
+  });
 }
 
 export function stableSigmoid(v: number): number {
@@ -184,7 +241,14 @@ export function stableSigmoid(v: number): number {
 
 export const TANH = registerOp({ name: "tanh", kind: "activation", differentiable: true });
 export function tanh(x: Tensor): Tensor {
-  return unary(TANH, x, Math.tanh, (_v, y) => 1 - y * y);
+  const n = x.size;
+  const xd = x.data;
+  const out = alloc(x.dtype, n);
+  for (let i = 0; i < n; i++) out[i] = Math.tanh(xd[i]);
+  return makeResult(TANH, out, x.shape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < n; i++) gx[i] += g[i] * (1 - out[i] * out[i]);
+  });
 }
 
 export const SOFTPLUS = registerOp({ name: "softplus", kind: "activation", differentiable: true });
