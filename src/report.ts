@@ -84,6 +84,8 @@ export interface Warning {
 }
 
 export interface GradcheckEntry {
+  /** The parameter tensor ("layers.0.weight") when a layer has several. */
+  tensor?: string;
   /** Multi-index into the parameter tensor. */
   index: number[];
   analytic: number;

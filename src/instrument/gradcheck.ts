@@ -481,6 +481,8 @@ interface OpRecord {
   scope: string | null;
   inputs: readonly Tensor[];
   output: Tensor;
+  /** Position among all forward op events of one evaluation. */
+  event: number;
   outputGrad?: Float64Array;
 }
 
@@ -495,9 +497,16 @@ function locateCulprit(
 ): GradcheckCulprit | undefined {
   const records: OpRecord[] = [];
   const byOutput = new Map<Tensor, OpRecord>();
+  // Only graph nodes (outputs that require grad) are judged; `event` counts every forward op, including
+  // the ones a custom op runs inside its own forward, so the nudging pass can find op k again.
+  let event = 0;
+  let recording = true;
   const recorder = addOpObserver({
     forward: (e) => {
-      const r: OpRecord = { op: e.op, scope: e.scope, inputs: e.inputs, output: e.output };
+      if (!recording) return;
+      const index = event++;
+      if (!e.output.requiresGrad) return;
+      const r: OpRecord = { op: e.op, scope: e.scope, inputs: e.inputs, output: e.output, event: index };
       records.push(r);
       byOutput.set(e.output, r);
     },
@@ -511,6 +520,8 @@ function locateCulprit(
     for (const c of problem.tensors) c.tensor._g = null;
     loadRandom(globalRandom, fixedRandom);
     root = problem.evaluate();
+    // Ops that backward rules run (custom ops compute with tensors) are not part of the forward graph.
+    recording = false;
     root.backward();
   } finally {
     recorder();
@@ -519,7 +530,8 @@ function locateCulprit(
   const passes = (a: number, n: number) => Math.abs(a - n) <= o.atol + o.rtol * Math.abs(n);
   const rng = new Random(o.seed ^ 0x2545f491);
   const correct = new Map<OpRecord, boolean>();
-  records.forEach((r, k) => {
+  records.forEach((r) => {
+    const k = r.event;
     // Views (reshape) share their input's storage: nudging them would also move the input. Left unjudged.
     if (!r.outputGrad || r.inputs.some((t) => t.data === r.output.data)) return;
     const u = new Float64Array(r.output.size);
