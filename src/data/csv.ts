@@ -66,7 +66,10 @@ export function parseCsv(text: string, options: CsvOptions = {}): CsvDataset {
     if (raw.trim() !== "") lines.push({ line: i + 1, fields: splitLine(raw, delimiter) });
   });
   if (!lines.length) throw new Error("loadCsv: no rows");
-  const hasHeader = options.header ?? lines[0].fields.some((f) => !isNumber(f));
+  // A header is a first row with a name where the next row has a number: a string label column
+  // (non-numeric in every row) must not make the first data row a header.
+  const hasHeader =
+    options.header ?? lines[0].fields.some((f, j) => !isNumber(f) && (lines.length < 2 || isNumber(lines[1].fields[j] ?? "")));
   const names = hasHeader ? lines[0].fields : lines[0].fields.map((_, j) => `column ${j + 1}`);
   const rows = hasHeader ? lines.slice(1) : lines;
   const width = names.length;

@@ -50,8 +50,12 @@ export function epochRandom(seed: number, epoch: number): Random {
  */
 export function* batches(ds: Dataset, options: BatchOptions): Generator<Dataset> {
   const n = datasetSize(ds);
-  if (!(options.batchSize >= 1)) throw new Error(`batches: batchSize must be ≥ 1, got ${options.batchSize}`);
-  const size = Math.max(1, Math.min(options.batchSize, n));
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1) {
+    throw new Error(`batches: batchSize must be a positive integer, got ${options.batchSize}`);
+  }
+  // With dropLast, a batch size above the set's size yields no batch at all (as PyTorch's DataLoader).
+  if (options.dropLast && options.batchSize > n) return;
+  const size = Math.min(options.batchSize, n);
   const order = options.shuffle === false
     ? Int32Array.from({ length: n }, (_, i) => i)
     : (options.rng ?? epochRandom(options.seed ?? 0, options.epoch ?? 0)).permutation(n);

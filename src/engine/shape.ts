@@ -44,7 +44,9 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
 }
 
 const indexCache = new Map<string, Int32Array>();
-const INDEX_CACHE_LIMIT = 256;
+/** The cache is bounded by bytes, not entries: one map is as large as the tensor it indexes. */
+const INDEX_CACHE_BYTES = 64 * 1024 * 1024;
+let indexCacheBytes = 0;
 
 /**
  * For each flat index of `outShape`, the flat index of the element of `inShape` that broadcasts to it.
@@ -76,8 +78,15 @@ export function broadcastIndex(outShape: Shape, inShape: Shape): Int32Array {
       counter[ax] = 0;
     }
   }
-  if (indexCache.size >= INDEX_CACHE_LIMIT) indexCache.delete(indexCache.keys().next().value as string);
-  indexCache.set(key, map);
+  if (map.byteLength <= INDEX_CACHE_BYTES / 4) {
+    while (indexCacheBytes + map.byteLength > INDEX_CACHE_BYTES && indexCache.size) {
+      const [oldest, old] = indexCache.entries().next().value as [string, Int32Array];
+      indexCache.delete(oldest);
+      indexCacheBytes -= old.byteLength;
+    }
+    indexCache.set(key, map);
+    indexCacheBytes += map.byteLength;
+  }
   return map;
 }
 

@@ -84,8 +84,13 @@ export class Tensor {
       this.gradView = null;
       return;
     }
-    if (g.size !== this.size) throw new Error(`grad: shape ${formatShape(g.shape)} does not match ${formatShape(this.shape)}`);
-    this._g = g.data;
+    if (g.size !== this.size || g.ndim !== this.ndim || g.shape.some((d, i) => d !== this.shape[i])) {
+      throw new Error(`grad: shape ${formatShape(g.shape)} does not match ${formatShape(this.shape)}`);
+    }
+    // A copy in this tensor's dtype: later backward passes accumulate into it and must not write into g.
+    const own = this.data instanceof Float32Array ? new Float32Array(this.size) : new Float64Array(this.size);
+    own.set(g.data);
+    this._g = own;
     this.gradView = null;
   }
 
@@ -286,48 +291,62 @@ function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: bo
     throw new Error(`backward: gradient of shape ${formatShape(gradient.shape)} does not match the tensor's shape ${formatShape(root.shape)}`);
   }
   const order = topoOrder(root);
-  // A hooked leaf's hooks must see only this pass's gradient (as in PyTorch), not what earlier passes
-  // accumulated in .grad: set the earlier total aside and add it back after the hooks ran.
-  const earlier = new Map<Tensor, FloatArray | null>();
+  // Each pass computes its own gradients from zero: hooks see only this pass's gradient (as in PyTorch)
+  // and a retained non-leaf pushes only this pass's share into its inputs. What earlier passes left in
+  // `.grad` (leaves, retainGrad tensors) is set aside and added back once this pass's share is final.
+  const earlier = new Map<Tensor, FloatArray>();
   for (const t of order) {
-    if (t._hooks?.length && !t._node) {
+    if (t._g) {
       earlier.set(t, t._g);
       t._g = null;
     }
   }
-  const seed = gradBuffer(root);
-  if (gradient) for (let i = 0; i < seed.length; i++) seed[i] += gradient.data[i];
-  else seed[0] += 1;
+  try {
+    const seed = gradBuffer(root);
+    if (gradient) for (let i = 0; i < seed.length; i++) seed[i] += gradient.data[i];
+    else seed[0] += 1;
 
-  for (let n = order.length - 1; n >= 0; n--) {
-    const t = order[n];
-    if (!t._g) {
-      if (earlier.has(t)) t._g = earlier.get(t) ?? null;
-      continue;
-    }
-    if (t._hooks) {
-      for (const hook of t._hooks) {
-        const replaced = hook(new Tensor(t._g, t.shape));
-        if (replaced) {
-          if (replaced.size !== t.size) throw new Error(`gradient hook returned shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(t.shape)}`);
-          t._g = replaced.data.slice();
+    for (let n = order.length - 1; n >= 0; n--) {
+      const t = order[n];
+      const prior = earlier.get(t);
+      if (!t._g) {
+        if (prior) t._g = prior;
+        earlier.delete(t);
+        continue;
+      }
+      if (t._hooks) {
+        for (const hook of t._hooks) {
+          const replaced = hook(new Tensor(t._g, t.shape));
+          if (replaced) {
+            if (replaced.size !== t.size) throw new Error(`gradient hook returned shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(t.shape)}`);
+            t._g = replaced.data.slice();
+          }
         }
       }
+      const g = t._g;
+      const node = t._node;
+      if (node) {
+        if (!node.backward) {
+          throw new Error(`backward: the graph through "${node.op}" was already freed; pass { retainGraph: true } to the first backward to run it twice`);
+        }
+        node.backward(g);
+        if (observers.length) {
+          const event: BackwardEvent = { op: node.op, scope: node.scope, inputs: node.inputs, output: t, outputGrad: g };
+          for (const o of observers) o.backward?.(event);
+        }
+        // Freeing the closure and the input links lets the activations be collected even while the
+        // caller still holds the loss tensor.
+        if (!retainGraph) t._node = { op: node.op, scope: node.scope, inputs: [], backward: null };
+      }
+      if (node && !t._retainGrad) {
+        t._g = null;
+      } else if (prior) {
+        for (let i = 0; i < prior.length; i++) g[i] += prior[i];
+      }
+      earlier.delete(t);
     }
-    const prior = earlier.get(t);
-    if (prior) for (let i = 0; i < prior.length; i++) t._g[i] += prior[i];
-    const node = t._node;
-    if (!node) continue;
-    if (!node.backward) {
-      throw new Error(`backward: the graph through "${node.op}" was already freed; pass { retainGraph: true } to the first backward to run it twice`);
-    }
-    const g = t._g;
-    node.backward(g);
-    if (observers.length) {
-      const event: BackwardEvent = { op: node.op, scope: node.scope, inputs: node.inputs, output: t, outputGrad: g };
-      for (const o of observers) o.backward?.(event);
-    }
-    if (!retainGraph) node.backward = null;
-    if (!t._retainGrad) t._g = null;
+  } finally {
+    // On an exception (a hook or a custom rule threw), gradients from earlier passes are not lost.
+    for (const [t, prior] of earlier) t._g = prior;
   }
 }

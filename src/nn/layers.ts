@@ -1,5 +1,5 @@
 /** Linear, Sequential and the activation modules. */
-import { Tensor, ops, type DType, type Random } from "../engine";
+import { Tensor, globalRandom, ops, type DType, type Random } from "../engine";
 import { Module } from "./module";
 import { torchDefault, type Initializer } from "./init";
 
@@ -12,6 +12,14 @@ export interface LinearOptions {
   bias?: boolean;
   dtype?: DType;
   rng?: Random;
+}
+
+/** PyTorch's nn.Linear bias default: U(−1/√fanIn, 1/√fanIn), with the layer's fan-in. */
+function torchBiasDefault(inFeatures: number, outFeatures: number, rng: Random = globalRandom): Float64Array {
+  const a = 1 / Math.sqrt(inFeatures);
+  const out = new Float64Array(outFeatures);
+  for (let i = 0; i < outFeatures; i++) out[i] = rng.range(-a, a);
+  return out;
 }
 
 function param(data: Float64Array, shape: number[], dtype: DType): Tensor {
@@ -33,7 +41,7 @@ export class Linear extends Module {
       this.bias = null;
     } else {
       // The bias's fan-in is the layer's, as in PyTorch.
-      const b = options.biasInit ? options.biasInit([outFeatures], options.rng) : torchDefault()([inFeatures, outFeatures], options.rng).subarray(0, outFeatures);
+      const b = options.biasInit ? options.biasInit([outFeatures], options.rng) : torchBiasDefault(inFeatures, outFeatures, options.rng);
       this.bias = this.registerParameter("bias", param(Float64Array.from(b), [outFeatures], dtype));
     }
   }

@@ -106,8 +106,15 @@ export abstract class Module {
   /** Every parameter with its full path, e.g. ["layers.0.weight", tensor]. */
   namedParameters(): Array<[string, Tensor]> {
     const out: Array<[string, Tensor]> = [];
+    // A module used twice (weight tying) owns its parameters once: listed twice, an optimizer would
+    // step them twice. PyTorch's named_parameters(remove_duplicate=True) does the same.
+    const seen = new Set<Tensor>();
     for (const [path, m] of this.namedModules(this._path)) {
-      for (const [local, p] of m.params) out.push([path ? `${path}.${local}` : local, p]);
+      for (const [local, p] of m.params) {
+        if (seen.has(p)) continue;
+        seen.add(p);
+        out.push([path ? `${path}.${local}` : local, p]);
+      }
     }
     return out;
   }

@@ -31,6 +31,12 @@ describe("loadCsv", () => {
     expect(ds.classes).toBeUndefined();
   });
 
+  it("a headerless file with string labels keeps its first row as data", () => {
+    const ds = loadCsv("5.1,3.5,setosa\n4.9,3.0,setosa\n6.2,2.9,virginica\n");
+    expect(ds.x.shape).toEqual([3, 2]);
+    expect(Array.from(ds.y.data)).toEqual([0, 0, 1]);
+  });
+
   it("detects a header, or follows header: false", () => {
     expect(loadCsv("1,2\n3,4\n").x.shape).toEqual([2, 1]);
     expect(() => loadCsv("a,b\n1,2\n", { header: false })).toThrow(/line 1, column 1: "a" is not a number/);

@@ -15,19 +15,29 @@ function plan(op: string, x: Tensor, axis: Axis | undefined, keepDims: boolean) 
   return { outShape, map, outSize: sizeOf(kept), count: x.size / Math.max(1, sizeOf(kept)) };
 }
 
+/**
+ * Sums into float64 whatever the dtype: accumulating a float32 mean in float32 drifts by percents over
+ * millions of elements (it would skew BatchNorm statistics).
+ */
+function accumulate(xd: ArrayLike<number>, map: Int32Array, outSize: number): Float64Array {
+  const acc = new Float64Array(outSize);
+  if (outSize === 1) {
+    let s = 0;
+    for (let i = 0; i < xd.length; i++) s += xd[i];
+    acc[0] = s;
+  } else {
+    for (let i = 0; i < xd.length; i++) acc[map[i]] += xd[i];
+  }
+  return acc;
+}
+
 export const SUM = registerOp({ name: "sum", kind: "reduction", differentiable: true });
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const { outShape, map, outSize } = plan(SUM, x, axis, keepDims);
   const xd = x.data;
   const out = alloc(x.dtype, outSize);
-  if (outSize === 1) {
-    let s = 0;
-    for (let i = 0; i < xd.length; i++) s += xd[i];
-    out[0] = s;
-  } else {
-    for (let i = 0; i < xd.length; i++) out[map[i]] += xd[i];
-  }
+  out.set(accumulate(xd, map, outSize));
   return makeResult(SUM, out, outShape, [x], (g) => {
     const gx = gradBuffer(x);
     for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]];
@@ -39,9 +49,9 @@ export const MEAN = registerOp({ name: "mean", kind: "reduction", differentiable
 export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const { outShape, map, outSize, count } = plan(MEAN, x, axis, keepDims);
   const xd = x.data;
+  const acc = accumulate(xd, map, outSize);
   const out = alloc(x.dtype, outSize);
-  for (let i = 0; i < xd.length; i++) out[map[i]] += xd[i];
-  for (let j = 0; j < outSize; j++) out[j] /= count;
+  for (let j = 0; j < outSize; j++) out[j] = acc[j] / count;
   return makeResult(MEAN, out, outShape, [x], (g) => {
     const gx = gradBuffer(x);
     for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]] / count;
@@ -83,7 +93,8 @@ export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const xd = x.data;
   const m = new Float64Array(outSize).fill(-Infinity);
   for (let i = 0; i < xd.length; i++) if (xd[i] > m[map[i]]) m[map[i]] = xd[i];
-  for (let j = 0; j < outSize; j++) if (!Number.isFinite(m[j])) m[j] = m[j] === Infinity ? Infinity : 0;
+  // Shift by 0 where the max is ±Infinity (as PyTorch does): an all −Inf row gives −Inf, a +Inf entry gives +Inf.
+  for (let j = 0; j < outSize; j++) if (!Number.isFinite(m[j])) m[j] = 0;
   const s = new Float64Array(outSize);
   for (let i = 0; i < xd.length; i++) s[map[i]] += Math.exp(xd[i] - m[map[i]]);
   const out = alloc(x.dtype, outSize);
@@ -108,7 +119,9 @@ export function argmax(x: Tensor, axis = -1): Tensor {
   const out = alloc(x.dtype, outSize).fill(-1);
   for (let i = 0; i < x.size; i++) {
     const j = map[i];
-    if (x.data[i] > best[j] || out[j] < 0) {
+    // NaN counts as the maximum (as in PyTorch), so accuracy cannot look healthy on NaN logits.
+    if (Number.isNaN(best[j])) continue;
+    if (x.data[i] > best[j] || out[j] < 0 || Number.isNaN(x.data[i])) {
       best[j] = x.data[i];
       out[j] = Math.floor(i / stride) % dim;
     }
