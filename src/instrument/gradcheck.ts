@@ -47,8 +47,6 @@ export type GradcheckTarget = ModelSpec | ModuleTarget | FunctionTarget;
 export interface CheckGradientsOptions extends GradcheckOptions {
   /** The tensors a function target is differentiated with respect to (required for functions). */
   inputs?: Tensor[];
-  /** Rows of the first training batch used for a ModelSpec (default 16, capped by the spec's batch size). */
-  batchSize?: number;
 }
 
 interface Checked {

@@ -24,6 +24,11 @@ export interface GradcheckOptions {
   seed?: number;
   /** How many worst entries to list per layer (default 5). */
   worst?: number;
+  /**
+   * Rows of the first training batch a ModelSpec is checked on (default 16, capped by the spec's batch
+   * size): each checked entry costs two forward passes over them.
+   */
+  batchSize?: number;
 }
 
 /** Per-rule overrides by rule id, e.g. `{ "dead-relu": { fraction: 0.8 }, "loss-oscillating": { enabled: false } }`. */

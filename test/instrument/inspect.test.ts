@@ -168,6 +168,17 @@ describe("inspect", () => {
     expect(r.warnings.some((w) => w.rule === "vanishing-gradient")).toBe(true);
   });
 
+  it("records float32 models too (statistics in float64, same histogram bins)", async () => {
+    const r = await inspect(classifier("f32", () => new nn.Sequential(new nn.Linear(2, 8, { dtype: "float32" }), new nn.ReLU(), new nn.Linear(8, 2, { dtype: "float32" })), 0.1, { steps: 4, data: () => { const d = spirals(); return { x: d.x.cast("float32"), y: d.y.cast("float32") }; } }), { gradcheck: { mode: "full" } });
+    expectValid(r);
+    const l = r.steps[1].layers[0];
+    expect(l.gradNorm).toBeGreaterThan(0);
+    expect(l.updateRatio).toBeGreaterThan(0);
+    expect(l.histogram.counts.reduce((a, b) => a + b, 0) + l.histogram.zeros!).toBe(24);
+    expect(r.gradcheck?.passed).toBe(true);
+    expect(r.gradcheck?.notes?.join(" ")).toMatch(/float32 tensors checked on float64 copies/);
+  });
+
   it("the schema rejects a malformed report (it is not vacuous)", async () => {
     const r = JSON.parse(JSON.stringify(await inspect(healthy(), { gradcheck: false, steps: 2 })));
     expect(validate(r)).toBe(true);
