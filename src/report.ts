@@ -59,7 +59,10 @@ export interface LayerStepStats {
     saturatedFraction?: number;
   };
   /** Per parameter tensor ("layers.0.weight"), same statistics. */
-  params?: Array<{ name: string; gradNorm: number; gradMeanAbs: number; gradMaxAbs: number; weightNorm: number; updateRatio: number; zeroFraction: number }>;
+  params?: Array<{
+    name: string; gradNorm: number; gradRms?: number; gradMeanAbs: number; gradMaxAbs: number; weightNorm: number;
+    updateRatio: number; zeroFraction: number; histogram?: Histogram;
+  }>;
 }
 
 export interface StepRecord {

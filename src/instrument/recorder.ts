@@ -219,8 +219,8 @@ export class Recorder {
         if (p.index >= 0) this.weightSq[p.index] = sq;
         wSq += sq;
         params.push({
-          name: p.name, gradNorm: ta.norm, gradMeanAbs: ta.meanAbs, gradMaxAbs: ta.maxAbs,
-          weightNorm: Math.sqrt(sq), updateRatio: 0, zeroFraction: ta.zeroFraction,
+          name: p.name, gradNorm: ta.norm, gradRms: ta.rms, gradMeanAbs: ta.meanAbs, gradMaxAbs: ta.maxAbs,
+          weightNorm: Math.sqrt(sq), updateRatio: 0, zeroFraction: ta.zeroFraction, histogram: ta.histogram(this.edges),
         });
       }
       const slot = this.activations.get(layer.module);

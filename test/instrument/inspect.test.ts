@@ -40,6 +40,10 @@ describe("inspect", () => {
       expect(l.histogram.counts.reduce((a, b) => a + b, 0) + l.histogram.zeros!).toBe(size);
       expect(l.histogram.edges).toHaveLength(l.histogram.counts.length + 1);
       expect(l.params!.map((p) => p.name)).toEqual([`${l.name}.weight`, `${l.name}.bias`]);
+      // Per tensor: the layer's histogram is the sum of its tensors' histograms, and the norms compose.
+      const sum = l.params!.reduce((acc, p) => acc.map((c, k) => c + p.histogram!.counts[k]), new Array(l.histogram.counts.length).fill(0));
+      expect(sum).toEqual(l.histogram.counts);
+      expect(Math.hypot(...l.params!.map((p) => p.gradNorm))).toBeCloseTo(l.gradNorm, 12);
     }
     expect(s0.layers[1].activation!.deadFraction).toBeGreaterThanOrEqual(0);
     expect(r.gradcheck?.mode).toBe("sampled");
