@@ -135,7 +135,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     if (l.module.location) r.location = l.module.location;
     return r;
   });
-  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck }, spec.rules, options.rules);
+  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize }, spec.rules, options.rules);
 
   const recordedCount = rec ? steps.filter((s) => s.layers.length).length : 0;
   if (rec && result && recordedCount) {

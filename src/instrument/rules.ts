@@ -28,6 +28,8 @@ export interface RuleContext {
   layers: readonly RuleLayer[];
   nanOrigin?: NanOrigin | null;
   gradcheck?: GradcheckResult;
+  /** Examples per training step (the minibatch size): loss rules smooth small-batch noise with it. */
+  batchSize?: number;
 }
 
 export type RuleParams = Record<string, number | boolean>;
@@ -271,15 +273,17 @@ export const saturatedActivation: Rule<{ fraction: number; window: number }> = {
 
 /**
  * A layer's update ratio ‖Δw‖/‖w‖ (the lr-scaled step, measured after the optimizer) outside
- * target × factor^±1: above on `window` consecutive recorded steps, or below in its median over the run.
- * Defaults target 1e-3, factor 100, i.e. outside [1e-5, 1e-1]: CS231n's "~1e-3" heuristic (Karpathy),
- * DeepDiagnosis (ICSE 2022); window 3 is ours.
+ * target × factor^±1 in its median over the recorded steps, or above `explosive` on `window`
+ * consecutive recorded steps. Defaults target 1e-3, factor 100, i.e. outside [1e-5, 1e-1]: CS231n's
+ * "~1e-3" heuristic (Karpathy), DeepDiagnosis (ICSE 2022). explosive 1 (a step as large as the weights)
+ * and window 3 are ours: a huge lr often wrecks a model within a few steps (dead units, NaN), after
+ * which its ratios collapse and the median alone would call it "too small".
  */
-export const updateRatio: Rule<{ target: number; factor: number; window: number }> = {
+export const updateRatio: Rule<{ target: number; factor: number; explosive: number; window: number }> = {
   id: "update-ratio",
   severity: "warning",
   description: "Weight updates are far too large or too small relative to the weights.",
-  defaults: { target: 1e-3, factor: 100, window: 3 },
+  defaults: { target: 1e-3, factor: 100, explosive: 1, window: 3 },
   check(ctx, p) {
     const steps = recorded(ctx);
     const out: Warning[] = [];
@@ -287,18 +291,18 @@ export const updateRatio: Rule<{ target: number; factor: number; window: number 
     const lo = p.target / p.factor;
     for (const layer of paramLayers(ctx)) {
       const valid = (l: LayerStepStats | undefined): l is LayerStepStats => !!l && l.weightNorm > 0 && !Number.isNaN(l.updateRatio);
-      // Too large is judged on any sustained stretch: a huge lr often wrecks the model (dead units,
-      // NaN) within a few steps, after which the ratios collapse and a median would say "too small".
-      const big = sustained(steps.filter((s) => valid(stat(s, layer.name))), p.window, (s) => stat(s, layer.name)!.updateRatio > hi);
-      const ratios = steps.map((s) => stat(s, layer.name)).filter(valid).map((l) => l.updateRatio);
+      const usable = steps.filter((s) => valid(stat(s, layer.name)));
+      const ratios = usable.map((s) => stat(s, layer.name)!.updateRatio);
       if (!ratios.length) continue;
       const median = quantile(ratios, 0.5);
+      const burst = sustained(usable, p.window, (s) => stat(s, layer.name)!.updateRatio > p.explosive);
+      const big = median > hi || !!burst;
       if (!big && median >= lo) continue;
-      const shown = big ? stat(big, layer.name)!.updateRatio : median;
+      const shown = burst ? stat(burst, layer.name)!.updateRatio : median;
       out.push(warn(ctx, {
-        rule: "update-ratio", severity: "warning", layer: layer.name, ...(big ? { step: big.step } : {}),
+        rule: "update-ratio", severity: "warning", layer: layer.name, ...(burst ? { step: burst.step } : {}),
         message: big
-          ? `${layer.name}'s weights change by ${fmt(shown)}× their size in a step (healthy is about ${fmt(p.target)}): the learning rate is far too high for this layer.`
+          ? `${layer.name}'s weights change by ${fmt(shown)}× their size ${burst ? "in a step" : "per step (median)"} (healthy is about ${fmt(p.target)}): the learning rate is far too high for this layer.`
           : median === 0
             ? `${layer.name}'s weights do not change at all during training (healthy is about ${fmt(p.target)} of their size per step).`
             : `${layer.name}'s weights change by only ${fmt(median)} of their size per step (healthy is about ${fmt(p.target)}): it is barely learning.`,
@@ -388,16 +392,25 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigm
  * `alternation` of the steps and rises by more than `rise` (relative) on at least `riseFraction` of
  * them. After AUTOTRAINER's (ICSE 2021) unstable-loss check, which counts swings between local
  * maxima and minima and fires when they reach unstable_rate = 0.25 of the history (our riseFraction);
- * DeepDiagnosis (ICSE 2022) has the same symptom. Window 20, alternation 0.5 and rise 0.5 are ours: the
- * rise threshold keeps ordinary minibatch noise (tens of percent at most) from firing it.
+ * DeepDiagnosis (ICSE 2022) has the same symptom. Window 20, alternation 0.5 and rise 1 (the loss at
+ * least doubling from one step to the next) are ours: minibatch noise of small batches near convergence
+ * swings the loss by tens of percent, but rarely doubles it on a quarter of the steps.
  */
-export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number }> = {
+export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number; minExamples: number }> = {
   id: "loss-oscillating",
   severity: "warning",
   description: "The loss swings up and down by large amounts instead of settling.",
-  defaults: { window: 20, alternation: 0.5, rise: 0.5, riseFraction: 0.25 },
+  defaults: { window: 20, alternation: 0.5, rise: 1, riseFraction: 0.25, minExamples: 32 },
   check(ctx, p) {
-    const losses = ctx.steps.map((s) => s.loss).filter(Number.isFinite);
+    let losses = ctx.steps.map((s) => s.loss).filter(Number.isFinite);
+    // One example's loss differs from the next by orders of magnitude whatever the lr: with small
+    // batches, judge block means over at least `minExamples` examples (AUTOTRAINER judges per epoch).
+    const block = Math.max(1, Math.ceil(p.minExamples / Math.max(1, ctx.batchSize ?? p.minExamples)));
+    if (block > 1) {
+      const means: number[] = [];
+      for (let i = 0; i + block <= losses.length; i += block) means.push(losses.slice(i, i + block).reduce((a, b) => a + b, 0) / block);
+      losses = means;
+    }
     if (losses.length < p.window) return [];
     const w = losses.slice(-p.window);
     let flips = 0, rises = 0, pairs = 0;
@@ -415,11 +428,12 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
     const alternation = pairs ? flips / pairs : 0;
     const riseFraction = rises / (w.length - 1);
     if (alternation < p.alternation || riseFraction < p.riseFraction) return [];
+    const span = block > 1 ? `${p.window} blocks of ${block} steps` : `${p.window} steps`;
     return [warn(ctx, {
       rule: "loss-oscillating", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
-      message: `the loss swings up and down over the last ${p.window} steps (it jumps by more than ${pct(p.rise)} on ${pct(riseFraction)} of them, between ${fmt(Math.min(...w))} and ${fmt(Math.max(...w))}): the steps overshoot the minimum.`,
+      message: `the loss swings up and down over the last ${span} (it more than ${p.rise === 1 ? "doubles" : `grows by ${pct(p.rise)}`} on ${pct(riseFraction)} of them, between ${fmt(Math.min(...w))} and ${fmt(Math.max(...w))}): the steps overshoot the minimum.`,
       hint: "lower the learning rate (or the momentum), or use a learning-rate decay schedule",
-      evidence: { alternation, riseFraction, min: Math.min(...w), max: Math.max(...w), window: p.window },
+      evidence: { alternation, riseFraction, min: Math.min(...w), max: Math.max(...w), window: p.window, blockSteps: block },
     })];
   },
 };

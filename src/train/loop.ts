@@ -88,6 +88,8 @@ export interface TrainResult {
   validation?: { loss: number; accuracy?: number };
   /** Wall time of each step (forward, backward, hooks, optimizer), milliseconds. */
   stepMs: number[];
+  /** The minibatch size used (the last batch of an epoch may be smaller). */
+  batchSize: number;
 }
 
 /** Splits `Dataset | SplitDataset` into its training and validation parts. */
@@ -266,7 +268,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
       return !done;
     },
     result(): TrainResult {
-      return { model, optimizer, task, losses, accuracies, steps: step, totalSteps, reason, validation: validationResult, stepMs };
+      return { model, optimizer, task, losses, accuracies, steps: step, totalSteps, reason, validation: validationResult, stepMs, batchSize };
     },
   };
 }
