@@ -174,6 +174,10 @@ describe("loss-oscillating", () => {
   it("is a pure function of the loss history", () => {
     const zigzag = Array.from({ length: 30 }, (_, i) => ({ step: i, loss: i % 2 ? 1 : 3, layers: [] }));
     expect(lossOscillating.check({ steps: zigzag, layers: [] }, lossOscillating.defaults)).toHaveLength(1);
+    // With one example per step the same zigzag is per-example noise: judged on block means of 32 steps.
+    const perExample = Array.from({ length: 200 }, (_, i) => ({ step: i, loss: i % 2 ? 0.01 : 2, layers: [] }));
+    expect(lossOscillating.check({ steps: perExample, layers: [], batchSize: 1 }, lossOscillating.defaults)).toEqual([]);
+    expect(lossOscillating.check({ steps: perExample, layers: [], batchSize: 32 }, lossOscillating.defaults)).toHaveLength(1);
     const smooth = Array.from({ length: 30 }, (_, i) => ({ step: i, loss: 3 * 0.9 ** i, layers: [] }));
     expect(lossOscillating.check({ steps: smooth, layers: [] }, lossOscillating.defaults)).toEqual([]);
   });
