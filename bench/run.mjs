@@ -3,13 +3,14 @@
 //   npm run bench                 full run (≈1–2 min), writes bench/results/latest.json
 //   node bench/run.mjs --quick    smoke run: few repetitions, same cases
 //   node bench/run.mjs --filter matmul --reps 30 --out bench/results/2026-11-27.json
+//   node bench/run.mjs --compare bench/results/2026-11-27-before-kernels.json   adds the saved run's ratio
 //
 // Method (details in bench/README.md): every case is a pair of closures, ours and the peer's. After a
 // warm-up, each round times ours once and the peer once, alternating which goes first, so load from other
-// processes on the machine hits both sides alike. We report the median of each side and the ratio of the
-// medians (ours / tfjs: below 1 means we are faster).
+// processes on the machine hits both sides alike. We report the median of each side and the median of
+// the per-round ratios (ours / tfjs: below 1 means we are faster).
 import { createRequire } from "node:module";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
@@ -30,6 +31,13 @@ const reps = Number(option("--reps", quick ? 3 : 15));
 const warmup = Number(option("--warmup", quick ? 1 : 3));
 const filter = option("--filter", "");
 const outPath = resolve(root, option("--out", "bench/results/latest.json"));
+const comparePath = option("--compare", "");
+/** A saved run to compare our times against, keyed by case; "[kernel set]" suffixes are ignored. */
+const baseline = new Map();
+const caseKey = (group, name, dtype) => `${group}|${name.replace(/ \[[^\]]*\]$/, "")}|${dtype}`;
+if (comparePath) {
+  for (const r of JSON.parse(readFileSync(resolve(root, comparePath), "utf8")).results) baseline.set(caseKey(r.group, r.name, r.dtype), r);
+}
 
 const gl = require(resolve(root, "dist/index.cjs"));
 const tf = await loadTfjs(root);
@@ -81,7 +89,10 @@ function measure(ours, peer) {
   }
   const ms = median(a);
   const peerMs = peer ? median(b) : null;
-  return { ms, peerMs, ratio: peerMs ? ms / peerMs : null, samples: reps };
+  // The ratio is the median of the per-round ratios: each pairs two samples taken back to back, so a
+  // burst of load from another process moves both and cancels out.
+  const ratio = peer ? median(a.map((x, i) => x / b[i])) : null;
+  return { ms, peerMs, ratio, samples: reps, oursSamples: a, peerSamples: b };
 }
 
 // ---- data ------------------------------------------------------------------------------------------
@@ -272,19 +283,21 @@ for (const dtype of ["float32", "float64"]) {
     });
   }
   // The backward of an elementwise op is half of a training step's elementwise work: time it too.
-  add("elementwise", "relu forward+backward 1M", dtype, () => {
-    const d = data();
-    const xg = new Tensor(d.x.data, d.x.shape, true);
-    const upstream = ours(new (ctorOf(dtype))(R * CC).fill(1), [R, CC]);
-    const tgrad = tf.grad((x) => tf.relu(x));
-    return {
-      ours: () => {
-        xg.zeroGrad();
-        ops.relu(xg).backward(upstream);
-      },
-      peer: () => tgrad(d.tx).dispose(),
-    };
-  });
+  for (const [name, f, g] of [["relu", ops.relu, tf.relu], ["sigmoid", ops.sigmoid, tf.sigmoid], ["tanh", ops.tanh, tf.tanh]]) {
+    add("elementwise", `${name} forward+backward 1M`, dtype, () => {
+      const d = data();
+      const xg = new Tensor(d.x.data, d.x.shape, true);
+      const upstream = ours(new (ctorOf(dtype))(R * CC).fill(1), [R, CC]);
+      const tgrad = tf.grad((x) => g(x));
+      return {
+        ours: () => {
+          xg.zeroGrad();
+          f(xg).backward(upstream);
+        },
+        peer: () => tgrad(d.tx).dispose(),
+      };
+    });
+  }
 }
 
 // ---- run -------------------------------------------------------------------------------------------
@@ -297,7 +310,7 @@ const padL = (s, n) => String(s).padStart(n);
 
 console.log(`Gradient Lens bench${quick ? " (--quick)" : ""}: ${reps} reps after ${warmup} warm-up, median; peer = TF.js ${tf.version_core} cpu backend (float32 only)`);
 console.log(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, kernels: ${defaultKernels.name}\n`);
-console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}`);
+console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}${comparePath ? padL("base o/t", 10) + padL("speedup", 9) : ""}`);
 console.log("-".repeat(94));
 let lastGroup = "";
 for (const c of selected) {
@@ -306,8 +319,16 @@ for (const c of selected) {
   if (c.group !== lastGroup && lastGroup) console.log("");
   lastGroup = c.group;
   const peerNote = c.dtype === "float64" ? " (tfjs f32)" : "";
-  console.log(`${pad(c.name, 54)}${pad(c.dtype, 9)}${padL(fmt(r.ms), 10)}${padL(fmt(r.peerMs), 10)}${padL(r.ratio === null ? "—" : r.ratio.toFixed(2) + "×", 11)}${peerNote}`);
-  results.push({ group: c.group, name: c.name, dtype: c.dtype, peerDtype: "float32", ...r });
+  const base = baseline.get(caseKey(c.group, c.name, c.dtype));
+  // Across runs only the peer-normalized ratio is comparable (the machine's load changes absolute times;
+  // TF.js did not change), so the speedup is the saved ratio over this run's.
+  const vsBase = comparePath
+    ? base && base.ratio && r.ratio
+      ? padL(base.ratio.toFixed(2) + "×", 10) + padL((base.ratio / r.ratio).toFixed(1) + "×", 9)
+      : padL("—", 10) + padL("—", 9)
+    : "";
+  console.log(`${pad(c.name, 54)}${pad(c.dtype, 9)}${padL(fmt(r.ms), 10)}${padL(fmt(r.peerMs), 10)}${padL(r.ratio === null ? "—" : r.ratio.toFixed(2) + "×", 11)}${vsBase}${peerNote}`);
+  results.push({ group: c.group, name: c.name, dtype: c.dtype, peerDtype: "float32", ...r, ...(base ? { baseRatio: base.ratio } : {}) });
   if (global.gc) global.gc();
 }
 console.log("\nratio < 1: Gradient Lens faster. TF.js's CPU backend computes in float32 only; float64 rows compare our float64 against its float32.");
@@ -322,6 +343,7 @@ const report = {
   cpuModel: os.cpus()[0]?.model ?? null,
   loadavg: os.loadavg(),
   peer: { name: "@tensorflow/tfjs-core + tfjs-backend-cpu", version: tf.version_core, dtype: "float32" },
+  compare: comparePath || null,
   kernels: defaultKernels.name,
   results,
 };
