@@ -171,6 +171,8 @@ export interface Report {
   status?: {
     ok: boolean;
     error?: string;
+    /** The error's stack (the runner maps it to the user's source). */
+    stack?: string;
     durationMs?: number;
     /** Steps run and steps asked for. */
     steps?: number;

@@ -42,6 +42,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   let trainer: Trainer | null = null;
   let result: TrainResult | null = null;
   let error: string | undefined;
+  let errorStack: string | undefined;
   const report: Report = {
     version: REPORT_VERSION,
     model: { name: spec.name, parameters: 0, layers: [] },
@@ -103,6 +104,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     result = trainer.result();
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
+    if (e instanceof Error && e.stack) errorStack = e.stack;
     result = trainer?.result() ?? null;
   } finally {
     nan?.stop();
@@ -155,5 +157,6 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     reason: error ? "error" : result?.reason ?? "completed",
   };
   if (error) report.status.error = error;
+  if (errorStack) report.status.stack = errorStack;
   return report;
 }

@@ -77,7 +77,6 @@ async function run(command: RunnerCommand): Promise<void> {
   await send({ type: "models", models: entries });
 
   const spec = chosen.spec as unknown as DefinedModel;
-  const { observed, built, lastError } = observe(spec);
   const specSteps = spec.steps ?? 100;
   const check = req.command === "check";
   // `check` is a short recorded run plus the gradient check; `train` checks gradients only when asked.
@@ -104,17 +103,15 @@ async function run(command: RunnerCommand): Promise<void> {
   };
   let report: Report;
   try {
-    report = await lens.inspect(observed, options);
+    report = await lens.inspect(spec, options);
   } catch (e) {
     return finish({ type: "failed", error: runtimeError(e, `${spec.name} failed`) });
   }
-  fillLocations(report, req.file, chosen.exportName, built());
+  fillLocations(report, req.file, chosen.exportName);
   if (report.status && report.status.ok === false) {
-    // inspect keeps the steps done and only the error's message; the stack comes from our own capture.
+    // inspect keeps the steps done, the error's message and its stack, which we map to the user's source.
     const message = report.status.error ?? "the model failed during the run";
-    const thrown = lastError();
-    const status = report.status as { stack?: string };
-    const mapped = userStack(status.stack ?? (thrown && message.includes(thrown.message) ? thrown.stack : undefined), userFiles);
+    const mapped = userStack(report.status.stack, userFiles);
     const error: RunError = { kind: "runtime", message: `${spec.name} failed: ${message}`, partialReport: report };
     if (mapped.stack) error.stack = mapped.stack;
     if (mapped.location) error.location = mapped.location;
@@ -123,58 +120,12 @@ async function run(command: RunnerCommand): Promise<void> {
   return finish({ type: "report", report });
 }
 
-/**
- * Wraps the places user code runs (the spec's functions, the root module's forward, backward through
- * custom ops) to remember the last error thrown through them: `inspect` ends the run on an error and
- * keeps only its message, and the user needs the stack. Also keeps the built model.
- */
-function observe(spec: DefinedModel): { observed: DefinedModel; built: () => lens.nn.Module | undefined; lastError: () => Error | undefined } {
-  let model: lens.nn.Module | undefined;
-  let last: Error | undefined;
-  const remember = <A extends unknown[], R>(fn: (...a: A) => R) => (...a: A): R => {
-    try {
-      return fn(...a);
-    } catch (e) {
-      if (e instanceof Error) last = e;
-      throw e;
-    }
-  };
-  const observed = { ...spec } as DefinedModel;
-  for (const key of ["data", "loss", "optimizer", "regularizer", "augment", "schedule"] as const) {
-    const fn = spec[key] as ((...a: unknown[]) => unknown) | undefined;
-    if (typeof fn === "function") (observed as unknown as Record<string, unknown>)[key] = remember(fn);
-  }
-  observed.model = remember(() => {
-    const m = spec.model();
-    model = m;
-    if (m && typeof m.forward === "function") m.forward = remember(m.forward.bind(m));
-    return m;
-  });
-  const proto = lens.Tensor.prototype as { backward: (...a: unknown[]) => unknown };
-  if (!(proto.backward as { __observed?: boolean }).__observed) {
-    const backward = proto.backward;
-    proto.backward = Object.assign(function (this: unknown, ...a: unknown[]) {
-      try {
-        return backward.apply(this, a);
-      } catch (e) {
-        if (e instanceof Error) last = e;
-        throw e;
-      }
-    }, { __observed: true });
-  }
-  return { observed, built: () => model, lastError: () => last };
-}
-
 /** Completes what the report leaves out: the file, layer locations from the built modules, warning locations from layers. */
-function fillLocations(report: Report, file: string, exportName: string, model: lens.nn.Module | undefined): void {
+function fillLocations(report: Report, file: string, exportName: string): void {
   report.model.file ??= file;
   report.model.exportName ??= exportName;
   const byPath = new Map<string, SourceLocation>();
-  if (model) for (const [p, m] of model.namedModules()) if (m.location) byPath.set(p || "model", m.location);
-  for (const layer of report.model.layers) {
-    layer.location ??= byPath.get(layer.name);
-    if (layer.location) byPath.set(layer.name, layer.location);
-  }
+  for (const layer of report.model.layers) if (layer.location) byPath.set(layer.name, layer.location);
   for (const w of report.warnings) if (!w.location && w.layer) w.location = byPath.get(w.layer);
   for (const l of report.gradcheck?.layers ?? []) l.location ??= byPath.get(l.name);
 }
