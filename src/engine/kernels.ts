@@ -247,7 +247,7 @@ function growHeap(bytes: number): void {
 
 /**
  * The same blocked gemm as `gemmJs`, with the 4×4 tile loop in WebAssembly SIMD. Linear memory holds
- * [A block | B panels | C], C padded to whole tiles and added into the caller's C at the end. When A, B
+ * [A block | B panels | C], C padded to whole tiles. When A, B
  * and C are all float32 the panels are float32 and the kernel is f32x4 (twice the lanes; sums round to
  * float32 as in TF.js and sgemm); otherwise everything is float64.
  */
@@ -272,7 +272,13 @@ function gemmSimd(
   growHeap((cBase + mPad * nPad) * w);
   const h = f32 ? heap32 : heap64;
   const tiles = f32 ? simd!.tiles32 : simd!.tiles;
-  h.fill(0, cBase, cBase + mPad * nPad);
+  // When C's rows are already whole tiles and its dtype is the kernel's, C itself is copied in and out
+  // with memcpy (TypedArray.set) and the kernel accumulates into it, in the same order as gemmJs.
+  // Otherwise the kernel sums into zeros and a loop adds the result into C.
+  const direct = nPad === n && (f32 || c instanceof Float64Array);
+  if (direct) h.set(c.subarray(cOff, cOff + m * n), cBase);
+  else h.fill(0, cBase, cBase + m * n);
+  h.fill(0, cBase + m * n, cBase + mPad * nPad);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     packB(b, bOff, transB, k, n, p0, kc, h, bBase);
@@ -281,6 +287,10 @@ function gemmSimd(
       packA(a, aOff, transA, m, k, i0, mc, p0, kc, h, 0);
       tiles(0, bBase * w, (cBase + i0 * nPad) * w, Math.ceil(mc / MR), nPad / NR, kc, nPad * w);
     }
+  }
+  if (direct) {
+    c.set(h.subarray(cBase, cBase + m * n), cOff);
+    return;
   }
   for (let i = 0; i < m; i++) {
     const src = cBase + i * nPad;
