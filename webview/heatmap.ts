@@ -60,8 +60,13 @@ export class Heatmap {
       return;
     }
     const [lo, hi] = logRange(values);
-    const bg = parseColor(t.background);
-    const fg = parseColor(t.orange);
+    // A ramp through the theme's chart colors: background (no gradient) → blue → orange → yellow (strong).
+    const stops = [t.background, t.blue, t.orange, t.yellow].map(parseColor);
+    const ramp = (f: number) => {
+      const x = Math.min(0.999, Math.max(0, f)) * (stops.length - 1);
+      const i = Math.floor(x);
+      return mix(stops[i], stops[i + 1], x - i);
+    };
     const plotW = width - this.labelWidth;
     const cellW = plotW / columns.length;
     rows.forEach((name, i) => {
@@ -73,7 +78,7 @@ export class Heatmap {
           ctx.fillStyle = t.grid;
         } else {
           const f = (Math.log10(v) - lo) / (hi - lo);
-          ctx.fillStyle = mix(bg, fg, 0.08 + 0.92 * f);
+          ctx.fillStyle = ramp(0.12 + 0.88 * f);
         }
         ctx.fillRect(this.labelWidth + j * cellW, i * this.rowHeight + 1, Math.max(1, cellW - (cellW > 4 ? 1 : 0)), this.rowHeight - 2);
       });
@@ -83,7 +88,7 @@ export class Heatmap {
     ctx.fillText(`step ${columns[0]}`, this.labelWidth, y);
     const lastLabel = `step ${columns[columns.length - 1]}`;
     ctx.fillText(lastLabel, width - ctx.measureText(lastLabel).width - 2, y);
-    this.legend.textContent = `color: log₁₀ ‖g‖ from ${sci(10 ** lo)} (faint) to ${sci(10 ** hi)} (strong)`;
+    this.legend.textContent = `color: log₁₀ ‖g‖, from ${sci(10 ** lo)} (dark, blue) to ${sci(10 ** hi)} (orange, yellow) · hover a cell for its value`;
   }
 
   private hover(e: MouseEvent): void {

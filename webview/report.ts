@@ -82,14 +82,14 @@ export class ReportView {
     grid.append(card("Warnings", r ? `${r.warnings.length}` : "live", this.warnings(r), "warnings"));
     grid.append(card("Gradient check", r?.gradcheck ? (r.gradcheck.passed ? "passed" : "FAILED") : "", this.gradcheck(r), "gradcheck"));
     grid.append(this.lossCard(s));
-    const heat = new Heatmap();
-    this.heatmap = heat;
-    grid.append(card("Gradient norms · layers × steps", "", heat.element, "heatmap", true));
-    this.updateHeatmap();
     if (r) {
       grid.append(this.updateRatioCard(s));
       grid.append(this.histogramCard(r));
     }
+    const heat = new Heatmap();
+    this.heatmap = heat;
+    grid.append(card("Gradient norms · layers × steps", "", heat.element, "heatmap", true));
+    this.updateHeatmap();
   }
 
   private header(s: RunSnapshot): HTMLElement {

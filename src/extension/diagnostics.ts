@@ -26,7 +26,7 @@ export class Diagnostics implements Disposable {
       else {
         const resolve = resolveReportFile(s.report, s.model.file);
         const entries = [
-          ...(s.report ? reportToProblems(s.report, resolve) : []),
+          ...(s.report ? reportToProblems(s.report, resolve, s.model.line ? { file: s.model.file, line: s.model.line, column: 1 } : undefined) : []),
           ...(s.error ? runErrorToProblems(s.error, resolve) : []),
         ];
         this.set(key, entries);

@@ -24,7 +24,7 @@ export interface ProblemEntry {
 /**
  * @param resolveFile turns a report path (absolute, or relative to the model file) into an absolute path.
  */
-export function reportToProblems(report: Report, resolveFile: (file: string) => string): ProblemEntry[] {
+export function reportToProblems(report: Report, resolveFile: (file: string) => string, modelLocation?: SourceLocation): ProblemEntry[] {
   const layerLocation = new Map<string, SourceLocation>();
   for (const l of report.model.layers) if (l.location) layerLocation.set(l.name, l.location);
   for (const l of report.gradcheck?.layers ?? []) if (l.location && !layerLocation.has(l.name)) layerLocation.set(l.name, l.location);
@@ -38,13 +38,14 @@ export function reportToProblems(report: Report, resolveFile: (file: string) => 
     out.push(entry);
   };
   const locate = (location: SourceLocation | undefined, layer: string | undefined) => location ?? (layer ? layerLocation.get(layer) : undefined);
-  const fallback = report.model.file ? { file: report.model.file, line: 1, column: 1 } : undefined;
+  // Model-wide warnings (the loss) go on the defineModel line.
+  const fallback = modelLocation ?? (report.model.file ? { file: report.model.file, line: 1, column: 1 } : undefined);
 
   for (const w of report.warnings) {
     const loc = locate(w.location, w.layer) ?? fallback;
     if (!loc) continue;
     const severity: Severity = w.rule === "gradcheck-failed" ? "error" : w.severity;
-    const where = w.layer ? `${w.layer}: ` : "";
+    const where = w.layer && !w.message.includes(w.layer) ? `${w.layer}: ` : "";
     push({
       ...toZeroBased(loc, resolveFile),
       severity,

@@ -1,0 +1,133 @@
+/**
+ * The extension as a person uses it: the packaged .vsix in a fresh code-server, a workspace with the
+ * deep-sigmoid example, the CodeLens clicked, the report read inside the webview, the Problems panel,
+ * a palette command, and screenshots of the side view and the report (test-artifacts/, looked at).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import * as path from "node:path";
+import type { Page } from "playwright-core";
+import { ROOT, openFile, runPaletteCommand, screenshot, startSession, webviewFrame, type Session } from "./harness";
+
+const example = path.join(ROOT, "examples", "deep-sigmoid.ts");
+if (!existsSync(example)) throw new Error(`the e2e workspace needs ${example}`);
+
+describe("Gradient Lens in code-server (dark theme)", () => {
+  let s: Session;
+  const t0 = Date.now();
+
+  beforeAll(async () => {
+    s = await startSession("dark", { files: { "deep-sigmoid.ts": example } });
+  });
+
+  afterAll(async () => {
+    if (s) await screenshot(s.page, "dark-last-state.png").catch(() => {});
+    console.log(`e2e timings (ms since start): ${JSON.stringify({ ...s?.timings, total: Date.now() - t0 })}`);
+    await s?.close();
+  });
+
+  it("shows the CodeLens, runs the check, fills the report, the Problems panel and the side view", async () => {
+    const { page } = s;
+    await openFile(page, "deep-sigmoid.ts");
+
+    const lens = page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first();
+    await lens.waitFor({ timeout: 60_000 });
+    await expect(page.locator(".monaco-editor .codelens-decoration a", { hasText: "Train & inspect" }).count()).resolves.toBeGreaterThan(0);
+    s.timings.codelens = Date.now() - t0;
+    await lens.click();
+
+    // The report panel opens beside the editor and ends with the gradient-check table.
+    const report = await webviewFrame(page, "report");
+    await report.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 });
+    s.timings.report = Date.now() - t0;
+    const rows = await report.locator("#gradcheck-table vscode-table-row").evaluateAll((els) =>
+      els.map((el) => Array.from(el.querySelectorAll("vscode-table-cell")).map((c) => c.textContent?.trim() ?? "")),
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows[0][0]).toBe("layers.0");
+    expect(rows.every((r) => r[3].startsWith("pass"))).toBe(true);
+    const warnings = await report.locator(".warning-list .warning").evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.rule));
+    expect(warnings).toContain("vanishing-gradient");
+    await expect(report.locator(".warning[data-rule='vanishing-gradient']").first().innerText()).resolves.toMatch(/Suggested fix/);
+    expect(await report.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
+
+    // After the run: the summary lens.
+    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "gradcheck passed" }).first().waitFor({ timeout: 20_000 });
+
+    // Problems panel: the vanishing-gradient diagnostic on the line that built layers.0.
+    await page.keyboard.press("Control+Shift+m");
+    const problem = page.locator(".markers-panel .monaco-list-row", { hasText: "vanishing" }).first();
+    await problem.waitFor({ timeout: 20_000 });
+    const problemText = await page.locator(".markers-panel").innerText();
+    expect(problemText).toContain("Gradient Lens");
+    expect(problemText).toMatch(/vanishing-gradient/);
+    expect(problemText).toMatch(/\[Ln 15, Col 7\]/);
+    await screenshot(page, "problems-panel.png");
+
+    // Clicking a warning in the report jumps to the line that built the layer.
+    await report.locator(".warning[data-rule='vanishing-gradient']").first().click();
+    await page.locator(".monaco-editor .cursor-line, .editor-group-container.active .monaco-editor").first().waitFor();
+    await expect.poll(async () => page.locator("#workbench\\.parts\\.statusbar").innerText(), { timeout: 10_000 }).toMatch(/Ln 15, Col 7/);
+
+    // A palette command: show the output log, which names the run.
+    await runPaletteCommand(page, "Gradient Lens: Show the Output Log");
+    await page.locator(".output-view, .monaco-editor.output", { hasText: "run #1" }).first().waitFor({ timeout: 20_000 }).catch(async () => {
+      // The output channel view renders lazily; its model text is what matters.
+      await expect(page.locator("#workbench\\.panel\\.output").innerText()).resolves.toContain("run #1");
+    });
+    await page.keyboard.press("Control+j");
+
+    // Side view: models list, run charts, warnings.
+    await page.locator(".activitybar .action-item a[aria-label^='Gradient Lens']").first().click();
+    const side = await webviewFrame(page, "sidebar");
+    await side.locator(".model-list .model").first().waitFor({ timeout: 30_000 });
+    await side.locator(".warning-list .warning").first().waitFor({ timeout: 30_000 });
+    expect(await side.locator(".model-name").first().innerText()).toMatch(/Deep sigmoid/);
+    expect(await side.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
+    await screenshot(page, "side-panel.png");
+
+    // The report on its own: one editor group, no side bar.
+    await showReportAlone(page);
+    await screenshot(page, "report-panel.png");
+    await report.evaluate(() => document.getElementById("gradcheck")?.scrollIntoView());
+    await screenshot(page, "report-panel-gradcheck.png");
+    s.timings.screenshots = Date.now() - t0;
+
+    const csp = s.consoleErrors.filter((e) => /Content Security Policy|CSP violation/i.test(e));
+    expect(csp).toEqual([]);
+  });
+});
+
+/** Opens the report in the only editor group, hides the side bar, scrolls the report to the top. */
+async function showReportAlone(page: Page): Promise<void> {
+  await runPaletteCommand(page, "Gradient Lens: Open the Report");
+  await runPaletteCommand(page, "View: Join All Editor Groups");
+  await runPaletteCommand(page, "Gradient Lens: Open the Report");
+  await runPaletteCommand(page, "View: Close Primary Side Bar");
+  const report = await webviewFrame(page, "report");
+  await report.locator("#gradcheck-table vscode-table-row").first().waitFor();
+  await report.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(800);
+}
+
+for (const [theme, file] of [["Default Light Modern", "light"], ["Default High Contrast", "high-contrast"]] as const) {
+  describe(`Gradient Lens in code-server (${file} theme)`, () => {
+    let s: Session;
+    beforeAll(async () => {
+      s = await startSession(file, { files: { "deep-sigmoid.ts": example }, theme });
+    });
+    afterAll(async () => s?.close());
+
+    it("draws the report with the theme's colors", async () => {
+      const { page } = s;
+      await openFile(page, "deep-sigmoid.ts");
+      await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().click({ timeout: 60_000 });
+      const report = await webviewFrame(page, "report");
+      await report.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 });
+      expect(await report.evaluate(() => document.body.className)).toMatch(file === "light" ? /vscode-light/ : /vscode-high-contrast/);
+      expect(await report.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
+      await showReportAlone(page);
+      await screenshot(page, `report-panel-${file}.png`);
+    });
+  });
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { parseSettings, RULE_SETTINGS, SETTING_KEYS } from "../../src/extension/settings";
+import pkg from "../../package.json";
+
+describe("parseSettings", () => {
+  it("leaves everything to the model and the instrument defaults when nothing is set", () => {
+    expect(parseSettings({}, "check")).toEqual({ request: {}, problems: [] });
+  });
+
+  it("maps steps by command, overrides, gradcheck options, rules and the record schedule", () => {
+    const values = {
+      steps: 300, "check.steps": 10, batchSize: 64, timeLimitMs: 5000, memoryLimitMb: 512,
+      "gradcheck.mode": "full", "gradcheck.eps": 1e-5, "gradcheck.atol": 1e-6, "gradcheck.rtol": 1e-4, "gradcheck.samples": 7,
+      "rules.vanishingGradient.ratio": 1e-4, "rules.deadRelu.fraction": 0.8, "rules.updateRatio.low": 1e-6, "rules.updateRatio.high": 1e-2,
+      "rules.disabled": ["loss-oscillating"], "record.schedule": "log", "record.count": 30,
+    };
+    const train = parseSettings(values, "train");
+    expect(train.problems).toEqual([]);
+    expect(train.request).toEqual({
+      steps: 300, batchSize: 64, timeLimitMs: 5000, memoryLimitMb: 512,
+      gradcheck: { mode: "full", eps: 1e-5, atol: 1e-6, rtol: 1e-4, samples: 7 },
+      rules: {
+        "vanishing-gradient": { ratio: 1e-4 },
+        "dead-relu": { fraction: 0.8 },
+        "update-ratio": { low: 1e-6, high: 1e-2 },
+        "loss-oscillating": { enabled: false },
+      },
+      record: { kind: "log", count: 30 },
+    });
+    expect(parseSettings(values, "check").request.steps).toBe(10);
+  });
+
+  it("treats 0 as 'the model's own' and turns the check off", () => {
+    expect(parseSettings({ steps: 0, batchSize: 0, "gradcheck.mode": "off" }, "train").request).toEqual({ gradcheck: false });
+    expect(parseSettings({ "train.gradcheck": false }, "train").request).toEqual({ gradcheck: false });
+    expect(parseSettings({ "train.gradcheck": false }, "check").request).toEqual({});
+  });
+
+  it("ignores invalid values and says why", () => {
+    const r = parseSettings({ steps: -3, batchSize: 2.5, "gradcheck.mode": "fast", "rules.deadRelu.fraction": 1.5, "rules.updateRatio.low": 1, "rules.updateRatio.high": 0.1, "record.schedule": "sometimes", timeLimitMs: "soon" }, "train");
+    expect(r.request).toEqual({});
+    expect(r.problems).toHaveLength(7);
+    expect(r.problems.join("\n")).toMatch(/gradientLens\.steps: -3/);
+    expect(r.problems.join("\n")).toMatch(/low \(1\) must be below high/);
+  });
+
+  it("covers every gradientLens.* setting that package.json declares, and nothing else", () => {
+    const declared = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^gradientLens\./, ""));
+    expect(new Set(declared)).toEqual(new Set(SETTING_KEYS));
+    for (const key of Object.keys(RULE_SETTINGS)) {
+      expect((pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string }>)[`gradientLens.${key}`].markdownDescription).toBeTruthy();
+    }
+  });
+});
