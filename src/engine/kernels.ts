@@ -96,39 +96,37 @@ function packA(
 }
 
 /**
- * Copies op(B)[p0 : p0+kc, 0 : n] into `dst` from index `dOff` as ⌈n/NR⌉ panels of kc×NR (column block j at j·kc + p·NR),
- * padding missing columns with zeros. op(B)[p, j] is b[p·n + j], or b[j·k + p] when transposed.
+ * Copies op(B)[p0 : p0+kc, 0 : n] into `dst` from index `dOff` as ⌈n/nr⌉ panels of kc×nr (column block
+ * j at j·kc + p·nr), padding missing columns with zeros. op(B)[p, j] is b[p·n + j], or b[j·k + p] when
+ * transposed. nr is NR, or 8 for the float32 SIMD kernel.
  */
 function packB(
   b: FloatArray, bOff: number, transB: boolean, k: number, n: number,
-  p0: number, kc: number, dst: FloatArray, dOff: number,
+  p0: number, kc: number, dst: FloatArray, dOff: number, nr: number,
 ): void {
-  for (let jb = 0; jb < n; jb += NR) {
+  for (let jb = 0; jb < n; jb += nr) {
     const base = dOff + jb * kc;
-    const cols = Math.min(NR, n - jb);
+    const cols = Math.min(nr, n - jb);
     if (transB) {
-      for (let c = 0; c < NR; c++) {
+      for (let c = 0; c < nr; c++) {
         if (c < cols) {
           const src = bOff + (jb + c) * k + p0;
-          for (let p = 0; p < kc; p++) dst[base + p * NR + c] = b[src + p];
+          for (let p = 0; p < kc; p++) dst[base + p * nr + c] = b[src + p];
         } else {
-          for (let p = 0; p < kc; p++) dst[base + p * NR + c] = 0;
+          for (let p = 0; p < kc; p++) dst[base + p * nr + c] = 0;
         }
       }
-    } else if (cols === NR) {
+    } else if (cols === nr) {
       for (let p = 0; p < kc; p++) {
         const src = bOff + (p0 + p) * n + jb;
-        const d = base + p * NR;
-        dst[d] = b[src];
-        dst[d + 1] = b[src + 1];
-        dst[d + 2] = b[src + 2];
-        dst[d + 3] = b[src + 3];
+        const d = base + p * nr;
+        for (let c = 0; c < nr; c++) dst[d + c] = b[src + c];
       }
     } else {
       for (let p = 0; p < kc; p++) {
         const src = bOff + (p0 + p) * n + jb;
-        const d = base + p * NR;
-        for (let c = 0; c < NR; c++) dst[d + c] = c < cols ? b[src + c] : 0;
+        const d = base + p * nr;
+        for (let c = 0; c < nr; c++) dst[d + c] = c < cols ? b[src + c] : 0;
       }
     }
   }
@@ -214,7 +212,7 @@ function gemmJs(
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
     if (packedB.length < nPanels * NR * kc) packedB = new Float64Array(nPanels * NR * KC);
-    packB(b, bOff, transB, k, n, p0, kc, packedB, 0);
+    packB(b, bOff, transB, k, n, p0, kc, packedB, 0, NR);
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = Math.min(MC, m - i0);
       packA(a, aOff, transA, m, k, i0, mc, p0, kc, packedA, 0);
@@ -247,9 +245,9 @@ function growHeap(bytes: number): void {
 
 /**
  * The same blocked gemm as `gemmJs`, with the 4×4 tile loop in WebAssembly SIMD. Linear memory holds
- * [A block | B panels | C], C padded to whole tiles. When A, B
- * and C are all float32 the panels are float32 and the kernel is f32x4 (twice the lanes; sums round to
- * float32 as in TF.js and sgemm); otherwise everything is float64.
+ * [A block | B panels | C], C padded to whole tiles. When A, B and C are all float32 the panels are
+ * float32 and the kernel is f32x4 on 4×8 tiles (sums round to float32, as in TF.js and sgemm);
+ * otherwise everything is float64 on 4×4 tiles.
  */
 function gemmSimd(
   a: FloatArray, aOff: number, transA: boolean,
@@ -263,12 +261,14 @@ function gemmSimd(
     gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
     return;
   }
-  const nPad = Math.ceil(n / NR) * NR;
+  // float32 tiles are 4×8 (a row is two f32x4), float64 tiles 4×4 (two f64x2): B panels are 32 bytes a step.
+  const f32 = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
+  const w = f32 ? 4 : 8;
+  const nr = f32 ? 8 : NR;
+  const nPad = Math.ceil(n / nr) * nr;
   const mPad = Math.ceil(m / MR) * MR;
   const bBase = MC * KC;
   const cBase = bBase + nPad * Math.min(KC, k);
-  const f32 = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
-  const w = f32 ? 4 : 8;
   growHeap((cBase + mPad * nPad) * w);
   const h = f32 ? heap32 : heap64;
   const tiles = f32 ? simd!.tiles32 : simd!.tiles;
@@ -281,11 +281,11 @@ function gemmSimd(
   h.fill(0, cBase + m * n, cBase + mPad * nPad);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
-    packB(b, bOff, transB, k, n, p0, kc, h, bBase);
+    packB(b, bOff, transB, k, n, p0, kc, h, bBase, nr);
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = Math.min(MC, m - i0);
       packA(a, aOff, transA, m, k, i0, mc, p0, kc, h, 0);
-      tiles(0, bBase * w, (cBase + i0 * nPad) * w, Math.ceil(mc / MR), nPad / NR, kc, nPad * w);
+      tiles(0, bBase * w, (cBase + i0 * nPad) * w, Math.ceil(mc / MR), nPad / nr, kc, nPad * w);
     }
   }
   if (direct) {

@@ -6,7 +6,8 @@
  *
  * Per step of k the kernel loads B's 4 values as two f64x2 vectors, splats each of A's 4 values, and
  * does 8 vector multiply-adds into 8 vector accumulators: the scalar JavaScript micro-kernel's 16
- * multiply-adds in half the instructions (in float32, one f32x4 per row: a quarter). There is no fused
+ * multiply-adds in half the instructions. In float32 the tile is 4×8 (two f32x4 per row), 32
+ * multiply-adds for the same loads. There is no fused
  * multiply-add, so float64 results equal the scalar kernel's exactly (same order of summation); float32
  * products and sums round to float32, where the scalar kernel accumulates in float64.
  */
@@ -77,21 +78,22 @@ const v128Zero = op.simd(0x0c, ...new Array(16).fill(0));
 
 /**
  * tiles(ap, bp, cp, mBlocks, nBlocks, kc, ldc): for jb < nBlocks, ib < mBlocks,
- *   C[cp + 4·ib·ldc + 4w·jb, 4×4 with row stride ldc bytes] += Apanel(ib) · Bpanel(jb)
- * where w is the element size (8 for f64, 4 for f32), A panel ib starts at ap + 4w·kc·ib and B panel jb
- * at bp + 4w·kc·jb. All addresses in bytes; mBlocks, nBlocks, kc ≥ 1. A row of a tile is two f64x2
- * vectors, or one f32x4.
+ *   C[cp + 4·ib·ldc + 32·jb, 4×nr with row stride ldc bytes] += Apanel(ib) · Bpanel(jb)
+ * where a tile row is 32 bytes: nr = 4 float64 (two f64x2) or 8 float32 (two f32x4). A panel ib starts
+ * at ap + 4w·kc·ib (w the element size) and B panel jb at bp + 32·kc·jb. All addresses in bytes;
+ * mBlocks, nBlocks, kc ≥ 1.
  */
 function tilesBody(f32: boolean): number[] {
   const w = f32 ? 4 : 8;
-  const panelStep = 4 * w; // bytes per step of k in a packed panel
-  const perRow = f32 ? 1 : 2; // vectors per tile row
+  const aStep = 4 * w; // bytes per step of k in an A panel (4 rows)
+  const bStep = 32; // bytes per step of k in a B panel (one tile row)
+  const perRow = 2; // vectors per tile row
   const splat = f32 ? load32Splat : load64Splat;
   const vAdd = f32 ? f32x4Add : f64x2Add;
   const vMul = f32 ? f32x4Mul : f64x2Mul;
   const [ap, bp, cp, mb, nb, kc, ldc] = [0, 1, 2, 3, 4, 5, 6];
   const [jb, ib, a, b, p, c] = [7, 8, 9, 10, 11, 12];
-  const acc = [13, 14, 15, 16, 17, 18, 19, 20]; // acc[perRow·r + h]: row r, vector h of the row
+  const acc = [13, 14, 15, 16, 17, 18, 19, 20]; // acc[2r + h]: row r, vector h of the row
   const [s, b01, b23] = [21, 22, 23];
   const locals = vec([[...u32(6), I32], [...u32(11), V128]]);
 
@@ -102,14 +104,14 @@ function tilesBody(f32: boolean): number[] {
   emit(op.loop); // over column panels
   emit(op.i32(0), op.set(ib));
   emit(op.loop); // over row panels
-  // a = ap + ib·kc·panelStep, b = bp + jb·kc·panelStep
-  emit(op.get(ap), op.get(ib), op.get(kc), op.mul, op.i32(panelStep), op.mul, op.add, op.set(a));
-  emit(op.get(bp), op.get(jb), op.get(kc), op.mul, op.i32(panelStep), op.mul, op.add, op.set(b));
+  // a = ap + ib·kc·aStep, b = bp + jb·kc·bStep
+  emit(op.get(ap), op.get(ib), op.get(kc), op.mul, op.i32(aStep), op.mul, op.add, op.set(a));
+  emit(op.get(bp), op.get(jb), op.get(kc), op.mul, op.i32(bStep), op.mul, op.add, op.set(b));
   for (let v = 0; v < 4 * perRow; v++) emit(v128Zero, op.set(acc[v]));
   emit(op.get(kc), op.set(p));
   emit(op.loop); // over k
   emit(op.get(b), v128Load(0), op.set(b01));
-  if (perRow === 2) emit(op.get(b), v128Load(16), op.set(b23));
+  emit(op.get(b), v128Load(16), op.set(b23));
   const bv = [b01, b23];
   for (let r = 0; r < 4; r++) {
     emit(op.get(a), splat(w * r), op.set(s));
@@ -118,12 +120,12 @@ function tilesBody(f32: boolean): number[] {
       emit(op.get(x), op.get(s), op.get(bv[h]), vMul, vAdd, op.set(x));
     }
   }
-  emit(op.get(a), op.i32(panelStep), op.add, op.set(a));
-  emit(op.get(b), op.i32(panelStep), op.add, op.set(b));
+  emit(op.get(a), op.i32(aStep), op.add, op.set(a));
+  emit(op.get(b), op.i32(bStep), op.add, op.set(b));
   emit(op.get(p), op.i32(1), op.sub, op.tee(p), op.brIf(0));
   emit(op.end);
-  // c = cp + ib·4·ldc + jb·panelStep; add the four rows in.
-  emit(op.get(cp), op.get(ib), op.get(ldc), op.mul, op.i32(4), op.mul, op.add, op.get(jb), op.i32(panelStep), op.mul, op.add, op.set(c));
+  // c = cp + ib·4·ldc + jb·32; add the four rows in.
+  emit(op.get(cp), op.get(ib), op.get(ldc), op.mul, op.i32(4), op.mul, op.add, op.get(jb), op.i32(bStep), op.mul, op.add, op.set(c));
   for (let r = 0; r < 4; r++) {
     for (let h = 0; h < perRow; h++) {
       emit(op.get(c), op.get(c), v128Load(16 * h), op.get(acc[perRow * r + h]), vAdd, v128Store(16 * h));

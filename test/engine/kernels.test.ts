@@ -1,7 +1,7 @@
 /**
  * The numeric kernels against naive loops. The gemm is blocked and packed, with separate paths for small
  * products, edge tiles and k-blocks, so it is checked in every transpose variant, with and without
- * accumulation, at offsets into larger buffers, and at sizes that hit each edge (1, 3, 4, 5, 17, 65, and
+ * accumulation, at offsets into larger buffers, and at sizes that hit each edge (1, 3, 4, 5, 8, 17, 65, and
  * k past one 256-wide k-block), in float64 and float32, for the JavaScript kernels and the WebAssembly
  * SIMD ones (which Node 20 always has: their absence here would be a bug, not a fallback).
  */
@@ -35,7 +35,7 @@ function naiveGemm(
   }
 }
 
-const sizes = [1, 3, 4, 5, 17, 65];
+const sizes = [1, 3, 4, 5, 8, 17, 65];
 const variants = [
   [false, false], [false, true], [true, false], [true, true],
 ] as const;
