@@ -198,6 +198,8 @@ export class ReportView {
           backgroundColor: colors[i % colors.length],
           pointRadius: 0,
           borderWidth: 1.2,
+          // Past the palette's length, repeat colors dashed so every layer stays distinguishable.
+          borderDash: i >= colors.length ? [5, 3] : undefined,
           spanGaps: true,
         })),
       },

@@ -82,7 +82,8 @@ export function parseSettings(values: Record<string, unknown>, command: "check" 
     if (rtol !== undefined) g.rtol = rtol;
     const samples = num("gradcheck.samples", { min: 1, integer: true });
     if (samples !== undefined) g.samples = samples;
-    if (Object.keys(g).length) request.gradcheck = g;
+    // `check` always checks; `train` checks unless `train.gradcheck` is false (its documented default is on).
+    if (Object.keys(g).length || command === "train") request.gradcheck = g;
   }
 
   // Rules.

@@ -12,12 +12,15 @@ import { ROOT, openFile, runPaletteCommand, screenshot, startSession, webviewFra
 const example = path.join(ROOT, "examples", "deep-sigmoid.ts");
 if (!existsSync(example)) throw new Error(`the e2e workspace needs ${example}`);
 
+const longTrain = path.join(ROOT, "test", "e2e", "workspace", "long-train.settings.json");
+
 describe("Gradient Lens in code-server (dark theme)", () => {
   let s: Session;
   const t0 = Date.now();
 
   beforeAll(async () => {
-    s = await startSession("dark", { files: { "deep-sigmoid.ts": example } });
+    // A long training run (Train & inspect only; the check keeps its short run) so that Stop has something to stop.
+    s = await startSession("dark", { files: { "deep-sigmoid.ts": example, ".vscode/settings.json": longTrain } });
   });
 
   afterAll(async () => {
@@ -91,7 +94,30 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     await screenshot(page, "report-panel.png");
     await report.evaluate(() => document.getElementById("gradcheck")?.scrollIntoView());
     await screenshot(page, "report-panel-gradcheck.png");
+    await report.evaluate(() => document.getElementById("heatmap")?.scrollIntoView({ block: "end" }));
+    await screenshot(page, "report-panel-heatmap.png");
     s.timings.screenshots = Date.now() - t0;
+
+    // The panel survives a window reload (serializer + webview state).
+    await page.reload();
+    await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    const restored = await webviewFrame(page, "report");
+    await restored.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 30_000 });
+    expect(await restored.locator("h1").first().innerText()).toMatch(/Deep sigmoid/);
+    s.timings.reload = Date.now() - t0;
+
+    // Train & inspect runs live; the Stop command (palette) kills the runner and the report says so.
+    await runPaletteCommand(page, "Gradient Lens: Train & Inspect a Model…");
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Deep sigmoid" }).first().waitFor();
+    await page.keyboard.press("Enter");
+    const live = await webviewFrame(page, "report");
+    await live.locator(".pill", { hasText: "running" }).first().waitFor({ timeout: 30_000 });
+    await live.locator("#progress-label", { hasText: "step" }).waitFor({ timeout: 30_000 });
+    await page.locator(".notifications-toasts .notification-toast", { hasText: "Training" }).first().waitFor({ timeout: 10_000 });
+    await screenshot(page, "report-live.png");
+    await runPaletteCommand(page, "Gradient Lens: Stop the Run");
+    await live.locator(".pill", { hasText: "stopped" }).first().waitFor({ timeout: 20_000 });
+    s.timings.cancel = Date.now() - t0;
 
     const csp = s.consoleErrors.filter((e) => /Content Security Policy|CSP violation/i.test(e));
     expect(csp).toEqual([]);

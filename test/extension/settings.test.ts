@@ -5,6 +5,8 @@ import pkg from "../../package.json";
 describe("parseSettings", () => {
   it("leaves everything to the model and the instrument defaults when nothing is set", () => {
     expect(parseSettings({}, "check")).toEqual({ request: {}, problems: [] });
+    // …except that Train & inspect checks gradients too unless told not to.
+    expect(parseSettings({}, "train")).toEqual({ request: { gradcheck: {} }, problems: [] });
   });
 
   it("maps steps by command, overrides, gradcheck options, rules and the record schedule", () => {
@@ -37,10 +39,10 @@ describe("parseSettings", () => {
   });
 
   it("ignores invalid values and says why", () => {
-    const r = parseSettings({ steps: -3, batchSize: 2.5, "gradcheck.mode": "fast", "rules.deadRelu.fraction": 1.5, "rules.updateRatio.low": 1, "rules.updateRatio.high": 0.1, "record.schedule": "sometimes", timeLimitMs: "soon" }, "train");
+    const r = parseSettings({ "check.steps": -3, batchSize: 2.5, "gradcheck.mode": "fast", "rules.deadRelu.fraction": 1.5, "rules.updateRatio.low": 1, "rules.updateRatio.high": 0.1, "record.schedule": "sometimes", timeLimitMs: "soon" }, "check");
     expect(r.request).toEqual({});
     expect(r.problems).toHaveLength(7);
-    expect(r.problems.join("\n")).toMatch(/gradientLens\.steps: -3/);
+    expect(r.problems.join("\n")).toMatch(/gradientLens\.check\.steps: -3/);
     expect(r.problems.join("\n")).toMatch(/low \(1\) must be below high/);
   });
 
