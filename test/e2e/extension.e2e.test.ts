@@ -154,6 +154,12 @@ for (const [theme, file] of [["Default Light Modern", "light"], ["Default High C
       expect(await report.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
       await showReportAlone(page);
       await screenshot(page, `report-panel-${file}.png`);
+      if (file === "light") {
+        // The examples ship inside the .vsix: open one from the palette.
+        await runPaletteCommand(page, "Gradient Lens: Open an Example Model");
+        await page.locator(".quick-input-widget .monaco-list-row", { hasText: "relu-he" }).first().click();
+        await page.locator(".tabs-container .tab", { hasText: "relu-he.ts" }).first().waitFor({ timeout: 15_000 });
+      }
     });
   });
 }
