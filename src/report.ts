@@ -144,6 +144,13 @@ export interface GradcheckResult {
   atol?: number;
   rtol?: number;
   passed: boolean;
+  /**
+   * "passed"/"failed" when the check ran; "inconclusive" when it could not judge (the check threw, the
+   * loss is non-finite at the checked point, or kinks left too few judgeable entries): `passed` is then
+   * false but nothing shows the backward rules are wrong, so front ends must not report a failure.
+   * Absent in reports written before this field existed: read `passed`.
+   */
+  status?: "passed" | "failed" | "inconclusive";
   layers: GradcheckLayer[];
   /** Wall time of the check, milliseconds. */
   durationMs?: number;
