@@ -86,6 +86,28 @@ export abstract class Module {
     return m;
   }
 
+  /**
+   * Registers what a subclass assigned to its own properties without calling `registerModule` /
+   * `registerParameter` (`this.fc = new nn.Linear(…)`, `this.blocks = [a, b]`, `this.scale = tensor(…,
+   * { requiresGrad: true })`), as PyTorch's `__setattr__` does. Without this such a layer would silently
+   * be left out of training and of the gradient check.
+   */
+  private adoptAttributes(): void {
+    const known = new Set<unknown>([...this.children.values(), ...this.params.values(), ...this.buffers.values()]);
+    for (const [key, value] of Object.entries(this)) {
+      if (known.has(value)) continue;
+      if (value instanceof Module) {
+        this.children.set(key, value);
+      } else if (Array.isArray(value) && value.length > 0 && value.every((v) => v instanceof Module)) {
+        value.forEach((m: Module, i) => {
+          if (!known.has(m)) this.children.set(`${key}.${i}`, m);
+        });
+      } else if (value instanceof Tensor && value.requiresGrad && value.isLeaf) {
+        this.params.set(key, value);
+      }
+    }
+  }
+
   /** Parameters owned by this module itself (not its children), by local name. */
   ownParameters(): Array<[string, Tensor]> {
     return [...this.params];
@@ -93,6 +115,7 @@ export abstract class Module {
 
   /** Every submodule with its path, root first ("" for the root); also assigns paths and names parameters. */
   namedModules(prefix = ""): Array<[string, Module]> {
+    this.adoptAttributes();
     this._path = prefix;
     for (const [local, p] of this.params) p.name = prefix ? `${prefix}.${local}` : local;
     for (const [local, b] of this.buffers) b.name = prefix ? `${prefix}.${local}` : local;
