@@ -3,6 +3,7 @@
 //
 //   node bench/ab.mjs 3be6395            # MLP train/infer (float32, float64) and ops.matmul
 //   node bench/ab.mjs 3be6395 --reps 21
+//   node bench/ab.mjs 3be6395 --js       # the working tree with its plain-JavaScript kernels (no SIMD)
 import * as esbuild from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
@@ -20,11 +21,14 @@ if (!rev) {
 }
 const repsAt = args.indexOf("--reps");
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 15;
+const jsOnly = args.includes("--js");
 const require = createRequire(import.meta.url);
 
-async function bundle(srcRoot, tag) {
+async function bundle(srcRoot, tag, exposeJsKernels = false) {
+  // The package entry does not export the kernels; one bundle with both entries shares one instance.
+  const contents = `export * from "./src/index.ts";${exposeJsKernels ? ` export { jsKernels } from "./src/engine/kernels.ts";` : ""}`;
   const out = await esbuild.build({
-    entryPoints: [join(srcRoot, "src/index.ts")], bundle: true, write: false, format: "cjs",
+    stdin: { contents, resolveDir: srcRoot, loader: "ts" }, bundle: true, write: false, format: "cjs",
     platform: "node", target: "node20", logLevel: "error", keepNames: true,
   });
   const file = join(mkdtempSync(join(tmpdir(), `gl-ab-${tag}-`)), "index.cjs");
@@ -36,7 +40,8 @@ const oldRoot = mkdtempSync(join(tmpdir(), "gl-ab-src-"));
 execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src | tar -x -C "${oldRoot}"`]);
 symlinkSync(join(root, "node_modules"), join(oldRoot, "node_modules"));
 const before = await bundle(oldRoot, "old");
-const after = await bundle(root, "new");
+const after = await bundle(root, "new", jsOnly);
+if (jsOnly) after.setKernels(after.jsKernels);
 
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -76,7 +81,7 @@ function matmul(gl, dtype) {
   return () => noGrad(() => ops.matmul(a, b));
 }
 
-console.log(`engine at ${rev} (before) vs working tree (after): ${reps} interleaved rounds, median\n`);
+console.log(`engine at ${rev} (before) vs working tree${jsOnly ? " with its JavaScript kernels" : ""} (after): ${reps} interleaved rounds, median\n`);
 console.log(`${"case".padEnd(44)}${"dtype".padEnd(9)}${"before ms".padStart(11)}${"after ms".padStart(10)}${"speedup".padStart(9)}`);
 for (const [name, make] of [
   ["MLP 784-256-256-10 train step, batch 128", (gl, dt) => mlpStep(gl, dt, true)],
