@@ -1,7 +1,8 @@
 /**
  * `gradient-lens`: check, train, report and list from a terminal or CI. Built to dist/cli.js.
  * Runs models through the isolated runner (`startRun`), prints tables (src/cli/format.ts) or `--json`,
- * and exits 0 healthy, 1 unhealthy (gradient check failed or an error-level warning), 2 could not run.
+ * and exits 0 healthy (an inconclusive gradient check included), 1 unhealthy (gradient check failed or an
+ * error-level warning), 2 could not run.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
@@ -9,8 +10,8 @@ import { version } from "../package.json";
 import { parseArgs, USAGE, type CliArgs } from "./cli/args";
 import { EXIT, exitCodeFor, exitCodeForReport, formatModels, formatProgress, formatReport, formatRunError, shouldColor, style } from "./cli/format";
 import type { RunnerEvent, RunOutcome, RunRequest } from "./protocol/runner";
-import type { Report } from "./report";
 import { listModels, startRun } from "./runner";
+import { validateReport } from "./cli/validate";
 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -53,18 +54,23 @@ function printFailure(outcome: { ok: false; error: import("./protocol/runner").R
 }
 
 function showReport(args: CliArgs, fmt: { color: boolean; cwd: string }): number {
-  let report: Report;
+  let parsed: unknown;
   try {
-    report = JSON.parse(readFileSync(args.file!, "utf8")) as Report;
+    parsed = JSON.parse(readFileSync(args.file!, "utf8"));
   } catch (e) {
     err(`gradient-lens: cannot read ${args.file}: ${(e as Error).message}`);
     return EXIT.failed;
   }
-  if (typeof report !== "object" || report === null || report.version !== 1 || !report.model || !Array.isArray(report.steps)) {
-    err(`gradient-lens: ${args.file} is not a Gradient Lens report (version 1)`);
+  // Early reports could omit an empty warnings list; everything else must match the schema.
+  if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && (parsed as { warnings?: unknown }).warnings === undefined) {
+    (parsed as { warnings: unknown[] }).warnings = [];
+  }
+  const checked = validateReport(parsed);
+  if (!checked.ok) {
+    err(`gradient-lens: ${args.file} is not a valid Gradient Lens report (version 1): ${checked.problem}`);
     return EXIT.failed;
   }
-  report.warnings ??= [];
+  const report = checked.report;
   out(args.json ? JSON.stringify(report, null, 2) : formatReport(report, fmt));
   return exitCodeForReport(report);
 }

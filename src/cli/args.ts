@@ -39,8 +39,10 @@ Options:
   -v, --version         Show the version
 
 Exit codes:
-  0  healthy: no error-level warning, and the gradient check (when run) passed
-  1  the gradient check failed, or a warning of severity "error" fired
+  0  healthy: no error-level warning, and the gradient check (when run) passed or
+     was inconclusive (it could not run or could not judge: printed with the reason)
+  1  the gradient check failed (status "failed"; in reports without a status,
+     passed: false), or a warning of severity "error" fired
   2  the model could not be loaded or run (syntax error, missing export, exception,
      timeout, out of memory), or the command line was wrong
 

@@ -5,21 +5,41 @@
  */
 import * as path from "node:path";
 import type { ModelEntry, RunError, RunOutcome } from "../protocol/runner";
-import type { Report, SourceLocation, Warning } from "../report";
+import type { GradcheckResult, Report, SourceLocation, Warning } from "../report";
 
 /** CLI exit codes (documented in `--help`). */
 export const EXIT = {
-  /** Healthy: no error-level warning and the gradient check (when run) passed. */
+  /** Healthy: no error-level warning and the gradient check (when run) did not fail (passed or inconclusive). */
   healthy: 0,
-  /** The gradient check failed, or a warning of severity "error" fired. */
+  /** The gradient check failed (status "failed"; `passed: false` in reports without a status), or a warning of severity "error" fired. */
   unhealthy: 1,
   /** The model could not be loaded or run (syntax, load, invalid model, runtime, timeout, memory, cancel). */
   failed: 2,
 } as const;
 
-/** The exit code for a report (0 or 1). */
+/**
+ * The gradient check's verdict. `status` is authoritative; reports written before it existed carry only
+ * `passed`. "inconclusive" (the check could not run or could not judge) is not a failure.
+ */
+export function gradcheckStatus(gc: GradcheckResult): "passed" | "failed" | "inconclusive" {
+  if (gc.status === "passed" || gc.status === "failed" || gc.status === "inconclusive") return gc.status;
+  if (gc.passed) return "passed";
+  // Before `status`: a check that compared nothing ("the check could not run: …", a NaN loss at the
+  // checked point) was written as passed: false; it found no wrong gradient either.
+  const comparedNothing = gc.layers.length === 0 || gc.checked === 0;
+  return comparedNothing && (gc.notes?.length ?? 0) > 0 ? "inconclusive" : "failed";
+}
+
+/** Why an inconclusive check could not judge: the note that says so (else the last note). */
+export function inconclusiveReason(gc: GradcheckResult): string {
+  const notes = gc.notes ?? [];
+  const why = notes.find((n) => /could not|cannot|can't|nothing to compare|non-finite|not finite|NaN|Inf\b|too few|inconclusive/i.test(n));
+  return why ?? notes[notes.length - 1] ?? "the check could not judge the gradients";
+}
+
+/** The exit code for a report (0 or 1): 1 for a failed gradient check or an error-level warning. */
 export function exitCodeForReport(report: Report): number {
-  if (report.gradcheck && !report.gradcheck.passed) return EXIT.unhealthy;
+  if (report.gradcheck && gradcheckStatus(report.gradcheck) === "failed") return EXIT.unhealthy;
   if (report.warnings.some((w) => w.severity === "error")) return EXIT.unhealthy;
   return EXIT.healthy;
 }
@@ -59,9 +79,9 @@ const ANSI = /\x1b\[[0-9;]*m/g;
 export const visibleLength = (s: string) => s.replace(ANSI, "").length;
 
 /**
- * A number in engineering notation with three significant digits: the exponent is a multiple of 3
- * (1.23e-6, 45.6e-3, 7.89e3) and omitted between 1 and 1000 (12.3). One form for every magnitude keeps
- * a column comparable at a glance. NaN and ±Inf as words, missing values as "—".
+ * A number for a table, three significant digits. Magnitudes in [1e-3, 1e4) are plain decimals
+ * (0.559, 0.00123, 12.3, 6530); outside that range, engineering notation: the exponent is a multiple
+ * of 3 (1.23e-6, 45.6e-6, 12.3e6). NaN and ±Inf as words, missing values as "—".
  */
 export function eng(x: number | undefined | null, digits = 3): string {
   if (x === undefined || x === null) return "—";
@@ -70,12 +90,19 @@ export function eng(x: number | undefined | null, digits = 3): string {
   if (x === 0) return "0";
   const sign = x < 0 ? "-" : "";
   const a = Math.abs(x);
-  let exp = Math.floor(Math.log10(a) / 3) * 3;
-  let text = mantissa(a / 10 ** exp, digits);
-  // Rounding can carry the mantissa to 1000 (999.96 → "1000"): move to the next exponent.
+  // Decide the form on the rounded value: 9999.6 prints as 10.0e3, 0.00099996 as 0.00100.
+  const rounded = Number(a.toPrecision(digits));
+  if (rounded >= 1e-3 && rounded < 1e4) {
+    const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(rounded)));
+    return `${sign}${rounded.toFixed(decimals)}`;
+  }
+  // The exponent of the rounded value, so a carry (999.96e-6, 9999.6) lands on the next mantissa form.
+  let exp = Math.floor(Math.log10(rounded) / 3) * 3;
+  let text = mantissa(rounded / 10 ** exp, digits);
+  // Floating-point division can still leave 999.99…: move to the next exponent.
   if (Number(text) >= 1000) {
     exp += 3;
-    text = mantissa(a / 10 ** exp, digits);
+    text = mantissa(rounded / 10 ** exp, digits);
   }
   return `${sign}${text}${exp === 0 ? "" : `e${exp}`}`;
 }
@@ -173,8 +200,19 @@ export function formatGradcheck(report: Report, options: FormatOptions = {}): st
   const gc = report.gradcheck;
   if (!gc) return "";
   const st = style(options.color ?? false);
-  const verdict = gc.passed ? st.green("passed") : st.red("FAILED");
+  const status = gradcheckStatus(gc);
+  const notes = gc.notes ?? [];
+  if (status === "inconclusive") {
+    // Nothing shows the backward rules are wrong: say why the check could not judge, not "FAILED".
+    const reason = inconclusiveReason(gc);
+    const out = [st.yellow(`Gradient check inconclusive: ${reason}`)];
+    out.push(st.dim(`  (${gc.mode}, eps ${eng(gc.eps)})`));
+    for (const n of notes) if (n !== reason) out.push(st.dim(`  note: ${n}`));
+    return out.join("\n");
+  }
+  const verdict = status === "passed" ? st.green("passed") : st.red("FAILED");
   const out = [`Gradient check (${gc.mode}, eps ${eng(gc.eps)}): ${verdict}`];
+  for (const n of notes) out.push(st.dim(`  note: ${n}`));
   const rows = gc.layers.map((l) => [
     l.name,
     formatLocation(l.location ?? report.model.layers.find((x) => x.name === l.name)?.location, options.cwd),
@@ -223,11 +261,16 @@ export function formatReport(report: Report, options: FormatOptions = {}): strin
 function verdictLine(report: Report, st: Style): string {
   const errors = report.warnings.filter((w) => w.severity === "error").length;
   const warnings = report.warnings.filter((w) => w.severity === "warning").length;
+  const status = report.gradcheck ? gradcheckStatus(report.gradcheck) : undefined;
   if (exitCodeForReport(report) === EXIT.healthy) {
-    // Warnings do not fail a run (exit 0) but must not read as a clean bill of health either.
-    return warnings ? st.yellow(`No errors; ${warnings} warning${warnings === 1 ? "" : "s"}.`) : st.green("Healthy.");
+    // Warnings and an inconclusive check do not fail a run (exit 0) but must not read as a clean bill of health.
+    const caveats = [
+      warnings ? `${warnings} warning${warnings === 1 ? "" : "s"}` : "",
+      status === "inconclusive" ? "gradient check inconclusive" : "",
+    ].filter(Boolean);
+    return caveats.length ? st.yellow(`No errors; ${caveats.join(", ")}.`) : st.green("Healthy.");
   }
-  const why = [report.gradcheck && !report.gradcheck.passed ? "gradient check failed" : "", errors ? `${errors} error${errors === 1 ? "" : "s"}` : ""].filter(Boolean);
+  const why = [status === "failed" ? "gradient check failed" : "", errors ? `${errors} error${errors === 1 ? "" : "s"}` : ""].filter(Boolean);
   return st.red(`Unhealthy: ${why.join(", ")}.`);
 }
 

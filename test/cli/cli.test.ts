@@ -88,6 +88,45 @@ describe("gradient-lens CLI", () => {
     expect(cli("report", file).code).toBe(2);
   });
 
+  describe("report validates the file against the report schema", () => {
+    // A report as `train --out` writes it, then broken in one place.
+    let good: Record<string, unknown>;
+    beforeAll(() => {
+      const out = path.join(tmp(), "good.json");
+      expect(cli("train", "test/fixtures/two-models.ts", "--steps", "2", "--out", out).code).toBe(0);
+      good = JSON.parse(readFileSync(out, "utf8"));
+    }, 120_000);
+    const write = (report: unknown) => {
+      const file = path.join(tmp(), "r.json");
+      writeFileSync(file, JSON.stringify(report));
+      return file;
+    };
+    const steps = () => JSON.parse(JSON.stringify(good.steps)) as Array<Record<string, unknown>>;
+
+    it.each([
+      ["a step without layers", () => ({ ...good, steps: steps().map(({ layers: _, ...s }) => s) }), 'steps[0] is missing "layers"'],
+      ["steps: [null]", () => ({ ...good, steps: [null] }), "steps[0] must be object"],
+      ['warnings: "x"', () => ({ ...good, warnings: "x" }), "warnings must be array"],
+      ["a warning with an unknown severity", () => ({ ...good, warnings: [{ rule: "r", severity: "fatal", message: "m", evidence: {} }] }), 'warnings[0].severity must be one of "error", "warning", "info"'],
+      ["version 2", () => ({ ...good, version: 2 }), '"version" is 2, expected 1'],
+      ["a JSON array", () => [], "does not hold a JSON object"],
+    ])("exits 2 naming the first problem: %s", (_, make, problem) => {
+      const r = cli("report", write(make()));
+      expect(r.stderr).not.toContain("internal error");
+      expect(r.stderr).toContain("is not a valid Gradient Lens report (version 1): ");
+      expect(r.stderr).toContain(problem);
+      expect(r.code).toBe(2);
+    });
+
+    it("shows a valid report with fields it does not know yet (and one without warnings)", () => {
+      const { warnings: _, ...noWarnings } = good;
+      const r = cli("report", write({ ...noWarnings, future: { x: 1 }, gradcheck: { mode: "sampled", eps: 1e-6, passed: false, status: "inconclusive", layers: [], notes: ["the check could not run: boom"], later: true } }));
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("Gradient check inconclusive: the check could not run: boom");
+      expect(r.code).toBe(0);
+    });
+  });
+
   it("list prints the exports with their lines", () => {
     const r = cli("list", path.join(FIXTURES, "two-models.ts"));
     expect(r.code).toBe(0);

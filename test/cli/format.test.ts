@@ -1,7 +1,7 @@
 /** The CLI's text: numbers, tables, colour decisions, exit codes and error rendering, without a process. */
 import { describe, expect, it } from "vitest";
-import { count, eng, exitCodeFor, exitCodeForReport, formatLayerTable, formatReport, formatRunError, formatWarnings, shouldColor, style, table, visibleLength, formatProgress, formatModels } from "../../src/cli/format";
-import type { Report } from "../../src/report";
+import { count, eng, gradcheckStatus, exitCodeFor, exitCodeForReport, formatLayerTable, formatReport, formatRunError, formatWarnings, shouldColor, style, table, visibleLength, formatProgress, formatModels } from "../../src/cli/format";
+import type { GradcheckResult, Report } from "../../src/report";
 
 function report(overrides: Partial<Report> = {}): Report {
   const layerStats = (name: string, gradNorm: number, updateRatio: number) => ({
@@ -30,8 +30,12 @@ function report(overrides: Partial<Report> = {}): Report {
 
 describe("eng", () => {
   it.each([
-    [1.23e-6, "1.23e-6"], [4.56e-5, "45.6e-6"], [7.89e-4, "789e-6"], [0.0123, "12.3e-3"], [0.5, "500e-3"],
-    [1, "1.00"], [12.34, "12.3"], [999.4, "999"], [999.96, "1.00e3"], [6530, "6.53e3"], [-2.5e9, "-2.50e9"],
+    // engineering notation below 1e-3 and from 1e4 on
+    [1.23e-6, "1.23e-6"], [4.56e-5, "45.6e-6"], [7.89e-4, "789e-6"], [9.994e-4, "999e-6"], [1.5e-9, "1.50e-9"],
+    [12345, "12.3e3"], [9999.6, "10.0e3"], [-2.5e9, "-2.50e9"], [999.96e3, "1.00e6"],
+    // plain decimals in [1e-3, 1e4), three significant digits
+    [0.559, "0.559"], [0.0123, "0.0123"], [0.5, "0.500"], [0.001, "0.00100"], [9.9996e-4, "0.00100"], [0.00123, "0.00123"],
+    [1, "1.00"], [12.34, "12.3"], [999.4, "999"], [999.96, "1000"], [6530, "6530"], [6534, "6530"], [-0.25, "-0.250"],
     [0, "0"], [NaN, "NaN"], [Infinity, "Inf"], [-Infinity, "-Inf"], [undefined, "—"],
   ])("eng(%s) = %s", (x, text) => {
     expect(eng(x as number)).toBe(text);
@@ -76,13 +80,53 @@ describe("exit codes", () => {
   });
 });
 
+describe("gradient check status", () => {
+  const gc = (extra: Partial<GradcheckResult>): GradcheckResult => ({ mode: "sampled", eps: 1e-6, passed: false, layers: [], ...extra });
+  const failedLayer = { name: "layers.0", checked: 10, maxRelError: 0.33, passed: false, failures: 4, worst: [] };
+
+  it("reads status when present and `passed` in older reports", () => {
+    expect(gradcheckStatus(gc({ status: "inconclusive" }))).toBe("inconclusive");
+    expect(gradcheckStatus(gc({ status: "failed" }))).toBe("failed");
+    expect(gradcheckStatus(gc({ passed: true, status: "passed" }))).toBe("passed");
+    expect(gradcheckStatus(gc({ passed: true }))).toBe("passed");
+    expect(gradcheckStatus(gc({ layers: [failedLayer], checked: 10 }))).toBe("failed");
+    // An old report of a check that compared nothing found no wrong gradient either.
+    expect(gradcheckStatus(gc({ notes: ["the check could not run: reshape: cannot reshape"] }))).toBe("inconclusive");
+  });
+
+  it("exits 0 for an inconclusive check and 1 only for a failed one", () => {
+    expect(exitCodeForReport(report({ gradcheck: gc({ status: "inconclusive", notes: ["the loss is NaN at the checked point: nothing to compare"] }) }))).toBe(0);
+    expect(exitCodeForReport(report({ gradcheck: gc({ status: "failed", layers: [failedLayer] }) }))).toBe(1);
+    expect(exitCodeForReport(report({ gradcheck: gc({ layers: [failedLayer], checked: 10 }) }))).toBe(1);
+    // An inconclusive check does not hide an error-level warning.
+    const nan = { rule: "nan-or-inf", severity: "error" as const, message: "NaN", evidence: {} };
+    expect(exitCodeForReport(report({ warnings: [nan], gradcheck: gc({ status: "inconclusive" }) }))).toBe(1);
+  });
+
+  it("prints an inconclusive check with its reason and notes, never FAILED", () => {
+    const text = formatReport(report({
+      gradcheck: gc({ status: "inconclusive", notes: ["Dropout and other train-only randomness off (eval mode)", "the check could not run: reshape: cannot reshape [16, 2] to [32, 2]"] }),
+    }), { cwd: "/proj" });
+    expect(text).toContain("Gradient check inconclusive: the check could not run: reshape: cannot reshape [16, 2] to [32, 2]");
+    expect(text).toContain("note: Dropout and other train-only randomness off (eval mode)");
+    expect(text).not.toContain("FAILED");
+    expect(text).not.toContain("Unhealthy");
+    expect(text).toContain("No errors; 1 warning, gradient check inconclusive.");
+  });
+
+  it("prints the notes of a check that ran", () => {
+    const text = formatReport(report({ gradcheck: gc({ passed: true, status: "passed", notes: ["first 16 training rows"] }) }));
+    expect(text).toContain("Gradient check (sampled, eps 1.00e-6): passed\n  note: first 16 training rows");
+  });
+});
+
 describe("report rendering", () => {
   it("lists each layer with kind, location, first/last recorded grad norm, update ratio and warnings", () => {
     const text = formatLayerTable(report(), { cwd: "/proj" });
     const lines = text.split("\n");
     expect(lines[0]).toMatch(/^layer\s+kind\s+location\s+grad norm @0\s+grad norm @2\s+update ratio\s+warnings$/);
-    expect(lines[2]).toMatch(/^layers\.0\s+Linear\s+model\.ts:12\s+123e-9\s+2\.50e-6\s+2\.10e-3\s+1$/);
-    expect(lines[3]).toMatch(/^layers\.1\s+Sigmoid\s+model\.ts:13\s+500e-3\s+250e-3\s+—\s+0$/);
+    expect(lines[2]).toMatch(/^layers\.0\s+Linear\s+model\.ts:12\s+123e-9\s+2\.50e-6\s+0\.00210\s+1$/);
+    expect(lines[3]).toMatch(/^layers\.1\s+Sigmoid\s+model\.ts:13\s+0\.500\s+0\.250\s+—\s+0$/);
   });
 
   it("shows warnings with layer, file:line, message and hint", () => {
@@ -100,10 +144,10 @@ describe("report rendering", () => {
     });
     const text = formatReport(r, { cwd: "/proj" });
     expect(text).toContain("Gradient check (sampled, eps 1.00e-6): FAILED");
-    expect(text).toMatch(/layers\.0\s+model\.ts:12\s+10\s+330e-3\s+fail \(4\)/);
+    expect(text).toMatch(/layers\.0\s+model\.ts:12\s+10\s+0\.330\s+fail \(4\)/);
     expect(text).toContain("wrong backward rule: op cubeWrong in layers.1 at model.ts:13");
     expect(text).toContain("Unhealthy: gradient check failed.");
-    expect(text).toContain("1,234 parameters, 3 steps, loss 1.10 → 900e-3");
+    expect(text).toContain("1,234 parameters, 3 steps, loss 1.10 → 0.900");
   });
 
   it("renders a run error with kind, location and the user's frames", () => {
@@ -121,7 +165,7 @@ describe("report rendering", () => {
   });
 
   it("formats progress and model lists", () => {
-    expect(formatProgress({ step: 9, totalSteps: 20, loss: 0.0123 }, 10)).toBe("█████░░░░░ step 10/20  loss 12.3e-3");
+    expect(formatProgress({ step: 9, totalSteps: 20, loss: 0.0123 }, 10)).toBe("█████░░░░░ step 10/20  loss 0.0123");
     expect(formatModels([{ exportName: "default", name: "A", location: { file: "/p/m.ts", line: 3, column: 1 } }], { cwd: "/p" })).toContain("default  A     m.ts:3");
   });
 });
