@@ -259,7 +259,11 @@ const simd = loadSimdTiles();
 let heap64 = new Float64Array(0);
 let heap32 = new Float32Array(0);
 
-/** Grows the kernel's linear memory to at least `bytes` and refreshes the views (growing detaches them). */
+/**
+ * Grows the kernel's linear memory to at least `bytes` and refreshes the views (growing detaches them).
+ * WebAssembly memory never shrinks: it stays at the size of the largest product seen, whose whole C is
+ * resident (a 4096×4096 float64 C is 128 MB).
+ */
 function growHeap(bytes: number): void {
   const memory = simd!.memory;
   if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / 65536));
