@@ -2,7 +2,11 @@
  * The numeric gradient check: central differences in float64 against one backward pass, per entry
  * (`full`), on k seeded entries per tensor (`sampled`), or along random directions (`directional`,
  * PyTorch gradcheck's fast mode). Entries whose perturbation crosses a kink (a relu/abs input changing
- * sign, a max changing its argmax, a clamp changing region) are reported as kinks, not failures.
+ * sign, a max changing its argmax, a clamp changing region, or one-sided differences that disagree) are
+ * flagged as kinks and judged against the one-sided differences (f(x+ε)−f(x))/ε and (f(x)−f(x−ε))/ε:
+ * the analytic value must match one of them, or lie between them (a subgradient, e.g. abs'(0) = 0, which
+ * is consistent but not verified). A tensor most of whose entries are unverified kinks, or with a
+ * non-finite analytic or numeric gradient, is `inconclusive`, never `passed` nor `failed`.
  * When the check fails, every intermediate tensor of the graph is checked too, which names the op whose
  * backward rule is wrong and the layer it ran in.
  *
@@ -22,6 +26,40 @@ import type { Dataset } from "../data";
 import type {
   GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, SourceLocation,
 } from "../report";
+
+export type GradcheckStatus = NonNullable<GradcheckResult["status"]>;
+
+/** What a checked entry carries beyond the report's `GradcheckEntry` (all optional, in the JSON schema). */
+export interface GradcheckEntryDetail extends GradcheckEntry {
+  /** At a kink: the one-sided differences (f(x)−f(x−ε))/ε and (f(x+ε)−f(x))/ε the entry was judged against. */
+  numericLeft?: number;
+  numericRight?: number;
+  /** At a kink, the analytic value lies strictly between the one-sided differences without matching either. */
+  unverified?: boolean;
+  /** |analytic| and |numeric| both below atol: left out of maxRelError (its relative error is round-off). */
+  negligible?: boolean;
+  /** The analytic or numeric value is NaN or ±Inf: not judged (see the nan-or-inf warning). */
+  nonFinite?: boolean;
+}
+export interface GradcheckDirectionDetail extends GradcheckDirection {
+  numericLeft?: number;
+  numericRight?: number;
+  unverified?: boolean;
+  negligible?: boolean;
+  nonFinite?: boolean;
+}
+/** A per-tensor summary with its verdict. */
+export interface GradcheckTensorSummary {
+  name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number;
+  status: GradcheckStatus;
+  /** Entries (or directions) with a non-finite analytic or numeric value. */
+  nonFinite?: number;
+  /** Kink entries consistent with a subgradient but matching neither one-sided difference. */
+  unverified?: number;
+  /** Entries left out of maxRelError because both values are below atol. */
+  negligible?: number;
+}
+export type GradcheckLayerDetail = GradcheckLayer & { status: GradcheckStatus; tensors: GradcheckTensorSummary[] };
 import { buildRun } from "../train/loop";
 import { isModelSpec, type ModelSpec } from "../train/spec";
 import type { GradcheckMode, GradcheckOptions } from "./types";
@@ -106,8 +144,11 @@ function moduleProblem(module: Module, loss: Loss, batch: Pick<Dataset, "x" | "y
   for (const [path, m] of named) if (m.location) locations.set(path || "model", m.location);
   const x = batch.x.detach();
   const y = batch.y.detach();
-  const undoCast = toFloat64([...params.map(([, p]) => p), ...buffers.map(([, b]) => b), x, y]);
-  if (params.some(([, p]) => p.dtype === "float32") || batch.x.dtype === "float32") notes.push("float32 tensors checked on float64 copies");
+  const cast = [...params.map(([, p]) => p), ...buffers.map(([, b]) => b), x, y];
+  // Read the dtypes before toFloat64 swaps float32 storage for float64 copies.
+  const hadFloat32 = cast.some((t) => t.data instanceof Float32Array);
+  const undoCast = toFloat64(cast);
+  if (hadFloat32) notes.push("float32 tensors checked on float64 copies");
   return {
     tensors: params.map(([name, t]) => ({ name, tensor: t, layer: name.includes(".") ? name.slice(0, name.lastIndexOf(".")) : "model" })),
     evaluate: () => {
@@ -130,6 +171,7 @@ function prepare(target: GradcheckTarget, options: CheckGradientsOptions, seed: 
     if (!inputs?.length) throw new Error("checkGradients: a function target needs options.inputs (the tensors to differentiate)");
     const flags = inputs.map((t) => t.requiresGrad);
     for (const t of inputs) t.requiresGrad = true;
+    const hadFloat32 = inputs.some((t) => t.data instanceof Float32Array);
     const undoCast = toFloat64(inputs);
     let v: Float64Array | null = null;
     return {
@@ -146,7 +188,7 @@ function prepare(target: GradcheckTarget, options: CheckGradientsOptions, seed: 
         return ops.sum(ops.mul(out, new Tensor(v, out.shape)));
       },
       locations: new Map(),
-      notes: [],
+      notes: hadFloat32 ? ["float32 tensors checked on float64 copies"] : [],
       restore: () => {
         undoCast();
         inputs.forEach((t, i) => (t.requiresGrad = flags[i]));
@@ -159,14 +201,42 @@ function prepare(target: GradcheckTarget, options: CheckGradientsOptions, seed: 
     const { model, train } = buildRun(spec);
     loadRandom(globalRandom, saved);
     const n = train.x.shape[0];
-    const rows = Math.max(1, Math.min(options.batchSize ?? GRADCHECK_BATCH, spec.batchSize ?? n, n));
-    const batch = { x: ops.slice(train.x.detach(), 0, 0, rows), y: ops.slice(train.y.detach(), 0, 0, rows) };
+    // An explicit batch size (inspect passes the run's, so a model that reshapes to a fixed batch works)
+    // is capped by the data only; the default 16 is also capped by the spec's batch size.
+    const rows = Math.max(1, Math.min(options.batchSize ?? Math.min(GRADCHECK_BATCH, spec.batchSize ?? n), n));
+    // Rows drawn at random (seeded), not the first ones: synthetic sets often start with a degenerate row
+    // (spirals' first point is the origin, where every ReLU input of a zero-bias net sits on its kink).
+    const picked = pickRows(n, rows, seed);
+    const batch = { x: takeRows(train.x.detach(), picked), y: takeRows(train.y.detach(), picked) };
     const p = moduleProblem(model, spec.loss, batch, spec.regularizer);
-    p.notes.push(`first ${rows} training rows, no shuffling or augmentation`);
+    p.notes.push(rows === n ? `all ${n} training rows, no shuffling or augmentation` : `${rows} of ${n} training rows drawn at random (seed ${seed}), no augmentation`);
     return p;
   }
   const t = target as ModuleTarget;
   return moduleProblem(t.module, t.loss, t.batch);
+}
+
+/** `k` distinct row indices out of `n`, seeded, in increasing order. */
+export function pickRows(n: number, k: number, seed: number): number[] {
+  if (k >= n) return Array.from({ length: n }, (_, i) => i);
+  const rng = new Random(seed ^ 0x5bd1e995);
+  const pool = Int32Array.from({ length: n }, (_, i) => i);
+  for (let j = 0; j < k; j++) {
+    const r = j + rng.int(n - j);
+    const tmp = pool[j];
+    pool[j] = pool[r];
+    pool[r] = tmp;
+  }
+  return Array.from(pool.subarray(0, k)).sort((a, b) => a - b);
+}
+
+/** The rows `idx` of `t` (first axis), same dtype. */
+function takeRows(t: Tensor, idx: readonly number[]): Tensor {
+  const n = t.shape[0];
+  const row = n ? t.size / n : 0;
+  const out = new (t.data.constructor as { new (len: number): FloatArray })(idx.length * row);
+  idx.forEach((r, i) => out.set(t.data.subarray(r * row, (r + 1) * row), i * row));
+  return new Tensor(out, [idx.length, ...t.shape.slice(1)]);
 }
 
 // ---- kink detection ---------------------------------------------------------------------------------
@@ -262,13 +332,67 @@ function multiIndex(shape: readonly number[], flat: number): number[] {
   return idx;
 }
 
+/** The verdict on one comparison: an entry or a direction. */
+interface Judged {
+  analytic: number;
+  numeric: number;
+  relError: number;
+  passed: boolean;
+  kink?: boolean;
+  numericLeft?: number;
+  numericRight?: number;
+  unverified?: boolean;
+  negligible?: boolean;
+  nonFinite?: boolean;
+}
+
+/**
+ * Judges an analytic directional derivative `a` from f(x) = f0, f(x+ε) = fp and f(x−ε) = fm.
+ * Away from kinks: the central difference, |a − n| ≤ atol + rtol·|n|. At a kink (seen by the op
+ * observer, or one-sided differences that disagree): `a` must match (f0−fm)/ε or (fp−f0)/ε with the
+ * same tolerances, or lie between them (a subgradient: consistent, flagged `unverified`).
+ */
+function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean, o: typeof GRADCHECK_DEFAULTS): Judged {
+  const passes = (x: number, n: number) => Math.abs(x - n) <= o.atol + o.rtol * Math.abs(n);
+  const n = (fp - fm) / (2 * o.eps);
+  if (!Number.isFinite(a) || !Number.isFinite(n) || !Number.isFinite(f0)) {
+    return { analytic: a, numeric: n, relError: NaN, passed: false, nonFinite: true, ...(kinkSeen ? { kink: true } : {}) };
+  }
+  const j: Judged = { analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
+  if (Math.abs(a) < o.atol && Math.abs(n) < o.atol) j.negligible = true;
+  const left = (f0 - fm) / o.eps;
+  const right = (fp - f0) / o.eps;
+  // A kink the observer cannot see (a custom op declared without hasKinks): the central difference
+  // disagrees and so do the one-sided ones, which a smooth function's never do (they differ by O(ε·f'')).
+  const kink = kinkSeen || (!j.passed && !passes(left, right) && !passes(right, left));
+  if (!kink) return j;
+  j.kink = true;
+  j.numericLeft = left;
+  j.numericRight = right;
+  const tol = o.atol + o.rtol * Math.max(Math.abs(left), Math.abs(right));
+  if (passes(a, left) || passes(a, right)) {
+    j.passed = true;
+  } else if (a >= Math.min(left, right) - tol && a <= Math.max(left, right) + tol) {
+    j.passed = true;
+    j.unverified = true;
+  } else {
+    j.passed = false;
+  }
+  return j;
+}
+
 /**
  * Compares analytic gradients (one backward pass) with central differences in float64.
  *
- * `target`: a ModelSpec (checked on its first training rows, freshly built from its seed), a
- * `{ module, loss, batch }`, or a function of tensors with `options.inputs`.
+ * `target`: a ModelSpec (checked on `batchSize` rows drawn at random, seeded, from its freshly built
+ * training set; default 16 capped by the spec's batch size), a `{ module, loss, batch }`, or a function
+ * of tensors with `options.inputs`.
  * Pass per entry: |a − n| ≤ atol + rtol·|n| (defaults 1e-5, 1e-3: PyTorch gradcheck's); relative error
- * |a − n| / max(|a|, |n|, tiny) is reported per entry, tensor and layer (CS231n: ≤ 1e-7 good, > 1e-2 wrong).
+ * |a − n| / max(|a|, |n|, tiny) is reported per entry, and per tensor and layer as the maximum over the
+ * entries that are not kinks, not non-finite and not negligible (both |a| and |n| below atol, where the
+ * ratio is round-off: an exact 0 against a numeric 1e-10 has relative error 1). CS231n: ≤ 1e-7 good,
+ * > 1e-2 wrong. `status` is "passed", "failed", or "inconclusive" (the loss or a gradient is non-finite
+ * at the checked point, or most entries of a tensor are unverified kinks); `passed` is status "passed".
  */
 export function checkGradients(target: GradcheckTarget, options: CheckGradientsOptions = {}): GradcheckResult {
   const t0 = performance.now();
@@ -293,8 +417,8 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
 
     if (!Number.isFinite(base)) {
       return {
-        mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol, passed: false, layers: [], checked: 0,
-        notes: [...problem.notes, `the loss is ${base} at the checked point: nothing to compare`],
+        mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol, passed: false, status: "inconclusive", layers: [], checked: 0,
+        notes: [...problem.notes, `the loss is ${base} at the checked point: nothing to compare (inconclusive; see the nan-or-inf warning)`],
         durationMs: performance.now() - t0,
       };
     }
@@ -308,14 +432,13 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
     };
     loadRandom(globalRandom, fixedRandom);
     kinks.begin("record");
-    noGrad(() => problem.evaluate());
+    const f0 = noGrad(() => problem.evaluate().item());
     kinks.end();
 
-    const passes = (a: number, n: number) => Math.abs(a - n) <= o.atol + o.rtol * Math.abs(n);
-    const entries: GradcheckEntry[][] = problem.tensors.map(() => []);
-    const directions: GradcheckDirection[][] = problem.tensors.map(() => []);
+    const entries: GradcheckEntryDetail[][] = problem.tensors.map(() => []);
+    const directions: GradcheckDirectionDetail[][] = problem.tensors.map(() => []);
 
-    const checkEntry = (ti: number, i: number): GradcheckEntry => {
+    const checkEntry = (ti: number, i: number): GradcheckEntryDetail => {
       const x = problem.tensors[ti].tensor.data;
       const orig = x[i];
       x[i] = orig + o.eps;
@@ -325,11 +448,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       const fm = lossAt();
       kink ||= kinks.crossed;
       x[i] = orig;
-      const n = (fp - fm) / (2 * o.eps);
-      const a = analytic[ti][i];
-      const e: GradcheckEntry = { index: multiIndex(problem.tensors[ti].tensor.shape, i), analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
-      if (kink) e.kink = true;
-      return e;
+      return { index: multiIndex(problem.tensors[ti].tensor.shape, i), ...judge(analytic[ti][i], f0, fp, fm, kink, o) };
     };
     const checkAll = (ti: number) => {
       entries[ti] = [];
@@ -358,7 +477,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       problem.tensors.forEach((c, ti) => {
         const x = c.tensor.data;
         const orig = x.slice();
-        let failed = false;
+        let fallback = false;
         for (let d = 0; d < o.directions; d++) {
           const u = new Float64Array(x.length);
           let norm = 0;
@@ -379,19 +498,18 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
           const fm = lossAt();
           kink ||= kinks.crossed;
           x.set(orig);
-          const n = (fp - fm) / (2 * o.eps);
-          const dir: GradcheckDirection = { tensor: c.name, analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
-          if (kink) dir.kink = true;
+          const dir: GradcheckDirectionDetail = { tensor: c.name, ...judge(a, f0, fp, fm, kink, o) };
           directions[ti].push(dir);
-          if (!dir.passed) failed = true;
+          // A direction crossing kinks of several entries at once has no clean one-sided derivative.
+          if (!dir.passed || dir.unverified || dir.nonFinite) fallback = true;
         }
         // PyTorch's fast mode falls back to the slow check to say which entries are wrong.
-        if (failed) checkAll(ti);
+        if (fallback) checkAll(ti);
       });
     }
 
     const result = summarize(problem, entries, directions, o);
-    if (!result.passed && result.layers.some((l) => (l.failures ?? 0) > 0)) {
+    if (result.status === "failed" && result.layers.some((l) => (l.failures ?? 0) > 0)) {
       const failedTensors = new Set<Tensor>();
       for (const l of result.layers) for (const t of l.tensors ?? []) {
         if (t.failures > 0) failedTensors.add(problem.tensors.find((c) => c.name === t.name)!.tensor);
@@ -416,8 +534,14 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+const worse = (a: GradcheckStatus, b: GradcheckStatus): GradcheckStatus =>
+  a === "failed" || b === "failed" ? "failed" : a === "inconclusive" || b === "inconclusive" ? "inconclusive" : "passed";
+
+/** Sort key of a listed entry: failures first, then non-finite, then judged entries, then kinks and negligible ones. */
+const rank = (e: GradcheckEntryDetail) => (e.nonFinite ? 1 : e.passed === false ? 0 : e.kink || e.negligible ? 3 : 2);
+
 function summarize(
-  problem: Problem, entries: GradcheckEntry[][], directions: GradcheckDirection[][],
+  problem: Problem, entries: GradcheckEntryDetail[][], directions: GradcheckDirectionDetail[][],
   o: typeof GRADCHECK_DEFAULTS,
 ): GradcheckResult {
   const byLayer = new Map<string, number[]>();
@@ -425,34 +549,54 @@ function summarize(
     if (!byLayer.has(c.layer)) byLayer.set(c.layer, []);
     byLayer.get(c.layer)!.push(ti);
   });
-  const layers: GradcheckLayer[] = [];
+  const layers: GradcheckLayerDetail[] = [];
+  const notes = [...problem.notes];
   let checked = 0;
+  let kinkTotal = 0;
+  let negligibleTotal = 0;
   for (const [name, tis] of byLayer) {
-    const tensors = tis.map((ti) => {
+    const tensors = tis.map((ti): GradcheckTensorSummary => {
       const es = entries[ti];
       const ds = directions[ti];
-      const counted = es.filter((e) => !e.kink);
-      const failures = counted.filter((e) => !e.passed).length + (es.length ? 0 : ds.filter((d) => !d.passed && !d.kink).length);
-      const maxRel = Math.max(0, ...counted.map((e) => e.relError), ...(es.length ? [] : ds.filter((d) => !d.kink).map((d) => d.relError)));
-      return {
-        name: problem.tensors[ti].name,
-        checked: es.length || ds.length,
-        maxRelError: maxRel,
-        passed: failures === 0 && ds.every((d) => d.passed || d.kink || es.length > 0),
-        failures,
-        kinks: es.filter((e) => e.kink).length + ds.filter((d) => d.kink).length,
-      };
+      // Entries decide when there are any (sampled, full, or directional after its fallback): a direction
+      // whose entry-by-entry fallback found nothing wrong was round-off or kinks along u, not a failure.
+      const judged: Array<Omit<Judged, "passed"> & { passed?: boolean }> = es.length ? es : ds;
+      const tensorName = problem.tensors[ti].name;
+      const failures = judged.filter((e) => !e.passed && !e.nonFinite).length;
+      const nonFinite = judged.filter((e) => e.nonFinite).length;
+      const unverified = judged.filter((e) => e.unverified).length;
+      const negligible = judged.filter((e) => e.negligible && !e.kink).length;
+      const maxRel = Math.max(0, ...judged.filter((e) => !e.kink && !e.negligible && !e.nonFinite).map((e) => e.relError));
+      const count = es.length || ds.length;
+      let status: GradcheckStatus = "passed";
+      if (failures > 0) status = "failed";
+      else if (nonFinite > 0) {
+        status = "inconclusive";
+        notes.push(`${tensorName}: ${nonFinite} of ${count} ${es.length ? "entries" : "directions"} have a non-finite analytic or numeric gradient at the checked point (inconclusive, not a wrong rule; see the nan-or-inf warning)`);
+      } else if (unverified * 2 > count) {
+        status = "inconclusive";
+        notes.push(`${tensorName}: ${unverified} of ${count} ${es.length ? "entries" : "directions"} sit on kinks where the analytic value is only a subgradient (between the one-sided differences): inconclusive`);
+      }
+      const kinks = es.filter((e) => e.kink).length + ds.filter((d) => d.kink).length;
+      kinkTotal += kinks;
+      negligibleTotal += negligible;
+      const t: GradcheckTensorSummary = { name: tensorName, checked: count, maxRelError: maxRel, passed: status === "passed", failures, kinks, status };
+      if (nonFinite) t.nonFinite = nonFinite;
+      if (unverified) t.unverified = unverified;
+      if (negligible) t.negligible = negligible;
+      return t;
     });
-    // Failed directions whose fallback found nothing wrong entry by entry (round-off along u) are not failures.
     const all = tis.flatMap((ti) => entries[ti].map((e) => ({ ...e, tensor: problem.tensors[ti].name })));
     const worst = all
-      .sort((a, b) => Number(a.passed !== false || !!a.kink) - Number(b.passed !== false || !!b.kink) || b.relError - a.relError)
+      .sort((a, b) => rank(a) - rank(b) || (Number.isNaN(b.relError) ? -1 : Number.isNaN(a.relError) ? 1 : b.relError - a.relError))
       .slice(0, o.worst);
-    const layer: GradcheckLayer = {
+    const status = tensors.reduce<GradcheckStatus>((s, t) => worse(s, t.status), "passed");
+    const layer: GradcheckLayerDetail = {
       name,
       checked: tensors.reduce((s, t) => s + t.checked, 0),
       maxRelError: Math.max(0, ...tensors.map((t) => t.maxRelError)),
-      passed: tensors.every((t) => t.passed),
+      passed: status === "passed",
+      status,
       failures: tensors.reduce((s, t) => s + t.failures, 0),
       kinks: tensors.reduce((s, t) => s + t.kinks, 0),
       tensors,
@@ -465,10 +609,14 @@ function summarize(
     checked += layer.checked;
     layers.push(layer);
   }
+  if (kinkTotal) notes.push(`${kinkTotal} checked entries or directions crossed a kink (ReLU at 0, a max tie…): judged against the one-sided differences`);
+  if (negligibleTotal) notes.push(`${negligibleTotal} entries with |analytic| and |numeric| below atol ${o.atol} are left out of maxRelError`);
+  const status = layers.reduce<GradcheckStatus>((s, l) => worse(s, l.status), "passed");
   return {
     mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol,
-    passed: layers.every((l) => l.passed),
-    layers, checked, notes: problem.notes,
+    passed: status === "passed",
+    status,
+    layers, checked, notes,
   };
 }
 

@@ -32,7 +32,8 @@ export function modelLayers(model: Module): LayerInfo[] {
 /**
  * Trains `spec` with per-layer recording and returns the report (version 1).
  * Steps and batch size default to the spec's; recording defaults to every step; the gradient check
- * defaults to `sampled` on the freshly initialized model (pass `gradcheck: false` to skip it).
+ * defaults to `sampled` on the freshly initialized model, on the run's batch size of rows (pass
+ * `gradcheck: false` to skip it). A check that throws is reported with status "inconclusive".
  */
 export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Promise<Report> {
   const started = performance.now();
@@ -122,11 +123,19 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
 
   let gradcheck: GradcheckResult | undefined;
   if (options.gradcheck !== false && !error) {
+    // Checked on as many rows as the run trains on (its batch size, capped by the data): a model that
+    // reshapes to a fixed batch would throw on any other row count.
+    const gcOptions = { ...(options.gradcheck ?? {}) };
+    if (gcOptions.batchSize === undefined && result?.batchSize) gcOptions.batchSize = result.batchSize;
     try {
-      gradcheck = checkGradients(spec, options.gradcheck ?? {});
+      gradcheck = checkGradients(spec, gcOptions);
     } catch (e) {
       const msg = e instanceof Error ? e.message : String(e);
-      gradcheck = { mode: options.gradcheck?.mode ?? "sampled", eps: options.gradcheck?.eps ?? 1e-6, passed: false, layers: [], notes: [`the check could not run: ${msg}`] };
+      // Nothing was compared: inconclusive, not a failure of the backward rules.
+      gradcheck = {
+        mode: gcOptions.mode ?? "sampled", eps: gcOptions.eps ?? 1e-6, passed: false, status: "inconclusive", layers: [],
+        notes: [`the check could not run (inconclusive): ${msg}`],
+      };
     }
     report.gradcheck = gradcheck;
   }

@@ -14,13 +14,22 @@ export interface CustomOpSpec {
    * for an input that gets none. `saved` holds the inputs and the output of the forward.
    */
   backward: (grad: Tensor, saved: { inputs: readonly Tensor[]; output: Tensor }) => ReadonlyArray<Tensor | null>;
+  /**
+   * The op is not differentiable at isolated points where its first input changes sign (a hand-written
+   * ReLU, abs, a hinge): the gradient check then treats a perturbation that moves an input across 0 as a
+   * kink and judges it against one-sided differences instead of the central difference.
+   */
+  hasKinks?: boolean;
 }
 
 /** Defines a differentiable op; returns a function that applies it. */
 export function defineOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
   if (!spec.name) throw new Error("defineOp: a name is required");
-  if (!getOp(spec.name)) registerOp({ name: spec.name, kind: "custom", differentiable: true });
-  else if (getOp(spec.name)!.kind !== "custom") throw new Error(`defineOp: "${spec.name}" is a built-in op`);
+  const existing = getOp(spec.name);
+  if (!existing) registerOp({ name: spec.name, kind: "custom", differentiable: true, hasKinks: !!spec.hasKinks });
+  else if (existing.kind !== "custom") throw new Error(`defineOp: "${spec.name}" is a built-in op`);
+  // Redefining a custom op (a reloaded model file) takes the latest declaration.
+  else (existing as { hasKinks?: boolean }).hasKinks = !!spec.hasKinks;
   return (...inputs: Tensor[]) => {
     const result = noGrad(() => spec.forward(...inputs));
     if (!(result instanceof Tensor)) throw new Error(`${spec.name}: forward must return a Tensor`);
