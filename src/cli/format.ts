@@ -205,7 +205,8 @@ export function formatGradcheck(report: Report, options: FormatOptions = {}): st
   if (status === "inconclusive") {
     // Nothing shows the backward rules are wrong: say why the check could not judge, not "FAILED".
     const reason = inconclusiveReason(gc);
-    const out = [st.yellow(`Gradient check inconclusive: ${reason}`)];
+    // The heading already says "inconclusive" (notes may too: "the check could not run (inconclusive): …").
+    const out = [st.yellow(`Gradient check inconclusive: ${reason.replace(/\s*\(inconclusive\)/i, "")}`)];
     out.push(st.dim(`  (${gc.mode}, eps ${eng(gc.eps)})`));
     for (const n of notes) if (n !== reason) out.push(st.dim(`  note: ${n}`));
     return out.join("\n");

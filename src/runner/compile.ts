@@ -8,6 +8,7 @@
  * may choose: its native binary is a packaging decision (esbuild-wasm or per-platform packages).
  */
 import * as path from "node:path";
+import { pathToFileURL } from "node:url";
 import type { RunError } from "../protocol/runner";
 import type { SourceLocation } from "../report";
 
@@ -64,6 +65,27 @@ function formatMessage(m: EsbuildMessage, cwd: string): { message: string; locat
 
 const where = (l?: SourceLocation) => (l ? `${l.file}:${l.line}:${l.column}: ` : "");
 
+/** esbuild's error for `await` at the top level of a CommonJS bundle. */
+const TOP_LEVEL_AWAIT = /^Top-level await is (currently )?not supported with the "cjs" output format/;
+/**
+ * What to do instead. Model files are compiled to CommonJS (so `require("gradient-lens")` can answer with
+ * the engine instance the debugger observes), and `data()` must return its dataset synchronously.
+ */
+export const TOP_LEVEL_AWAIT_MESSAGE =
+  "top-level await is not supported in model files: load synchronously instead (readFileSync rather than await readFile), " +
+  "at the top level or inside the data() factory (data() must return its dataset, not a promise)";
+
+/** `import.meta.url`, `.filename` and `.dirname` of the model file, as esbuild `define` entries. */
+export function importMetaDefines(file: string): Record<string, string> {
+  const meta = { url: pathToFileURL(file).href, filename: file, dirname: path.dirname(file) };
+  return {
+    "import.meta.url": JSON.stringify(meta.url),
+    "import.meta.filename": JSON.stringify(meta.filename),
+    "import.meta.dirname": JSON.stringify(meta.dirname),
+    "import.meta": JSON.stringify(meta),
+  };
+}
+
 /** Compiles `file` (absolute) into a bundle, or returns a `syntax` error listing every diagnostic. */
 export async function compileModel(file: string, options: CompileOptions = {}): Promise<CompiledModel | { ok: false; error: RunError }> {
   const cwd = path.dirname(file);
@@ -88,6 +110,9 @@ export async function compileModel(file: string, options: CompileOptions = {}): 
       sourcemap: "external",
       sourcesContent: true,
       keepNames: true, // layer kinds come from class names, also for the user's own Module subclasses
+      // The bundle is CommonJS, where import.meta would be empty: give it the model file's own URL, so
+      // `new URL("./data.csv", import.meta.url)` resolves beside the file as it does under Node's ESM.
+      define: importMetaDefines(file),
       logLevel: "silent",
       plugins: [
         {
@@ -120,7 +145,7 @@ export async function compileModel(file: string, options: CompileOptions = {}): 
     if (!Array.isArray(errors) || errors.length === 0) {
       return { ok: false, error: { kind: "syntax", message: (e as Error).message ?? String(e) } };
     }
-    const diagnostics = errors.map((m) => formatMessage(m, cwd));
+    const diagnostics = errors.map((m) => formatMessage(m, cwd)).map((d) => (TOP_LEVEL_AWAIT.test(d.message) ? { ...d, message: TOP_LEVEL_AWAIT_MESSAGE } : d));
     const first = diagnostics[0];
     const more = diagnostics.length > 1 ? ` (and ${diagnostics.length - 1} more)` : "";
     // An import esbuild cannot find is a load problem (the file's own syntax is fine).

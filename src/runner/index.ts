@@ -88,6 +88,7 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
   let reason: RunError | undefined; // why the parent killed the child
   let stderrTail = "";
   let lastModels: ModelEntry[] | undefined;
+  let trainingDone = false; // the last step's progress arrived: what runs now is the gradient check
   const timers: NodeJS.Timeout[] = [];
 
   const done = (outcome: RunOutcome) => {
@@ -148,6 +149,7 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
       return;
     }
     emit(message);
+    if (message.type === "progress" && message.step + 1 >= message.totalSteps) trainingDone = true;
     if (message.type === "models") lastModels = message.models;
     if (message.type === "report") done({ ok: true, report: message.report });
     else if (message.type === "failed") done({ ok: false, error: message.error });
@@ -176,7 +178,7 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
 
   timers.push(
     setTimeout(() => {
-      kill({ kind: "timeout", message: `The run exceeded its time limit of ${formatMs(timeLimitMs)} and was stopped (RunRequest.timeLimitMs / the gradientLens time-limit setting).` });
+      kill({ kind: "timeout", message: timeoutMessage(request, timeLimitMs, trainingDone) });
     }, timeLimitMs),
   );
   // Typed arrays live outside the V8 heap, so --max-old-space-size alone does not bound a model's
@@ -222,6 +224,21 @@ function oomError(limitMb: number, rssMb?: number): RunError {
     kind: "out-of-memory",
     message: `The model ran out of memory: the limit is ${limitMb} MB of heap${seen}. Use smaller layers, batches or datasets, or raise RunRequest.memoryLimitMb / the gradientLens memory-limit setting.`,
   };
+}
+
+/**
+ * Why the run was stopped. When training had finished, the time went to the gradient check: say so and
+ * name the cheaper modes (full mode costs two forward passes per parameter).
+ */
+export function timeoutMessage(request: Pick<RunRequest, "command" | "gradcheck">, timeLimitMs: number, trainingDone: boolean): string {
+  const base = `The run exceeded its time limit of ${formatMs(timeLimitMs)} and was stopped (RunRequest.timeLimitMs / the gradientLens time-limit setting).`;
+  const mode = request.gradcheck ? request.gradcheck.mode ?? "sampled" : request.command === "check" ? "sampled" : undefined;
+  if (!mode || !trainingDone) return base;
+  const cheaper =
+    mode === "full"
+      ? " Full mode compares every parameter (two forward passes each): use sampled or directional mode (`--mode sampled` or `--mode directional`), or raise the time limit (`--time-limit SECONDS`)."
+      : " Use `--mode directional` (a few forward passes for the whole model) or raise the time limit (`--time-limit SECONDS`).";
+  return `${base} Training had finished; the ${mode} gradient check was still running.${cheaper}`;
 }
 
 function formatMs(ms: number): string {

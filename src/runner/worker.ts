@@ -9,6 +9,8 @@ import { isRunnerCommand, type ModelEntry, type RunError, type RunnerCommand, ty
 import type { InspectOptions } from "../instrument/types";
 import type { Report, SourceLocation } from "../report";
 import type { DefinedModel } from "../train/spec";
+import { DEFAULT_STEPS, resolveSteps, splitData } from "../train/loop";
+import { datasetSize } from "../data/dataset";
 import { compileModel } from "./compile";
 import { findModels, loadBundle, noModelsError, userStack, type EngineModule } from "./load";
 
@@ -77,11 +79,14 @@ async function run(command: RunnerCommand): Promise<void> {
   await send({ type: "models", models: entries });
 
   const spec = chosen.spec as unknown as DefinedModel;
-  const specSteps = spec.steps ?? 100;
   const check = req.command === "check";
   // `check` is a short recorded run plus the gradient check; `train` checks gradients only when asked.
-  const steps = req.steps ?? (check ? Math.min(specSteps, 20) : undefined);
-  const gradcheck = req.gradcheck ?? (check ? { mode: "sampled" as const } : false);
+  const specSteps = req.steps === undefined ? specStepCount(spec, req.batchSize) : req.steps;
+  const steps = req.steps ?? (check ? Math.min(specSteps, CHECK_MAX_STEPS) : undefined);
+  const requested = req.gradcheck ?? (check ? { mode: "sampled" as const } : false);
+  const budget = requested && requested.mode === "full" ? fullModeBudget(spec) : undefined;
+  const gradcheck = budget ? { ...requested, mode: "sampled" as const } : requested;
+  if (budget) await send({ type: "log", level: "warn", text: budget });
   await send({ type: "started", exportName: chosen.exportName, name: String(spec.name), totalSteps: steps ?? specSteps });
 
   let lastSent = 0;
@@ -108,6 +113,7 @@ async function run(command: RunnerCommand): Promise<void> {
     return finish({ type: "failed", error: runtimeError(e, `${spec.name} failed`) });
   }
   fillLocations(report, req.file, chosen.exportName);
+  if (budget && report.gradcheck) report.gradcheck.notes = [budget, ...(report.gradcheck.notes ?? [])];
   if (report.status && report.status.ok === false) {
     // inspect keeps the steps done, the error's message and its stack, which we map to the user's source.
     const message = report.status.error ?? "the model failed during the run";
@@ -118,6 +124,48 @@ async function run(command: RunnerCommand): Promise<void> {
     return finish({ type: "failed", error });
   }
   return finish({ type: "report", report });
+}
+
+/** `check` runs at most this many steps (fewer when the spec asks for fewer). */
+export const CHECK_MAX_STEPS = 20;
+
+/**
+ * `full` mode compares every parameter, two forward passes each, so its cost grows with the square of
+ * the model's size (a 4.5k-parameter MLP takes about a second, a 67k one minutes). Above this many
+ * parameters the runner checks a sample instead and says so in the check's notes.
+ */
+export const FULL_MODE_PARAMETER_BUDGET = 20_000;
+
+/**
+ * The steps the spec asks for, as the training loop will count them: `steps`, else `epochs` over the
+ * training set in batches (which needs the data's size: `data()` is called once here for it), else 100.
+ */
+function specStepCount(spec: DefinedModel, batchSizeOverride: number | undefined): number {
+  if (spec.steps !== undefined || spec.epochs === undefined) return resolveSteps(spec, 0, 1);
+  try {
+    const n = datasetSize(splitData(spec.data()).train);
+    const batchSize = Math.max(1, Math.min(batchSizeOverride ?? spec.batchSize ?? n, n));
+    return resolveSteps(spec, n, batchSize);
+  } catch {
+    // The run itself reports data() failing, with the user's stack; the count only labels progress.
+    return DEFAULT_STEPS;
+  }
+}
+
+/** When `full` mode would exceed the parameter budget: the note saying the check was sampled instead. */
+function fullModeBudget(spec: DefinedModel): string | undefined {
+  let parameters: number;
+  try {
+    parameters = spec.model().parameterCount();
+  } catch {
+    return undefined; // the run reports the model failing to build
+  }
+  if (parameters <= FULL_MODE_PARAMETER_BUDGET) return undefined;
+  return (
+    `full mode would compare all ${parameters.toLocaleString("en-US")} parameters (two forward passes each), more than its ` +
+    `budget of ${FULL_MODE_PARAMETER_BUDGET.toLocaleString("en-US")}: sampled mode was used instead (a sample of entries per tensor; ` +
+    `directional mode checks every parameter at once along random directions)`
+  );
 }
 
 /** Completes what the report leaves out: the file, layer locations from the built modules, warning locations from layers. */

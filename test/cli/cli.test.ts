@@ -52,6 +52,44 @@ describe("gradient-lens CLI", () => {
     expect(cli("check", "examples/wrong-backward.ts", "--model", "fixed").code).toBe(0);
   });
 
+  it("check exits 0 when the gradient check could not run, printing it as inconclusive with the reason", () => {
+    const r = cli("check", "test/fixtures/gradcheck-cannot-run.ts");
+    expect(r.stdout).toContain("Gradient check inconclusive: the check could not run: TrainingOnly runs in training mode only");
+    expect(r.stdout).not.toContain("FAILED");
+    expect(r.code, r.stdout).toBe(0);
+  });
+
+  it("check exits 1 for naive-softmax because of its error-level nan-or-inf warning, not its (inconclusive) check", () => {
+    const r = cli("check", "examples/naive-softmax.ts");
+    expect(r.stdout).toMatch(/^error nan-or-inf/m);
+    expect(r.stdout).toContain("Gradient check inconclusive: ");
+    expect(r.stdout).toContain("note: ");
+    expect(r.stdout).not.toContain("FAILED");
+    expect(r.stdout).toContain("Unhealthy: 1 error.");
+    expect(r.code).toBe(1);
+  });
+
+  it("counts the steps of an epochs spec: train runs them all, check at most 20", () => {
+    const train = cli("train", "test/fixtures/epochs.ts");
+    expect(train.stderr).toContain('Training "Two epochs" (export default), 8 steps…');
+    expect(train.stdout).toContain("8 steps, loss");
+    const check = cli("check", "test/fixtures/epochs.ts");
+    expect(check.stderr).toContain("8 steps…");
+    expect(check.stdout).toContain("8 steps, loss");
+    const long = cli("check", "test/fixtures/epochs.ts", "--model", "long");
+    expect(long.stderr).toContain("20 steps…");
+    expect(long.stdout).toContain("20 steps, loss");
+  });
+
+  it("check --mode full above the parameter budget checks a sample instead and says so", () => {
+    const r = cli("check", "test/fixtures/wide.ts", "--mode", "full", "--json");
+    expect(r.code, r.stderr).toBe(0);
+    const gc = JSON.parse(r.stdout).gradcheck;
+    expect(gc.mode).toBe("sampled");
+    expect(gc.notes[0]).toMatch(/^full mode would compare all 26,562 parameters .* budget of 20,000: sampled mode was used instead/);
+    expect(r.stderr).toContain("full mode would compare all 26,562 parameters");
+  });
+
   it("check exits 2 on a syntax error, printing file:line:col", () => {
     const file = path.join(tmp(), "broken.ts");
     writeFileSync(file, "export default {\n  name: ,\n};\n");

@@ -6,7 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { listModels, startRun, type RunOptions } from "../../src/runner";
+import { listModels, startRun, timeoutMessage, type RunOptions } from "../../src/runner";
+import { pathToFileURL } from "node:url";
 import { isRunnerEvent, type RunnerEvent, type RunRequest } from "../../src/protocol/runner";
 import { buildOnce, FIXTURES, WORKER } from "./build-once";
 
@@ -83,6 +84,43 @@ describe("compile and load", () => {
     const outcome = await run({ file: fixture("two-models.ts"), command: "train", exportName: "large" }).result;
     expect(!outcome.ok && outcome.error.kind).toBe("not-found");
     expect(!outcome.ok && outcome.error.message).toContain("default, small");
+  });
+});
+
+describe("module features of model files", () => {
+  it("gives import.meta.url, .filename and .dirname the model file's own values", async () => {
+    const outcome = await run({ file: fixture("import-meta.ts"), command: "train" }).result;
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.report.model.name).toBe("meta ok named");
+    const file = tempModel('import { readFileSync } from "node:fs";\nconsole.log(JSON.stringify([import.meta.url, import.meta.filename, import.meta.dirname, readFileSync(new URL("./model.ts", import.meta.url), "utf8").length]));\n');
+    const events: RunnerEvent[] = [];
+    await startRun({ file, command: "list" }, (e) => events.push(e), options).result;
+    const logged = events.find((e): e is Extract<RunnerEvent, { type: "log" }> => e.type === "log" && e.text.startsWith("["));
+    expect(JSON.parse(logged!.text)).toEqual([pathToFileURL(file).href, file, path.dirname(file), expect.any(Number)]);
+    expect(events.some((e) => e.type === "log" && /import\.meta/.test(e.text) && !e.text.startsWith("["))).toBe(false);
+  });
+
+  it("rejects top-level await with a message saying what to do instead", async () => {
+    const file = tempModel('import { readFile } from "node:fs/promises";\nconst text = await readFile(new URL("./model.ts", import.meta.url), "utf8");\nexport default text;\n');
+    const outcome = await run({ file, command: "train" }).result;
+    expect(!outcome.ok && outcome.error.kind).toBe("syntax");
+    const message = !outcome.ok ? outcome.error.message : "";
+    expect(message).toContain(`${file}:2:14: top-level await is not supported in model files`);
+    expect(message).toContain("readFileSync");
+    expect(message).not.toContain('"cjs" output format');
+  });
+});
+
+describe("time limit message", () => {
+  it("points at the gradient check's cost once training has finished", () => {
+    const full = timeoutMessage({ command: "check", gradcheck: { mode: "full" } }, 120_000, true);
+    expect(full).toContain("time limit of 120 s");
+    expect(full).toContain("Training had finished; the full gradient check was still running.");
+    expect(full).toContain("`--mode sampled` or `--mode directional`");
+    expect(timeoutMessage({ command: "check" }, 5000, true)).toContain("`--mode directional`");
+    // Still training: the check is not to blame.
+    expect(timeoutMessage({ command: "check", gradcheck: { mode: "full" } }, 5000, false)).not.toContain("--mode");
+    expect(timeoutMessage({ command: "train" }, 5000, true)).not.toContain("--mode");
   });
 });
 
