@@ -6,14 +6,22 @@
  * in backward; this covers Inf too and the forward pass.
  */
 import { addOpObserver, type FloatArray, type Tensor } from "../engine";
+import { addLoopObserver } from "../train/loop";
 import { allFinite, range } from "./stats";
 
 export interface NanOrigin {
+  /** The op; for phase "update", "<Optimizer class>.step" (e.g. "Adam.step"). */
   op: string;
-  /** Module path active when the op ran. */
+  /** Module path active when the op ran (phase "update": the module owning the parameter). */
   layer: string | null;
   step: number;
-  phase: "forward" | "backward";
+  /**
+   * forward/backward: an op of the graph; update: the optimizer step turned a finite parameter
+   * non-finite (its inputs are the parameter's gradient: `inputRanges[0]` is the gradient's range).
+   */
+  phase: "forward" | "backward" | "update";
+  /** Phase "update": the parameter that became non-finite ("layers.0.bias"). */
+  parameter?: string;
   /** What appeared: NaN, +Inf or −Inf (the first non-finite value found). */
   value: "NaN" | "Infinity" | "-Infinity";
   /** Non-finite entries in the op's output (its input gradients in backward). */
@@ -39,15 +47,49 @@ function firstNonFinite(x: FloatArray): { value: NanOrigin["value"]; count: numb
 }
 
 /**
- * Watches every op until the first NaN/Inf origin. Cost: one pass over each op's output in forward and
- * over each input's gradient buffer in backward; inputs are scanned only once an output is non-finite.
+ * Watches every op until the first NaN/Inf origin, and every optimizer step of a training loop (an
+ * optimizer updates parameters in place, outside the graph: Adam with eps 0 divides 0 by 0 where a
+ * gradient is exactly 0). Cost: one pass over each op's output in forward and over each input's
+ * gradient buffer in backward, one pass over the parameters after each optimizer step; inputs are
+ * scanned only once an output is non-finite.
  */
 export class NanTracker {
   origin: NanOrigin | null = null;
   step = 0;
   private remove: (() => void) | null = null;
+  private removeLoop: (() => void) | null = null;
+  /** Parameters already non-finite when training started: not the optimizer's doing. */
+  private readonly bornBad = new Set<Tensor>();
 
   start(): this {
+    this.removeLoop = addLoopObserver({
+      onStart: ({ params }) => {
+        this.bornBad.clear();
+        for (const [, p] of params) if (!allFinite(p.data)) this.bornBad.add(p);
+      },
+      afterUpdate: (ctx) => {
+        if (this.origin) return;
+        for (const [name, p] of ctx.params) {
+          if (allFinite(p.data) || this.bornBad.has(p)) continue;
+          const g = p._g;
+          const bad = firstNonFinite(p.data);
+          const dot = name.lastIndexOf(".");
+          this.origin = {
+            op: `${ctx.optimizer.constructor?.name || "Optimizer"}.step`,
+            layer: dot > 0 ? name.slice(0, dot) : null,
+            parameter: name,
+            step: ctx.step,
+            phase: "update",
+            value: bad.value,
+            nonFiniteCount: bad.count,
+            outputShape: [...p.shape],
+            inputShapes: [[...p.shape]],
+            inputRanges: [g ? range(g) : { min: 0, max: 0 }],
+          };
+          return;
+        }
+      },
+    });
     this.remove = addOpObserver({
       forward: (e) => {
         if (this.origin || allFinite(e.output.data)) return;
@@ -75,6 +117,8 @@ export class NanTracker {
   stop(): void {
     this.remove?.();
     this.remove = null;
+    this.removeLoop?.();
+    this.removeLoop = null;
   }
 
   private found(

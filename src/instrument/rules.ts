@@ -77,6 +77,19 @@ function sustained(steps: readonly StepRecord[], window: number, cond: (s: StepR
   return len >= need ? steps[start] : null;
 }
 
+/**
+ * The loss has converged at a step when it is at or below `max(absolute, relative × the first finite
+ * loss)` (and not negative): defaults relative 1e-6 and absolute 1e-8 (the same absolute floor
+ * loss-not-decreasing uses). Once a model fits its data, every gradient and every update shrinks with
+ * the loss; that is success, not a vanishing gradient or a too-small learning rate, so those rules
+ * ignore converged steps.
+ */
+export function convergedAt(ctx: RuleContext, relative: number, absolute: number): (s: StepRecord) => boolean {
+  const first = ctx.steps.find((s) => Number.isFinite(s.loss))?.loss;
+  const floor = Math.max(absolute, first !== undefined && first > 0 ? relative * first : 0);
+  return (s) => Number.isFinite(s.loss) && s.loss >= 0 && s.loss <= floor;
+}
+
 /** 1.2e-6 style, for messages. */
 export function fmt(x: number): string {
   if (!Number.isFinite(x)) return String(x);
@@ -117,17 +130,21 @@ function squashingHint(ctx: RuleContext): { cause: string; hint: string } {
 
 /**
  * A layer's gradient norm below `ratio` × the last layer's and below `absolute`, sustained over `window`
- * recorded steps; or its mean |g| below `meanAbs`. Defaults ratio 1e-3, absolute 1e-4, meanAbs 1e-7:
- * AUTOTRAINER (Zhang et al., ICSE 2021) gradient monitor and DeepDiagnosis (Wardat et al., ICSE 2022);
- * window 5 recorded steps, so one unlucky batch does not fire it.
+ * recorded steps; or its mean |g| below `meanAbs` while the last layer's mean |g| is not below it too.
+ * Defaults ratio 1e-3, absolute 1e-4, meanAbs 1e-7: AUTOTRAINER (Zhang et al., ICSE 2021) gradient
+ * monitor and DeepDiagnosis (Wardat et al., ICSE 2022); window 5 recorded steps, so one unlucky batch
+ * does not fire it. The mean-|g| clause is relative to the last layer because every gradient is tiny
+ * once the loss is: steps where the loss has converged (`convergedAt`: below convergedRelative ×
+ * the first loss or convergedAbsolute, defaults 1e-6 and 1e-8) are not judged at all.
  */
-export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs: number; window: number }> = {
+export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs: number; window: number; convergedRelative: number; convergedAbsolute: number }> = {
   id: "vanishing-gradient",
   severity: "warning",
   description: "Early layers receive gradients orders of magnitude smaller than the last layer.",
-  defaults: { ratio: 1e-3, absolute: 1e-4, meanAbs: 1e-7, window: 5 },
+  defaults: { ratio: 1e-3, absolute: 1e-4, meanAbs: 1e-7, window: 5, convergedRelative: 1e-6, convergedAbsolute: 1e-8 },
   check(ctx, p) {
-    const steps = recorded(ctx);
+    const converged = convergedAt(ctx, p.convergedRelative, p.convergedAbsolute);
+    const steps = recorded(ctx).filter((s) => !converged(s));
     const layers = paramLayers(ctx);
     if (layers.length < 2 || !steps.length) return [];
     const last = layers[layers.length - 1].name;
@@ -138,7 +155,7 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
         const a = stat(s, layer.name);
         const b = stat(s, last);
         if (!a || !b || !Number.isFinite(a.gradNorm) || !Number.isFinite(b.gradNorm)) return false;
-        return (b.gradNorm > 0 && a.gradNorm < p.ratio * b.gradNorm && a.gradNorm < p.absolute) || a.gradMeanAbs < p.meanAbs;
+        return (b.gradNorm > 0 && a.gradNorm < p.ratio * b.gradNorm && a.gradNorm < p.absolute) || (a.gradMeanAbs < p.meanAbs && b.gradMeanAbs >= p.meanAbs);
       };
       const at = sustained(steps, p.window, cond);
       if (!at) continue;
@@ -277,15 +294,18 @@ export const saturatedActivation: Rule<{ fraction: number; window: number }> = {
  * consecutive recorded steps. Defaults target 1e-3, factor 100, i.e. outside [1e-5, 1e-1]: CS231n's
  * "~1e-3" heuristic (Karpathy), DeepDiagnosis (ICSE 2022). explosive 1 (a step as large as the weights)
  * and window 3 are ours: a huge lr often wrecks a model within a few steps (dead units, NaN), after
- * which its ratios collapse and the median alone would call it "too small".
+ * which its ratios collapse and the median alone would call it "too small". "Too small" is judged on the
+ * steps before the loss converged only (`convergedAt`, defaults 1e-6 relative and 1e-8 absolute, as
+ * for vanishing-gradient): updates of a model that already fits its data are tiny by design.
  */
-export const updateRatio: Rule<{ target: number; factor: number; explosive: number; window: number }> = {
+export const updateRatio: Rule<{ target: number; factor: number; explosive: number; window: number; convergedRelative: number; convergedAbsolute: number }> = {
   id: "update-ratio",
   severity: "warning",
   description: "Weight updates are far too large or too small relative to the weights.",
-  defaults: { target: 1e-3, factor: 100, explosive: 1, window: 3 },
+  defaults: { target: 1e-3, factor: 100, explosive: 1, window: 3, convergedRelative: 1e-6, convergedAbsolute: 1e-8 },
   check(ctx, p) {
     const steps = recorded(ctx);
+    const converged = convergedAt(ctx, p.convergedRelative, p.convergedAbsolute);
     const out: Warning[] = [];
     const hi = p.target * p.factor;
     const lo = p.target / p.factor;
@@ -294,9 +314,12 @@ export const updateRatio: Rule<{ target: number; factor: number; explosive: numb
       const usable = steps.filter((s) => valid(stat(s, layer.name)));
       const ratios = usable.map((s) => stat(s, layer.name)!.updateRatio);
       if (!ratios.length) continue;
-      const median = quantile(ratios, 0.5);
       const burst = sustained(usable, p.window, (s) => stat(s, layer.name)!.updateRatio > p.explosive);
-      const big = median > hi || !!burst;
+      const big = quantile(ratios, 0.5) > hi || !!burst;
+      // Too small is judged only on the steps where the loss still had something to learn.
+      const judged = big ? ratios : usable.filter((s) => !converged(s)).map((s) => stat(s, layer.name)!.updateRatio);
+      if (!judged.length) continue;
+      const median = quantile(judged, 0.5);
       if (!big && median >= lo) continue;
       const shown = burst ? stat(burst, layer.name)!.updateRatio : median;
       out.push(warn(ctx, {
@@ -307,7 +330,7 @@ export const updateRatio: Rule<{ target: number; factor: number; explosive: numb
             ? `${layer.name}'s weights do not change at all during training (healthy is about ${fmt(p.target)} of their size per step).`
             : `${layer.name}'s weights change by only ${fmt(median)} of their size per step (healthy is about ${fmt(p.target)}): it is barely learning.`,
         hint: big ? "lower the learning rate (by about the factor shown) or clip gradients" : "raise the learning rate (is it 0?), or check that gradients reach this layer",
-        evidence: { updateRatio: shown, medianUpdateRatio: median, low: lo, high: hi, steps: ratios.length, direction: big ? "too-large" : "too-small" },
+        evidence: { updateRatio: shown, medianUpdateRatio: median, low: lo, high: hi, steps: judged.length, direction: big ? "too-large" : "too-small" },
       }));
     }
     return out;
@@ -329,10 +352,23 @@ const NAN_HINTS: Record<string, string> = {
 export const nanOrInf: Rule<Record<string, never>> = {
   id: "nan-or-inf",
   severity: "error",
-  description: "An op produced NaN or Infinity from finite inputs.",
+  description: "An op (or an optimizer step) produced NaN or Infinity from finite inputs.",
   defaults: {},
   check(ctx) {
     const o = ctx.nanOrigin;
+    if (o?.phase === "update") {
+      const g = o.inputRanges[0];
+      const gradFinite = !!g && Number.isFinite(g.min) && Number.isFinite(g.max);
+      return [warn(ctx, {
+        rule: "nan-or-inf", severity: "error", layer: o.layer ?? undefined, step: o.step,
+        message: `${o.op} (the optimizer update) turned ${o.parameter ?? o.layer ?? "a parameter"} into ${o.value} at step ${o.step} (${o.nonFiniteCount} entries)` +
+          (gradFinite ? ` from a finite gradient (range [${fmt(g.min)}, ${fmt(g.max)}]).` : " from a non-finite gradient."),
+        hint: gradFinite
+          ? "an optimizer step made it: an eps of 0 divides 0 by 0 where a gradient is exactly 0 (dead units), or the learning rate is far too high: keep eps > 0 (1e-8), lower the learning rate, or clip gradients"
+          : "the gradient reaching the optimizer was already non-finite: lower the learning rate or clip gradients",
+        evidence: { ...o },
+      })];
+    }
     if (o) {
       const ranges = o.inputRanges.map((r) => `[${fmt(r.min)}, ${fmt(r.max)}]`).join(", ");
       return [warn(ctx, {
@@ -354,35 +390,64 @@ export const nanOrInf: Rule<Record<string, never>> = {
 };
 
 /**
+ * The loss series a loss rule judges: per step when a step's batch holds at least half of
+ * `minExamples` examples, otherwise means of blocks of ⌈minExamples / batchSize⌉ consecutive steps
+ * (a trailing partial block is dropped). One example's loss differs from the next by orders of
+ * magnitude whatever the lr, so small batches are judged on block means of at least `minExamples`
+ * examples (AUTOTRAINER judges per epoch). Batches of minExamples/2 or more are already averages:
+ * blocking them would average away real swings (class-sorted batches whose loss cycles from one batch
+ * to the next) and make the verdict flip between batch sizes 30 and 32.
+ */
+export function lossBlocks(losses: readonly number[], batchSize: number | undefined, minExamples: number): { series: number[]; block: number } {
+  const b = Math.max(1, batchSize ?? minExamples);
+  const block = b >= minExamples / 2 ? 1 : Math.ceil(minExamples / b);
+  if (block === 1) return { series: [...losses], block };
+  const series: number[] = [];
+  for (let i = 0; i + block <= losses.length; i += block) {
+    let sum = 0;
+    for (let j = i; j < i + block; j++) sum += losses[j];
+    series.push(sum / block);
+  }
+  return { series, block };
+}
+
+/**
  * The mean loss of the last `window` steps is not clearly below the mean of the first `window` steps:
  * the decrease must exceed both `minDecrease` (relative) and `sigmas` standard errors of the two window
  * means, so minibatch noise cannot pass for learning. Defaults window 10, minDecrease 0.01:
  * DeepDiagnosis (ICSE 2022) "loss not decreasing" and AUTOTRAINER (ICSE 2021) slow-convergence checks
  * (AUTOTRAINER's delta = 0.01); sigmas 2 is ours. Losses below `floor` (1e-8) count as converged.
+ * Small batches are judged on block means of `minExamples` (32) examples, as loss-oscillating does
+ * (`lossBlocks`); the window then counts blocks, shrunk to half the blocks of a short run but never
+ * below `minWindow` (3) blocks.
  */
-export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigmas: number; floor: number }> = {
+export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigmas: number; floor: number; minExamples: number; minWindow: number }> = {
   id: "loss-not-decreasing",
   severity: "warning",
   description: "The loss has not improved between the start and the end of training.",
-  defaults: { window: 10, minDecrease: 0.01, sigmas: 2, floor: 1e-8 },
+  defaults: { window: 10, minDecrease: 0.01, sigmas: 2, floor: 1e-8, minExamples: 32, minWindow: 3 },
   check(ctx, p) {
-    const losses = ctx.steps.map((s) => s.loss);
-    if (losses.length < 2 * p.window || losses.some((l) => !Number.isFinite(l))) return [];
+    const raw = ctx.steps.map((s) => s.loss);
+    if (raw.some((l) => !Number.isFinite(l))) return [];
+    const { series: losses, block } = lossBlocks(raw, ctx.batchSize, p.minExamples);
+    const window = block > 1 ? Math.min(p.window, Math.floor(losses.length / 2)) : p.window;
+    if (window < Math.max(1, block > 1 ? p.minWindow : p.window) || losses.length < 2 * window) return [];
     const stats = (xs: number[]) => {
       const m = xs.reduce((a, b) => a + b, 0) / xs.length;
       const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1);
       return { m, se2: v / xs.length };
     };
-    const first = stats(losses.slice(0, p.window));
-    const last = stats(losses.slice(-p.window));
+    const first = stats(losses.slice(0, window));
+    const last = stats(losses.slice(-window));
     const decrease = first.m - last.m;
     const noise = p.sigmas * Math.sqrt(first.se2 + last.se2);
     if (last.m <= p.floor || (decrease > p.minDecrease * Math.abs(first.m) && decrease > noise)) return [];
+    const span = block > 1 ? `${window} blocks of ${block} steps` : `${window} steps`;
     return [warn(ctx, {
       rule: "loss-not-decreasing", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
-      message: `the loss did not decrease over ${losses.length} steps (${fmt(first.m)} → ${fmt(last.m)}, averaged over ${p.window} steps): the model is not learning.`,
+      message: `the loss did not decrease over ${raw.length} steps (${fmt(first.m)} → ${fmt(last.m)}, averaged over ${span}): the model is not learning.`,
       hint: "check the learning rate (0 or far too small?), that gradients reach the weights, and that the targets match the loss",
-      evidence: { firstMean: first.m, lastMean: last.m, decrease, noise, window: p.window, minDecrease: p.minDecrease },
+      evidence: { firstMean: first.m, lastMean: last.m, decrease, noise, window, minDecrease: p.minDecrease, blockSteps: block },
     })];
   },
 };
@@ -394,7 +459,8 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigm
  * maxima and minima and fires when they reach unstable_rate = 0.25 of the history (our riseFraction);
  * DeepDiagnosis (ICSE 2022) has the same symptom. Window 20, alternation 0.5 and rise 1 (the loss at
  * least doubling from one step to the next) are ours: minibatch noise of small batches near convergence
- * swings the loss by tens of percent, but rarely doubles it on a quarter of the steps.
+ * swings the loss by tens of percent, but rarely doubles it on a quarter of the steps. minExamples 32:
+ * batches smaller than 16 examples are judged on block means of 32 examples (`lossBlocks`).
  */
 export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number; minExamples: number }> = {
   id: "loss-oscillating",
@@ -402,15 +468,8 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
   description: "The loss swings up and down by large amounts instead of settling.",
   defaults: { window: 20, alternation: 0.5, rise: 1, riseFraction: 0.25, minExamples: 32 },
   check(ctx, p) {
-    let losses = ctx.steps.map((s) => s.loss).filter(Number.isFinite);
-    // One example's loss differs from the next by orders of magnitude whatever the lr: with small
-    // batches, judge block means over at least `minExamples` examples (AUTOTRAINER judges per epoch).
-    const block = Math.max(1, Math.ceil(p.minExamples / Math.max(1, ctx.batchSize ?? p.minExamples)));
-    if (block > 1) {
-      const means: number[] = [];
-      for (let i = 0; i + block <= losses.length; i += block) means.push(losses.slice(i, i + block).reduce((a, b) => a + b, 0) / block);
-      losses = means;
-    }
+    // Small batches: block means of at least `minExamples` examples (`lossBlocks`).
+    const { series: losses, block } = lossBlocks(ctx.steps.map((s) => s.loss).filter(Number.isFinite), ctx.batchSize, p.minExamples);
     if (losses.length < p.window) return [];
     const w = losses.slice(-p.window);
     let flips = 0, rises = 0, pairs = 0;
@@ -441,7 +500,9 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
 /**
  * A parameter's analytic and numeric gradients differ: |a − n| > atol + rtol·|n| (PyTorch gradcheck's
  * atol 1e-5, rtol 1e-3) on an entry that is not at a kink. Blames the op whose backward rule is wrong
- * when the check located it, otherwise each failing layer.
+ * when the check located it, otherwise each failing layer. A check whose status is "inconclusive"
+ * yields one info-severity "gradcheck-inconclusive" warning with the check's reason instead (never an
+ * error); "failed" (or a report without `status` and `passed: false`) stays an error.
  */
 export const gradcheckFailed: Rule<Record<string, never>> = {
   id: "gradcheck-failed",
@@ -450,7 +511,19 @@ export const gradcheckFailed: Rule<Record<string, never>> = {
   defaults: {},
   check(ctx) {
     const g = ctx.gradcheck;
-    if (!g || g.passed) return [];
+    if (!g || g.passed || g.status === "passed") return [];
+    if (g.status === "inconclusive") {
+      // The check could not judge (it threw, the loss was non-finite at the checked point, kinks left
+      // too little to compare): nothing shows a backward rule is wrong, so this is information, not an error.
+      const notes = g.notes ?? [];
+      const reason = notes.length ? notes[notes.length - 1] : "no reason was given";
+      return [{
+        rule: "gradcheck-inconclusive", severity: "info",
+        message: `the gradient check could not judge the backward rules (${g.mode} mode): ${reason}.`,
+        hint: "fix what stopped the check (see the reason), or run it in another mode (full, sampled, directional)",
+        evidence: { status: g.status, mode: g.mode, reason, notes },
+      }];
+    }
     const failing = g.layers.filter((l) => !l.passed);
     const worst = failing.flatMap((l) => l.worst.filter((e) => e.passed === false && !e.kink).slice(0, 3).map((e) => ({ layer: l.name, ...e })));
     if (g.culprit) {

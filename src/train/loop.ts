@@ -60,6 +60,26 @@ export interface TrainHooks {
 
 export type Task = "classification" | "regression";
 
+/**
+ * Observes every training loop of the process (the way `addOpObserver` observes every op): for
+ * instrumentation that is switched on around a run rather than passed in as hooks, such as NaN/Inf
+ * tracking, which must see what `optimizer.step()` does to the parameters (it is not an op).
+ */
+export interface LoopObserver {
+  /** After the model and optimizer are built, before the first step. */
+  onStart?(info: { model: Module; optimizer: Optimizer; params: ReadonlyArray<readonly [string, Tensor]>; totalSteps: number }): void;
+  /** Right after `optimizer.step()`: parameters hold their new values, gradients are still in `.grad`. */
+  afterUpdate?(ctx: StepContext): void;
+}
+
+const loopObservers = new Set<LoopObserver>();
+
+/** Registers a loop observer; returns its remover. */
+export function addLoopObserver(o: LoopObserver): () => void {
+  loopObservers.add(o);
+  return () => void loopObservers.delete(o);
+}
+
 export interface TrainOptions {
   /** Overrides the spec's step count (and epochs). */
   steps?: number;
@@ -190,6 +210,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
   let validationResult: TrainResult["validation"];
 
   hooks.onStart?.({ model, optimizer, totalSteps, task });
+  for (const o of loopObservers) o.onStart?.({ model, optimizer, params, totalSteps });
 
   const nextBatch = (): Dataset => {
     for (;;) {
@@ -246,6 +267,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
       });
     }
     optimizer.step();
+    if (loopObservers.size) for (const o of loopObservers) o.afterUpdate?.(ctx);
     hooks.afterStep?.({ ...ctx, previous: keep ? previous : null });
     optimizer.zeroGrad();
     // Parameters the optimizer does not own (frozen, or a partial optimizer) must not accumulate forever.
