@@ -20,7 +20,7 @@ const spec = (optimizer: (p: Tensor[]) => optim.Optimizer, steps = 4) => defineM
 class Broken extends optim.SGD {
   n = 0;
   constructor(params: Tensor[], readonly at: number) { super(params, { lr: 0.1 }); }
-  step(): void {
+  override step(): void {
     super.step();
     if (this.n++ === this.at) { const p = this.params[this.params.length - 1]; p.data[1] = NaN; }
   }
