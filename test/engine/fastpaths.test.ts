@@ -46,6 +46,30 @@ describe("binary fast paths match the general path exactly", () => {
   }
 });
 
+describe("a single-element operand broadcasts without an index map", () => {
+  for (const [name, f, fwd, db] of [
+    ["mul", ops.mul, (x: number, y: number) => x * y, (x: number) => x],
+    ["sub", ops.sub, (x: number, y: number) => x - y, () => -1],
+    ["div", ops.div, (x: number, y: number) => x / y, (_x: number, y: number, o: number) => -o / y],
+  ] as const) {
+    for (const bShape of [[], [1], [1, 1]]) {
+      it(`${name} [3, 4] with a scalar of shape [${bShape}]: values and the scalar's gradient summed in order`, () => {
+        const a = randT([3, 4]);
+        const b = new Tensor(new Float64Array([1.7]), bShape, true);
+        const up = new Tensor(new Float64Array(12).map(() => rng.range(-1, 1)), [3, 4]);
+        const y = f(a, b);
+        y.backward(up);
+        let gb = 0;
+        for (let i = 0; i < 12; i++) {
+          expect(y.data[i]).toBe(fwd(a.data[i], 1.7));
+          gb += up.data[i] * db(a.data[i], 1.7, y.data[i]);
+        }
+        expect(b.grad!.data[0]).toBe(gb);
+      });
+    }
+  }
+});
+
 describe("specialized unary loops", () => {
   const cases: Array<[string, (x: Tensor) => Tensor, (v: number) => number, (v: number, y: number) => number, number, number]> = [
     ["exp", ops.exp, Math.exp, (_v, y) => y, -3, 3],

@@ -18,24 +18,28 @@ function binary(name: string, a0: TensorLike, b0: TensorLike, f: Fn2, da: D2, db
   const shape = broadcastShapes(name, a.shape, b.shape);
   const n = sizeOf(shape);
   const out = alloc(resultType(a, b), n);
-  const ia = sameShape(a.shape, shape) ? null : broadcastIndex(shape, a.shape);
-  const ib = sameShape(b.shape, shape) ? null : broadcastIndex(shape, b.shape);
+  // Element i of the result reads a[ia[i]], or a[i·sa] without a map: sa = 1 for an operand of the
+  // result's shape, 0 for a single element (x * 0.5 needs no n-long map of zeros).
+  const sa = a.size === 1 ? 0 : 1;
+  const sb = b.size === 1 ? 0 : 1;
+  const ia = sa === 0 || sameShape(a.shape, shape) ? null : broadcastIndex(shape, a.shape);
+  const ib = sb === 0 || sameShape(b.shape, shape) ? null : broadcastIndex(shape, b.shape);
   const ad = a.data;
   const bd = b.data;
-  for (let i = 0; i < n; i++) out[i] = f(ad[ia ? ia[i] : i], bd[ib ? ib[i] : i]);
+  for (let i = 0; i < n; i++) out[i] = f(ad[ia ? ia[i] : i * sa], bd[ib ? ib[i] : i * sb]);
   return makeResult(name, out, shape, [a, b], (g) => {
     if (a.requiresGrad) {
       const ga = gradBuffer(a);
       for (let i = 0; i < n; i++) {
-        const ai = ia ? ia[i] : i;
-        ga[ai] += g[i] * da(ad[ai], bd[ib ? ib[i] : i], out[i]);
+        const ai = ia ? ia[i] : i * sa;
+        ga[ai] += g[i] * da(ad[ai], bd[ib ? ib[i] : i * sb], out[i]);
       }
     }
     if (b.requiresGrad) {
       const gb = gradBuffer(b);
       for (let i = 0; i < n; i++) {
-        const bi = ib ? ib[i] : i;
-        gb[bi] += g[i] * db(ad[ia ? ia[i] : i], bd[bi], out[i]);
+        const bi = ib ? ib[i] : i * sb;
+        gb[bi] += g[i] * db(ad[ia ? ia[i] : i * sa], bd[bi], out[i]);
       }
     }
   });
