@@ -20,6 +20,18 @@ async function train(file: string, exportName?: string, steps?: number): Promise
 }
 
 const rules = (r: Report) => new Set(r.warnings.map((w) => w.rule));
+/** Warnings that are not info, as "rule layer: message" (readable in a failure). */
+const problems = (r: Report) => r.warnings.filter((w) => w.severity !== "info").map((w) => `${w.rule}${w.layer ? ` ${w.layer}` : ""}: ${w.message}`);
+
+/** Per parameter tensor: the median over recorded steps of its update ratio. */
+function medianUpdateRatios(r: Report): number[] {
+  const byTensor = new Map<string, number[]>();
+  for (const s of r.steps) for (const l of s.layers) for (const p of l.params ?? []) {
+    if (Number.isFinite(p.updateRatio) && p.updateRatio > 0) byTensor.set(p.name, [...(byTensor.get(p.name) ?? []), p.updateRatio]);
+  }
+  return [...byTensor.values()].map((xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]);
+}
+const spread = (xs: number[]) => Math.max(...xs) / Math.min(...xs);
 
 beforeAll(buildOnce, 180_000);
 
@@ -71,6 +83,43 @@ describe("example gallery", () => {
     const stable = await train("naive-softmax.ts", "stable");
     expect(rules(stable).has("nan-or-inf")).toBe(false);
     expect(stable.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
+  });
+
+  // Every export whose doc comment calls it healthy (the fix, the baseline to compare with): no warning
+  // and no error at all, not merely the absence of the lecture's own rule.
+  it.each([
+    ["relu-he.ts", "default"],
+    ["batchnorm.ts", "default"],
+    ["naive-softmax.ts", "stable"],
+    ["exploding-linear.ts", "fixed"],
+    ["dying-relu.ts", "leaky"],
+    ["wrong-backward.ts", "fixed"],
+    ["preprocessing.ts", "default"],
+    ["preprocessing.ts", "standardizedInputs"],
+    ["minibatch.ts", "minibatch"],
+    ["minibatch.ts", "fullBatch"],
+    ...["sgd", "momentum", "nesterov", "momentumWarmup", "rmsprop", "adam", "adaptiveGains", "adagrad"].map((m) => ["optimizers.ts", m]),
+  ])("%s#%s is healthy: no warnings (info aside)", async (file, exportName) => {
+    expect(problems(await train(file, exportName))).toEqual([]);
+  });
+
+  it("preprocessing: class-sorted minibatches make the loss oscillate; shuffled ones do not", async () => {
+    const unshuffled = await train("preprocessing.ts", "unshuffled");
+    expect(rules(unshuffled).has("loss-oscillating")).toBe(true);
+    expect(rules(await train("preprocessing.ts")).has("loss-oscillating")).toBe(false);
+  });
+
+  it("preprocessing: unscaled features make the update ratios differ wildly between weights; standardizing evens them", async () => {
+    // The doc's symptom is a number in the report, not a rule: the spread of per-tensor update ratios.
+    const unscaled = spread(medianUpdateRatios(await train("preprocessing.ts", "unscaled")));
+    const standardized = spread(medianUpdateRatios(await train("preprocessing.ts", "standardizedInputs")));
+    expect(unscaled).toBeGreaterThan(10 * standardized);
+  });
+
+  it("minibatch: one example per step gives a noisy loss (loss-oscillating), minibatches do not", async () => {
+    // minibatch.ts's doc comment: "single examples a noisy one (watch `loss-oscillating` …)".
+    expect(rules(await train("minibatch.ts", "singleExample")).has("loss-oscillating")).toBe(true);
+    expect(rules(await train("minibatch.ts", "minibatch")).has("loss-oscillating")).toBe(false);
   });
 
   it("batchnorm: batch norm removes the vanishing-gradient warnings of the same deep sigmoid net", async () => {
