@@ -448,7 +448,10 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       const fm = lossAt();
       kink ||= kinks.crossed;
       x[i] = orig;
-      return { index: multiIndex(problem.tensors[ti].tensor.shape, i), ...judge(analytic[ti][i], f0, fp, fm, kink, o) };
+      const e: GradcheckEntryDetail = { index: multiIndex(problem.tensors[ti].tensor.shape, i), ...judge(analytic[ti][i], f0, fp, fm, kink, o) };
+      // Not judged: neither passed nor failed (so `passed === false` keeps meaning "a wrong gradient").
+      if (e.nonFinite) delete e.passed;
+      return e;
     };
     const checkAll = (ti: number) => {
       entries[ti] = [];
@@ -551,6 +554,8 @@ function summarize(
   });
   const layers: GradcheckLayerDetail[] = [];
   const notes = [...problem.notes];
+  // Why a tensor is inconclusive: listed last, so the last note is the reason a front end shows.
+  const reasons: string[] = [];
   let checked = 0;
   let kinkTotal = 0;
   let negligibleTotal = 0;
@@ -572,10 +577,10 @@ function summarize(
       if (failures > 0) status = "failed";
       else if (nonFinite > 0) {
         status = "inconclusive";
-        notes.push(`${tensorName}: ${nonFinite} of ${count} ${es.length ? "entries" : "directions"} have a non-finite analytic or numeric gradient at the checked point (inconclusive, not a wrong rule; see the nan-or-inf warning)`);
+        reasons.push(`${tensorName}: ${nonFinite} of ${count} ${es.length ? "entries" : "directions"} have a non-finite analytic or numeric gradient at the checked point (inconclusive, not a wrong rule; see the nan-or-inf warning)`);
       } else if (unverified * 2 > count) {
         status = "inconclusive";
-        notes.push(`${tensorName}: ${unverified} of ${count} ${es.length ? "entries" : "directions"} sit on kinks where the analytic value is only a subgradient (between the one-sided differences): inconclusive`);
+        reasons.push(`${tensorName}: ${unverified} of ${count} ${es.length ? "entries" : "directions"} sit on kinks where the analytic value is only a subgradient (between the one-sided differences): inconclusive`);
       }
       const kinks = es.filter((e) => e.kink).length + ds.filter((d) => d.kink).length;
       kinkTotal += kinks;
@@ -611,6 +616,7 @@ function summarize(
   }
   if (kinkTotal) notes.push(`${kinkTotal} checked entries or directions crossed a kink (ReLU at 0, a max tie…): judged against the one-sided differences`);
   if (negligibleTotal) notes.push(`${negligibleTotal} entries with |analytic| and |numeric| below atol ${o.atol} are left out of maxRelError`);
+  notes.push(...reasons);
   const status = layers.reduce<GradcheckStatus>((s, l) => worse(s, l.status), "passed");
   return {
     mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol,

@@ -82,6 +82,7 @@ describe("checkGradients catches a wrong backward rule", () => {
       it(`${c.what}: ${mode} mode fails, blames "${c.badOp}" in layers.1 and names wrong entries`, () => {
         const r = checkGradients(spec(c.what, c.bad), { mode, samples: 8 });
         expect(r.passed).toBe(false);
+        expect(r.status).toBe("failed");
         expect(r.culprit?.op).toBe(c.badOp);
         expect(r.culprit?.layer).toBe("layers.1");
         for (const t of c.wrongTensors) expect(failingTensors(r)).toContain(t);
@@ -100,6 +101,7 @@ describe("checkGradients catches a wrong backward rule", () => {
         const r = checkGradients(spec(c.what, c.good), { mode, samples: 8 });
         expect(failingTensors(r)).toEqual([]);
         expect(r.passed).toBe(true);
+        expect(r.status).toBe("passed");
         expect(r.culprit).toBeUndefined();
         for (const l of r.layers) expect(l.maxRelError).toBeLessThan(1e-5);
       });
@@ -221,6 +223,7 @@ describe("setup and restore", () => {
   it("reports the loss being non-finite instead of comparing NaNs", () => {
     const r = checkGradients((a) => ops.log(a).sum(), { inputs: [tensor([-1, 1])], mode: "full" });
     expect(r.passed).toBe(false);
+    expect(r.status).toBe("inconclusive");
     expect(r.notes?.join(" ")).toMatch(/loss is NaN/);
   });
 });
