@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import Ajv2020 from "ajv/dist/2020";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { defineModel, defineOp, inspect, losses, nn, ops, optim, train, type ProgressInfo, type Report, type Tensor } from "../../src";
+import { data, defineModel, defineOp, inspect, losses, nn, ops, optim, train, type ProgressInfo, type Report, type Tensor } from "../../src";
 import { classifier, deepSigmoid, mlp, NaiveSoftmax, nll, spirals } from "./fixtures";
 
 const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/report.schema.json", import.meta.url)), "utf8"));
@@ -48,6 +48,7 @@ describe("inspect", () => {
     expect(s0.layers[1].activation!.deadFraction).toBeGreaterThanOrEqual(0);
     expect(r.gradcheck?.mode).toBe("sampled");
     expect(r.gradcheck?.passed).toBe(true);
+    expect(r.gradcheck?.status).toBe("passed");
     expect(r.status).toMatchObject({ ok: true, reason: "completed", steps: 12, totalSteps: 12 });
     expect(r.timing!.recordedSteps).toBe(12);
   });
@@ -128,8 +129,65 @@ describe("inspect", () => {
     expectValid(r);
     expect(r.warnings.map((w) => w.rule)).toContain("nan-or-inf");
     expect(r.warnings.map((w) => w.rule)).not.toContain("gradcheck-failed");
-    // The naive softmax's backward rules are right: only the numbers overflow.
+    // The naive softmax's backward rules are right: only the numbers overflow, so the check is
+    // inconclusive (the loss is non-finite at the checked point), never failed.
     expect(r.gradcheck).toBeDefined();
+    expect(r.gradcheck!.status).toBe("inconclusive");
+    expect(r.gradcheck!.passed).toBe(false);
+    expect(r.gradcheck!.notes?.join(" ")).toMatch(/loss is (NaN|Infinity|-Infinity) at the checked point/);
+  });
+
+  it("checks on the run's batch size: a model that reshapes to a fixed batch of 32 is checked, not errored", async () => {
+    class Flat extends nn.Module {
+      forward(x: Tensor): Tensor { return x.reshape([32, 2]); }
+    }
+    const spec = classifier("fixed batch", () => new nn.Sequential(new Flat(), new nn.Linear(2, 2)), 0.1, { steps: 3, batchSize: 32 });
+    const r = await inspect(spec, { gradcheck: { mode: "full" } });
+    expectValid(r);
+    expect(r.status?.ok).toBe(true);
+    expect(r.gradcheck!.notes?.join(" ")).not.toMatch(/could not run/);
+    expect(r.gradcheck!.status).toBe("passed");
+    expect(r.gradcheck!.passed).toBe(true);
+    expect(r.gradcheck!.notes?.join(" ")).toMatch(/32 of 200 training rows drawn at random/);
+  });
+
+  it("a check that throws is inconclusive with the reason in its notes, and no gradcheck-failed error", async () => {
+    class TrainOnly extends nn.Module {
+      forward(x: Tensor): Tensor {
+        // The check runs in eval mode: this model cannot be evaluated there.
+        if (!this.training) throw new Error("eval mode not supported");
+        return x;
+      }
+    }
+    const r = await inspect(classifier("train only", () => new nn.Sequential(new nn.Linear(2, 2), new TrainOnly()), 0.1, { steps: 2 }));
+    expectValid(r);
+    expect(r.status?.ok).toBe(true);
+    expect(r.gradcheck).toMatchObject({ passed: false, status: "inconclusive" });
+    expect(r.gradcheck!.notes?.join(" ")).toMatch(/could not run.*eval mode not supported/);
+    expect(r.warnings.map((w) => w.rule)).not.toContain("gradcheck-failed");
+  });
+
+  it("sqrt(x²) at 0: a non-finite backward is the nan-or-inf warning's, not a wrong rule of sqrt", async () => {
+    class Mag extends nn.Module {
+      forward(x: Tensor): Tensor { return ops.sqrt(x.mul(x)); }
+    }
+    const r = await inspect(defineModel({
+      name: "sqrt at 0",
+      model: () => new nn.Sequential(new nn.Linear(2, 4, { biasInit: nn.init.constant(0) }), new Mag(), new nn.Linear(4, 3)),
+      data: () => data.spirals({ n: 60, classes: 3, seed: 1 }),
+      loss: losses.softmaxCrossEntropy,
+      optimizer: (p) => new optim.SGD(p, { lr: 0.1 }),
+      batchSize: 60,
+      steps: 3,
+    }), { gradcheck: { mode: "full" } });
+    expectValid(r);
+    expect(r.warnings.map((w) => w.rule)).toContain("nan-or-inf");
+    expect(r.warnings.map((w) => w.rule)).not.toContain("gradcheck-failed");
+    expect(r.gradcheck!.culprit).toBeUndefined();
+    expect(r.gradcheck!.status).toBe("inconclusive");
+    const layer0 = r.gradcheck!.layers.find((l) => l.name === "layers.0")! as { status?: string; failures?: number };
+    expect(layer0).toMatchObject({ status: "inconclusive", failures: 0 });
+    expect(r.gradcheck!.notes?.join(" ")).toMatch(/non-finite .*see the nan-or-inf warning/);
   });
 
   it("a wrong custom backward: gradcheck-failed blames the op's layer with its source location", async () => {
