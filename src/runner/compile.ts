@@ -75,15 +75,30 @@ export const TOP_LEVEL_AWAIT_MESSAGE =
   "top-level await is not supported in model files: load synchronously instead (readFileSync rather than await readFile), " +
   "at the top level or inside the data() factory (data() must return its dataset, not a promise)";
 
-/** `import.meta.url`, `.filename` and `.dirname` of the model file, as esbuild `define` entries. */
-export function importMetaDefines(file: string): Record<string, string> {
-  const meta = { url: pathToFileURL(file).href, filename: file, dirname: path.dirname(file) };
-  return {
-    "import.meta.url": JSON.stringify(meta.url),
-    "import.meta.filename": JSON.stringify(meta.filename),
-    "import.meta.dirname": JSON.stringify(meta.dirname),
-    "import.meta": JSON.stringify(meta),
-  };
+const IMPORT_META_WARNING = /"import\.meta" is not available with the "cjs" output format/;
+
+/** `import.meta` of a file under Node's ESM loader: url, filename, dirname. */
+export function importMetaOf(file: string): { url: string; filename: string; dirname: string } {
+  return { url: pathToFileURL(file).href, filename: file, dirname: path.dirname(file) };
+}
+
+/**
+ * A CommonJS bundle has no import.meta: esbuild gives each module that uses it an empty object
+ * (`var import_meta = {};`, right below the `// path/to/file.ts` comment that opens the module's code).
+ * Fill each with that file's url, filename and dirname, so `new URL("./data.csv", import.meta.url)`
+ * resolves beside the file that wrote it, as under Node's ESM. Lines are kept (the source map holds).
+ */
+export function fillImportMeta(code: string, cwd: string, entry: string): string {
+  let current = entry;
+  return code
+    .split("\n")
+    .map((line) => {
+      const opens = /^\/\/ (\S.*\.[cm]?[jt]sx?)$/.exec(line);
+      if (opens) current = path.resolve(cwd, opens[1]);
+      const empty = /^(\s*)var (import_meta\d*) = \{\};$/.exec(line);
+      return empty ? `${empty[1]}var ${empty[2]} = ${JSON.stringify(importMetaOf(current))};` : line;
+    })
+    .join("\n");
 }
 
 /** Compiles `file` (absolute) into a bundle, or returns a `syntax` error listing every diagnostic. */
@@ -110,9 +125,6 @@ export async function compileModel(file: string, options: CompileOptions = {}): 
       sourcemap: "external",
       sourcesContent: true,
       keepNames: true, // layer kinds come from class names, also for the user's own Module subclasses
-      // The bundle is CommonJS, where import.meta would be empty: give it the model file's own URL, so
-      // `new URL("./data.csv", import.meta.url)` resolves beside the file as it does under Node's ESM.
-      define: importMetaDefines(file),
       logLevel: "silent",
       plugins: [
         {
@@ -133,9 +145,10 @@ export async function compileModel(file: string, options: CompileOptions = {}): 
     delete map.sourceRoot;
     const userFiles = map.sources.filter((s) => !s.split(path.sep).includes("node_modules"));
     // esbuild ends the JS with a comment naming the external map; replace it with the map inline.
-    const body = js.text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n");
+    const body = fillImportMeta(js.text.replace(/\n\/\/# sourceMappingURL=.*\s*$/, "\n"), cwd, file);
     const code = `${body}//# sourceMappingURL=data:application/json;base64,${Buffer.from(JSON.stringify(map)).toString("base64")}\n`;
-    const warnings = result.warnings.map((w) => {
+    // fillImportMeta gives import.meta its values; esbuild's "will be empty" warning no longer holds.
+    const warnings = result.warnings.filter((w) => !IMPORT_META_WARNING.test(w.text)).map((w) => {
       const m = formatMessage(w, cwd);
       return `${where(m.location)}${m.message}`;
     });

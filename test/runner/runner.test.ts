@@ -3,7 +3,7 @@
  * (dist/runner/worker.js) in a real child process, as the CLI and the extension run it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listModels, startRun, timeoutMessage, type RunOptions } from "../../src/runner";
@@ -92,11 +92,15 @@ describe("module features of model files", () => {
     const outcome = await run({ file: fixture("import-meta.ts"), command: "train" }).result;
     if (!outcome.ok) throw new Error(outcome.error.message);
     expect(outcome.report.model.name).toBe("meta ok named");
-    const file = tempModel('import { readFileSync } from "node:fs";\nconsole.log(JSON.stringify([import.meta.url, import.meta.filename, import.meta.dirname, readFileSync(new URL("./model.ts", import.meta.url), "utf8").length]));\n');
+    // Each bundled file sees its own import.meta, not the entry's.
+    const file = tempModel('import { readFileSync } from "node:fs";\nimport { meta } from "./sub/helper";\nconsole.log(JSON.stringify([import.meta.url, import.meta.filename, import.meta.dirname, readFileSync(new URL("./model.ts", import.meta.url), "utf8").length, meta]));\n');
+    const helper = path.join(path.dirname(file), "sub", "helper.ts");
+    mkdirSync(path.dirname(helper));
+    writeFileSync(helper, "export const meta = [import.meta.url, import.meta.dirname];\n");
     const events: RunnerEvent[] = [];
     await startRun({ file, command: "list" }, (e) => events.push(e), options).result;
     const logged = events.find((e): e is Extract<RunnerEvent, { type: "log" }> => e.type === "log" && e.text.startsWith("["));
-    expect(JSON.parse(logged!.text)).toEqual([pathToFileURL(file).href, file, path.dirname(file), expect.any(Number)]);
+    expect(JSON.parse(logged!.text)).toEqual([pathToFileURL(file).href, file, path.dirname(file), expect.any(Number), [pathToFileURL(helper).href, path.dirname(helper)]]);
     expect(events.some((e) => e.type === "log" && /import\.meta/.test(e.text) && !e.text.startsWith("["))).toBe(false);
   });
 
