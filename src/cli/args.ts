@@ -28,8 +28,10 @@ Commands:
 Options:
   --model NAME          Which export to run (default: the default export, else the first)
   --mode MODE           Gradient check mode: full | sampled | directional
-                        (check: default sampled; train: runs a check only when given)
-  --steps N             Number of training steps (check: default min(steps, 20))
+                        (check: default sampled; train: runs a check only when given;
+                        full above 20,000 parameters checks a sample instead, with a note)
+  --steps N             Number of training steps (default: the model's steps, or its
+                        epochs over the training set; check: at most 20)
   --batch-size N        Override the model's batch size
   --json                Print the report (or the error) as JSON on stdout
   --out FILE            Also write the report as JSON to FILE
