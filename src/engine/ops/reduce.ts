@@ -10,52 +10,72 @@ function plan(op: string, x: Tensor, axis: Axis | undefined, keepDims: boolean) 
   const axes = normalizeAxes(op, x.shape, axis);
   const kept = keptShape(x.shape, axes);
   const outShape = keepDims ? kept : x.shape.filter((_, i) => !axes.includes(i));
-  // map[i] is the output element that input element i reduces into.
-  const map = broadcastIndex(x.shape, kept);
-  return { outShape, map, outSize: sizeOf(kept), count: x.size / Math.max(1, sizeOf(kept)) };
+  const outSize = sizeOf(kept);
+  const count = x.size / Math.max(1, outSize);
+  // Reducing the trailing axes (a row sum, a sum of everything) reduces contiguous blocks: no index map.
+  const trailing = axes.every((a, i) => a === x.ndim - axes.length + i);
+  return {
+    outShape,
+    outSize,
+    count,
+    /** Length of the contiguous block each output element reduces, or 0 when blocks are strided. */
+    block: trailing ? count : 0,
+    /** map[i] is the output element that input element i reduces into. */
+    map: () => broadcastIndex(x.shape, kept),
+  };
 }
 
 /**
  * Sums into float64 whatever the dtype: accumulating a float32 mean in float32 drifts by percents over
  * millions of elements (it would skew BatchNorm statistics).
  */
-function accumulate(xd: ArrayLike<number>, map: Int32Array, outSize: number): Float64Array {
-  const acc = new Float64Array(outSize);
-  if (outSize === 1) {
-    let s = 0;
-    for (let i = 0; i < xd.length; i++) s += xd[i];
-    acc[0] = s;
+function accumulate(xd: ArrayLike<number>, p: ReturnType<typeof plan>): Float64Array {
+  const acc = new Float64Array(p.outSize);
+  if (p.block) {
+    const b = p.block;
+    for (let j = 0, o = 0; j < p.outSize; j++, o += b) {
+      let s = 0;
+      for (let k = 0; k < b; k++) s += xd[o + k];
+      acc[j] = s;
+    }
   } else {
+    const map = p.map();
     for (let i = 0; i < xd.length; i++) acc[map[i]] += xd[i];
   }
   return acc;
 }
 
+/** gx[i] += scale · g[output element of i]: the backward of a sum or a mean. */
+function spread(gx: Float64Array | Float32Array, g: ArrayLike<number>, p: ReturnType<typeof plan>, scale: number): void {
+  if (p.block) {
+    const b = p.block;
+    for (let j = 0, o = 0; j < p.outSize; j++, o += b) {
+      const v = g[j] * scale;
+      for (let k = 0; k < b; k++) gx[o + k] += v;
+    }
+  } else {
+    const map = p.map();
+    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]] * scale;
+  }
+}
+
 export const SUM = registerOp({ name: "sum", kind: "reduction", differentiable: true });
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const { outShape, map, outSize } = plan(SUM, x, axis, keepDims);
-  const xd = x.data;
-  const out = alloc(x.dtype, outSize);
-  out.set(accumulate(xd, map, outSize));
-  return makeResult(SUM, out, outShape, [x], (g) => {
-    const gx = gradBuffer(x);
-    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]];
-  });
+  const p = plan(SUM, x, axis, keepDims);
+  const out = alloc(x.dtype, p.outSize);
+  out.set(accumulate(x.data, p));
+  return makeResult(SUM, out, p.outShape, [x], (g) => spread(gradBuffer(x), g, p, 1));
 }
 
 export const MEAN = registerOp({ name: "mean", kind: "reduction", differentiable: true });
 /** Mean over `axis` (all axes when omitted). */
 export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const { outShape, map, outSize, count } = plan(MEAN, x, axis, keepDims);
-  const xd = x.data;
-  const acc = accumulate(xd, map, outSize);
-  const out = alloc(x.dtype, outSize);
-  for (let j = 0; j < outSize; j++) out[j] = acc[j] / count;
-  return makeResult(MEAN, out, outShape, [x], (g) => {
-    const gx = gradBuffer(x);
-    for (let i = 0; i < gx.length; i++) gx[i] += g[map[i]] / count;
-  });
+  const p = plan(MEAN, x, axis, keepDims);
+  const acc = accumulate(x.data, p);
+  const out = alloc(x.dtype, p.outSize);
+  for (let j = 0; j < p.outSize; j++) out[j] = acc[j] / p.count;
+  return makeResult(MEAN, out, p.outShape, [x], (g) => spread(gradBuffer(x), g, p, 1 / p.count));
 }
 
 export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: true, hasKinks: true });
@@ -64,7 +84,8 @@ export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: 
  * checker reports it as such). NaN propagates.
  */
 export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const { outShape, map, outSize } = plan(MAX, x, axis, keepDims);
+  const { outShape, map: mapOf, outSize } = plan(MAX, x, axis, keepDims);
+  const map = mapOf();
   const xd = x.data;
   const out = alloc(x.dtype, outSize).fill(-Infinity);
   const arg = new Int32Array(outSize).fill(-1);
@@ -89,7 +110,8 @@ export const LOGSUMEXP = registerOp({ name: "logSumExp", kind: "reduction", diff
  * (the trick that makes softmax cross-entropy finite on logits of ±1000). Its gradient is the softmax.
  */
 export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const { outShape, map, outSize } = plan(LOGSUMEXP, x, axis, keepDims);
+  const { outShape, map: mapOf, outSize } = plan(LOGSUMEXP, x, axis, keepDims);
+  const map = mapOf();
   const xd = x.data;
   const m = new Float64Array(outSize).fill(-Infinity);
   for (let i = 0; i < xd.length; i++) if (xd[i] > m[map[i]]) m[map[i]] = xd[i];
@@ -111,7 +133,8 @@ export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
 export const ARGMAX = registerOp({ name: "argmax", kind: "reduction", differentiable: false });
 /** Index of the maximum along one axis (no gradient); the axis is removed. */
 export function argmax(x: Tensor, axis = -1): Tensor {
-  const { outShape, map, outSize } = plan(ARGMAX, x, axis, false);
+  const { outShape, map: mapOf, outSize } = plan(ARGMAX, x, axis, false);
+  const map = mapOf();
   const ax = normalizeAxes(ARGMAX, x.shape, axis)[0];
   const stride = sizeOf(x.shape.slice(ax + 1));
   const dim = x.shape[ax];
