@@ -9,7 +9,7 @@ import { addModuleObserver, type Module } from "../nn";
 import type { LayerStepStats } from "../report";
 import type { AfterStepContext, StepContext, TrainHooks } from "../train/loop";
 import type { RecordSchedule } from "./types";
-import { GradAccumulator, histogramEdges, sumSquaredDiff } from "./stats";
+import { GradAccumulator, histogramEdges, sumSquares, updateAndWeightSquares } from "./stats";
 
 /**
  * |x| at or above which a sigmoid/tanh input counts as saturated: σ'(5) ≈ 0.0066 and tanh'(5) ≈ 1.8e-4,
@@ -57,6 +57,15 @@ export interface RecordedLayer {
   params: Array<{ name: string; tensor: Tensor; index: number }>;
 }
 
+/** Per-layer state built once in `attach`: nothing about the layer list is re-derived per step. */
+interface LayerSlot {
+  layer: RecordedLayer;
+  acc: GradAccumulator;
+  /** One accumulator per parameter tensor (allocated once: each holds a 16 KB scratch table). */
+  tensorAcc: GradAccumulator[];
+  activation: ActivationSlot | undefined;
+}
+
 interface ActivationSlot {
   mean: number;
   std: number;
@@ -75,9 +84,8 @@ export class Recorder {
   private readonly steps: Set<number>;
   private recording = false;
   private current: LayerStepStats[] | null = null;
-  private weightSq: Float64Array = new Float64Array(0);
-  private readonly tensorAcc: GradAccumulator[] = [];
-  private readonly layerAcc: GradAccumulator[] = [];
+  private readonly slots: LayerSlot[] = [];
+  private readonly w2 = new Float64Array(1);
   private readonly activations = new Map<Module, ActivationSlot>();
   private aliveScratch = new Uint8Array(0);
   private readonly edges = histogramEdges();
@@ -107,11 +115,13 @@ export class Recorder {
         activation: typeof activation === "string" ? activation : undefined,
         params: own.map(([local, t]) => ({ name: path ? `${path}.${local}` : local, tensor: t, index: index.get(t) ?? -1 })),
       });
-      this.layerAcc.push(new GradAccumulator());
+      const layer = this.layers[this.layers.length - 1];
       if (typeof activation === "string") this.activations.set(m, { mean: NaN, std: NaN, grad: new GradAccumulator(), gotGrad: false });
+      this.slots.push({
+        layer, acc: new GradAccumulator(), tensorAcc: layer.params.map(() => new GradAccumulator()),
+        activation: this.activations.get(m),
+      });
     }
-    for (let i = 0; i < params.length; i++) this.tensorAcc.push(new GradAccumulator());
-    this.weightSq = new Float64Array(params.length);
     if (this.activations.size) {
       this.removeObserver = addModuleObserver({
         afterForward: (module, inputs, output) => {
@@ -204,68 +214,81 @@ export class Recorder {
   }
 
   private collectGradients(ctx: StepContext): LayerStepStats[] {
-    const out: LayerStepStats[] = [];
-    this.layers.forEach((layer, li) => {
-      const acc = this.layerAcc[li];
+    void ctx;
+    const out: LayerStepStats[] = new Array(this.slots.length);
+    for (let li = 0; li < this.slots.length; li++) {
+      const { layer, acc, tensorAcc, activation: slot } = this.slots[li];
       acc.reset();
-      const params: NonNullable<LayerStepStats["params"]> = [];
-      let wSq = 0;
-      for (const p of layer.params) {
+      const np = layer.params.length;
+      const params: NonNullable<LayerStepStats["params"]> = new Array(np);
+      for (let pi = 0; pi < np; pi++) {
+        const p = layer.params[pi];
         const t = p.tensor;
-        const ta = p.index >= 0 ? this.tensorAcc[p.index] : new GradAccumulator();
+        const ta = tensorAcc[pi];
         ta.reset();
-        const sq = ta.add(t._g, t.size, t.data);
+        // One pass per gradient: Σg², Σ|g|, max|g|, zeros and the histogram. The weight norm comes
+        // with the update ratio, from the pre-step snapshot, after the optimizer step.
+        ta.add(t._g, t.size);
         acc.merge(ta);
-        if (p.index >= 0) this.weightSq[p.index] = sq;
-        wSq += sq;
-        params.push({
+        params[pi] = {
           name: p.name, gradNorm: ta.norm, gradRms: ta.rms, gradMeanAbs: ta.meanAbs, gradMaxAbs: ta.maxAbs,
-          weightNorm: Math.sqrt(sq), updateRatio: 0, zeroFraction: ta.zeroFraction, histogram: ta.histogram(this.edges),
-        });
+          weightNorm: 0, updateRatio: 0, zeroFraction: ta.zeroFraction, histogram: ta.histogram(this.edges),
+        };
       }
-      const slot = this.activations.get(layer.module);
-      const source = layer.params.length ? acc : slot?.gotGrad ? slot.grad : acc;
+      const source = np ? acc : slot?.gotGrad ? slot.grad : acc;
       const stats: LayerStepStats = {
         name: layer.name,
         kind: layer.kind,
-        gradSource: layer.params.length ? "parameters" : "output",
+        gradSource: np ? "parameters" : "output",
         gradNorm: source.norm,
         gradRms: source.rms,
         gradMeanAbs: source.meanAbs,
         gradMaxAbs: source.maxAbs,
-        weightNorm: Math.sqrt(wSq),
+        weightNorm: 0,
         updateRatio: 0,
         zeroFraction: source.zeroFraction,
         histogram: source.histogram(this.edges),
       };
-      if (params.length) stats.params = params;
+      if (np) stats.params = params;
       if (slot) {
         stats.activation = { mean: slot.mean, std: slot.std };
         if (slot.deadFraction !== undefined) stats.activation.deadFraction = slot.deadFraction;
         if (slot.saturatedFraction !== undefined) stats.activation.saturatedFraction = slot.saturatedFraction;
       }
-      out.push(stats);
-    });
-    void ctx;
+      out[li] = stats;
+    }
     return out;
   }
 
+  /**
+   * Weight norms (before the step) and ‖Δw‖/‖w‖, per tensor and per layer: one pass per tensor over the
+   * new values against the loop's pre-step snapshot (buffers the loop allocates once and reuses).
+   */
   private collectUpdates(ctx: AfterStepContext, stats: LayerStepStats[]): void {
-    if (!ctx.previous) return;
     const prev = ctx.previous;
-    this.layers.forEach((layer, li) => {
-      if (!layer.params.length) return;
+    const w2 = this.w2;
+    for (let li = 0; li < this.slots.length; li++) {
+      const { layer } = this.slots[li];
+      const np = layer.params.length;
+      if (!np) continue;
       let dSq = 0, wSq = 0;
-      layer.params.forEach((p, pi) => {
-        if (p.index < 0) return;
-        const d = sumSquaredDiff(p.tensor.data, prev[p.index]);
-        const w = this.weightSq[p.index];
+      const entries = stats[li].params;
+      for (let pi = 0; pi < np; pi++) {
+        const p = layer.params[pi];
+        const before = prev && p.index >= 0 ? prev[p.index] : undefined;
+        // Without a snapshot (a parameter the loop does not list) only the weight norm is known.
+        const d = before ? updateAndWeightSquares(p.tensor.data, before, w2) : 0;
+        const w = before ? w2[0] : sumSquares(p.tensor.data);
         dSq += d;
         wSq += w;
-        const entry = stats[li].params?.[pi];
-        if (entry) entry.updateRatio = w > 0 ? Math.sqrt(d / w) : d > 0 ? Infinity : 0;
-      });
+        const entry = entries?.[pi];
+        if (entry) {
+          entry.weightNorm = Math.sqrt(w);
+          entry.updateRatio = w > 0 ? Math.sqrt(d / w) : d > 0 ? Infinity : 0;
+        }
+      }
+      stats[li].weightNorm = Math.sqrt(wSq);
       stats[li].updateRatio = wSq > 0 ? Math.sqrt(dSq / wSq) : dSq > 0 ? Infinity : 0;
-    });
+    }
   }
 }

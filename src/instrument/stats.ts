@@ -10,7 +10,7 @@ import type { Histogram } from "../report";
  * |g| ∈ [2^(MIN_EXP + 2j), 2^(MIN_EXP + 2j + 2)), and its edges are reported on log10|g|. Aligning edges
  * to powers of two lets the recorder bin by the float's exponent bits instead of a logarithm per element
  * (a 5× cheaper pass), and the bins are still exact. Range: 2^-48 ≈ 3.6e-15 … 2^16 ≈ 6.6e4; values outside
- * fall into the first or last bin, exact zeros are counted apart.
+ * fall into the first or last bin; zeros (exponent field 0: exact zeros and subnormals) are counted apart.
  */
 export const HISTOGRAM_BINS = 32;
 export const HISTOGRAM_MIN_EXP = -48;
@@ -25,10 +25,10 @@ export function histogramEdges(): number[] {
   return edges;
 }
 
-/** For each biased float64 exponent (sign bit included: 4096 codes), its histogram bin; −1 for zero/subnormal, −2 for Inf/NaN. */
+/** For each biased float64 exponent (2048 codes, sign stripped), its histogram bin; −1 for zero/subnormal, −2 for Inf/NaN. */
 const BIN_OF_CODE = (() => {
-  const t = new Int32Array(4096);
-  for (let code = 0; code < 4096; code++) {
+  const t = new Int32Array(2048);
+  for (let code = 0; code < 2048; code++) {
     const e = code & 0x7ff;
     if (e === 0) t[code] = -1;
     else if (e === 0x7ff) t[code] = -2;
@@ -37,11 +37,27 @@ const BIN_OF_CODE = (() => {
   return t;
 })();
 
-const scratch64 = new Float64Array(1);
-const scratchHi = new Uint32Array(scratch64.buffer);
-const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** The same for float32's biased exponent (256 codes), mapped onto float64's bins. */
+const BIN_OF_CODE32 = (() => {
+  const t = new Int32Array(256);
+  for (let code = 0; code < 256; code++) {
+    const e = code & 0xff;
+    t[code] = e === 0 ? -1 : e === 0xff ? -2 : BIN_OF_CODE[e - 127 + 1023];
+  }
+  return t;
+})();
 
-/** Running sums for one layer's gradient (over all its tensors). */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const scratch64 = new Float64Array(1);
+const scratchWords = new Uint32Array(scratch64.buffer);
+
+/**
+ * Running sums for one layer's gradient (over all its tensors). "Zero" means an exponent field of 0:
+ * exact zeros and subnormals (|g| < 2.2e-308 in float64, < 1.2e-38 in float32), which are numerically
+ * zero for any statistic here. Counting them from the exponent histogram, not with a comparison per
+ * element, is what keeps the pass branch-free: ReLU gradients scatter zeros unpredictably, and a
+ * mispredicted `a === 0` per element made the pass 2–3× slower.
+ */
 export class GradAccumulator {
   sumSq = 0;
   sumAbs = 0;
@@ -51,7 +67,7 @@ export class GradAccumulator {
   nonFinite = 0;
   readonly counts = new Int32Array(HISTOGRAM_BINS);
   /** Scratch: counts per (sign, exponent) code of one `add`, folded into `counts` at its end. */
-  private readonly codes = new Int32Array(4096);
+  private readonly codes = new Int32Array(2048);
 
   reset(): void {
     this.sumSq = this.sumAbs = this.maxAbs = 0;
@@ -61,7 +77,8 @@ export class GradAccumulator {
 
   /**
    * Adds a gradient buffer (or `size` zeros when the tensor got no gradient). With `weights` (same
-   * length) it also returns Σw², fused into the same pass; otherwise returns 0.
+   * length) it also returns Σw², fused into the same pass; otherwise returns 0. One pass, no branch
+   * per element: Σg², Σ|g|, max|g| and the exponent histogram (zeros and non-finite counts come from it).
    */
   add(g: FloatArray | null, size: number, weights?: FloatArray): number {
     this.count += size;
@@ -69,12 +86,14 @@ export class GradAccumulator {
       this.zeros += size;
       return weights ? sumSquares(weights) : 0;
     }
-    const codes = this.codes;
-    codes.fill(0);
-    let sumSq = 0, sumAbs = 0, maxAbs = this.maxAbs, zeros = 0, wSq = 0;
     const n = g.length;
     const w = weights && weights.length === n ? weights : null;
-    if (g instanceof Float64Array && (g.byteOffset & 7) === 0) {
+    const f64 = g instanceof Float64Array;
+    const codes = this.codes;
+    const ncodes = f64 ? 2048 : 256;
+    codes.fill(0, 0, ncodes);
+    let sumSq = 0, sumAbs = 0, maxAbs = this.maxAbs, wSq = 0;
+    if (f64 && (g.byteOffset & 7) === 0) {
       // The high 32-bit word of element i holds its sign and exponent: one integer load per element.
       const words = new Uint32Array(g.buffer, g.byteOffset, n * 2);
       const hi = HI;
@@ -86,8 +105,7 @@ export class GradAccumulator {
           sumSq += a * a;
           sumAbs += a;
           maxAbs = a > maxAbs ? a : maxAbs;
-          zeros += a === 0 ? 1 : 0;
-          codes[words[2 * i + hi] >>> 20]++;
+          codes[(words[2 * i + hi] >>> 20) & 0x7ff]++;
         }
       } else {
         for (let i = 0; i < n; i++) {
@@ -95,34 +113,42 @@ export class GradAccumulator {
           sumSq += a * a;
           sumAbs += a;
           maxAbs = a > maxAbs ? a : maxAbs;
-          zeros += a === 0 ? 1 : 0;
-          codes[words[2 * i + hi] >>> 20]++;
+          codes[(words[2 * i + hi] >>> 20) & 0x7ff]++;
         }
       }
-    } else {
+    } else if (!f64 && (g.byteOffset & 3) === 0) {
+      // float32: the whole element is one word; bits 23…31 are sign and exponent.
+      const words = new Uint32Array(g.buffer, g.byteOffset, n);
       for (let i = 0; i < n; i++) {
         const a = Math.abs(g[i]);
         if (w) wSq += w[i] * w[i];
         sumSq += a * a;
         sumAbs += a;
         maxAbs = a > maxAbs ? a : maxAbs;
-        zeros += a === 0 ? 1 : 0;
-        scratch64[0] = a;
-        codes[scratchHi[HI] >>> 20]++;
+        codes[(words[i] >>> 23) & 0xff]++;
       }
+    } else {
+      // Unaligned views (not produced by the engine): copy once, then the aligned path.
+      const copy = f64 ? new Float64Array(g) : new Float32Array(g);
+      this.count -= size;
+      return this.add(copy, size, weights);
     }
-    let nonFinite = 0;
+    // Fold the exponent counts into bins: only exponents up to max|g|'s can be non-zero (plus the
+    // Inf/NaN code), which keeps this O(range) rather than O(2048) per tensor.
+    const table = f64 ? BIN_OF_CODE : BIN_OF_CODE32;
+    const top = ncodes - 1;
+    const nonFinite = codes[top];
+    const zeros = codes[0];
+    let hiCode = top - 1;
+    if (maxAbs === maxAbs && maxAbs < Infinity) {
+      scratch64[0] = maxAbs;
+      hiCode = Math.min(top - 1, f64 ? (scratchWords[HI] >>> 20) & 0x7ff : ((scratchWords[HI] >>> 20) & 0x7ff) - 1023 + 127 + 1);
+    }
     const counts = this.counts;
-    for (let code = 0; code < 4096; code++) {
+    for (let code = 1; code <= hiCode; code++) {
       const c = codes[code];
-      if (!c) continue;
-      const bin = BIN_OF_CODE[code];
-      if (bin >= 0) counts[bin] += c;
-      else if (bin === -2) nonFinite += c;
-      // Subnormals (exponent 0 but not zero) go to the lowest bin.
-      else counts[0] += c;
+      if (c) counts[table[code]] += c;
     }
-    counts[0] -= zeros;
     this.sumSq += sumSq;
     this.sumAbs += sumAbs;
     this.maxAbs = maxAbs;
@@ -175,6 +201,23 @@ export function sumSquaredDiff(a: FloatArray, b: FloatArray): number {
     s += d * d;
   }
   return s;
+}
+
+/**
+ * One pass over a parameter's new values `a` and its values before the optimizer step `b`: returns
+ * Σ(a − b)² (the squared update) and writes Σb² (the squared weight norm before the step) to `out[0]`.
+ */
+export function updateAndWeightSquares(a: FloatArray, b: FloatArray, out: Float64Array): number {
+  let d2 = 0, w2 = 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = b[i];
+    const d = a[i] - x;
+    d2 += d * d;
+    w2 += x * x;
+  }
+  out[0] = w2;
+  return d2;
 }
 
 /** True when every value is finite. */

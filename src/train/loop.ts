@@ -259,12 +259,15 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
     hooks.afterBackward?.(ctx);
     const keep = hooks.afterStep && (hooks.wantsPrevious?.(step) ?? false);
     if (keep) {
-      params.forEach(([, p], i) => {
-        if (!previous[i] || previous[i].length !== p.size || previous[i].constructor !== p.data.constructor) {
+      // Snapshot buffers are allocated once per parameter and reused (a memcpy per step).
+      for (let i = 0; i < params.length; i++) {
+        const p = params[i][1];
+        const buf = previous[i];
+        if (!buf || buf.length !== p.size || buf.constructor !== p.data.constructor) {
           previous[i] = p.data instanceof Float32Array ? new Float32Array(p.size) : new Float64Array(p.size);
         }
         previous[i].set(p.data);
-      });
+      }
     }
     optimizer.step();
     if (loopObservers.size) for (const o of loopObservers) o.afterUpdate?.(ctx);

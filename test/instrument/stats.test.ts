@@ -62,6 +62,37 @@ describe("GradAccumulator", () => {
   });
 });
 
+describe("GradAccumulator zeros and extremes (counted from the exponent histogram, branch-free)", () => {
+  it("counts exact zeros of both signs and subnormals as zeros, Inf/NaN as non-finite, in float64 and float32", () => {
+    const g = new Float64Array([0, -0, 5e-324, -1e-310, 1, -2, Infinity, NaN, 1e-20, 3e4]);
+    const acc = new GradAccumulator();
+    acc.add(g, g.length);
+    expect(acc.zeros).toBe(4);
+    expect(acc.nonFinite).toBe(2);
+    expect(acc.maxAbs).toBe(Infinity);
+    expect(Array.from(acc.counts).reduce((a, b) => a + b, 0)).toBe(4);
+    const f = new Float32Array([0, -0, 1e-45, 1, -2, Infinity, 1e-20, 3e4]);
+    const a32 = new GradAccumulator();
+    a32.add(f, f.length);
+    expect(a32.zeros).toBe(3);
+    expect(a32.nonFinite).toBe(1);
+    const ref = new GradAccumulator();
+    ref.add(new Float64Array([1, -2, Math.fround(1e-20), 3e4]), 4);
+    expect(Array.from(a32.counts)).toEqual(Array.from(ref.counts));
+  });
+
+  it("matches a direct count on ReLU-like gradients with scattered zeros, and a max near the top bin", () => {
+    const rng = new Random(3);
+    const g = new Float64Array(50000).map(() => (rng.uniform() < 0.4 ? 0 : rng.normal() * 10 ** rng.range(-12, 4)));
+    const acc = new GradAccumulator();
+    acc.add(g, g.length);
+    let zeros = 0;
+    for (const v of g) if (v === 0) zeros++;
+    expect(acc.zeros).toBe(zeros);
+    expect(Array.from(acc.counts).reduce((a, b) => a + b, 0) + zeros).toBe(g.length);
+  });
+});
+
 describe("recordedSteps", () => {
   it("every N, log-spaced and explicit schedules include what they promise", () => {
     expect([...recordedSteps({ kind: "every", interval: 10 }, 35)].sort((a, b) => a - b)).toEqual([0, 10, 20, 30, 34]);
