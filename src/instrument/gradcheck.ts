@@ -26,6 +26,9 @@ import type { Dataset } from "../data";
 import type {
   GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, SourceLocation,
 } from "../report";
+import { buildRun } from "../train/loop";
+import { isModelSpec, type ModelSpec } from "../train/spec";
+import type { GradcheckMode, GradcheckOptions } from "./types";
 
 export type GradcheckStatus = NonNullable<GradcheckResult["status"]>;
 
@@ -34,7 +37,7 @@ export interface GradcheckEntryDetail extends GradcheckEntry {
   /** At a kink: the one-sided differences (f(x)−f(x−ε))/ε and (f(x+ε)−f(x))/ε the entry was judged against. */
   numericLeft?: number;
   numericRight?: number;
-  /** At a kink, the analytic value lies strictly between the one-sided differences without matching either. */
+  /** At a kink, the analytic value lies between the one-sided differences without matching either (a subgradient). */
   unverified?: boolean;
   /** |analytic| and |numeric| both below atol: left out of maxRelError (its relative error is round-off). */
   negligible?: boolean;
@@ -60,9 +63,6 @@ export interface GradcheckTensorSummary {
   negligible?: number;
 }
 export type GradcheckLayerDetail = GradcheckLayer & { status: GradcheckStatus; tensors: GradcheckTensorSummary[] };
-import { buildRun } from "../train/loop";
-import { isModelSpec, type ModelSpec } from "../train/spec";
-import type { GradcheckMode, GradcheckOptions } from "./types";
 
 /** PyTorch gradcheck's defaults (torch.autograd.gradcheck: eps 1e-6, atol 1e-5, rtol 1e-3). */
 export const GRADCHECK_DEFAULTS = { mode: "sampled" as GradcheckMode, eps: 1e-6, atol: 1e-5, rtol: 1e-3, samples: 10, directions: 2, seed: 0, worst: 5 };
