@@ -94,10 +94,25 @@ export interface GradcheckEntry {
   analytic: number;
   numeric: number;
   relError: number;
-  /** The perturbation crossed a kink (ReLU at 0, a max tie): not counted as a failure. */
+  /**
+   * The perturbation crossed a kink (ReLU at 0, a max tie). Such an entry is judged against the two
+   * one-sided differences and passes when the analytic value matches either.
+   */
   kink?: boolean;
+  /** At a kink: (f(x)−f(x−ε))/ε and (f(x+ε)−f(x))/ε. */
+  numericLeft?: number;
+  numericRight?: number;
+  /** At a kink, the analytic value lies between the one-sided differences without matching either (a subgradient). */
+  unverified?: boolean;
+  /** |analytic| and |numeric| both below atol: left out of maxRelError (its relative error is round-off). */
+  negligible?: boolean;
+  /** The analytic or numeric value is NaN or ±Inf: not judged (see the nan-or-inf warning). */
+  nonFinite?: boolean;
+  /** Absent for entries that were not judged (non-finite). */
   passed?: boolean;
 }
+
+export type GradcheckStatus = "passed" | "failed" | "inconclusive";
 
 /** One random-direction comparison of `directional` mode: (g·u) against (f(θ+εu) − f(θ−εu))/2ε. */
 export interface GradcheckDirection {
@@ -116,10 +131,15 @@ export interface GradcheckLayer {
   checked: number;
   maxRelError: number;
   passed: boolean;
+  /** "inconclusive" when its entries could not be judged (non-finite values, mostly unverified kinks). */
+  status?: GradcheckStatus;
   kinks?: number;
   failures?: number;
   /** Per parameter tensor. */
-  tensors?: Array<{ name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number }>;
+  tensors?: Array<{
+    name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number;
+    status?: GradcheckStatus; nonFinite?: number; unverified?: number; negligible?: number;
+  }>;
   worst: GradcheckEntry[];
   location?: SourceLocation;
   /** Directional mode: each direction compared. */
@@ -150,7 +170,7 @@ export interface GradcheckResult {
    * false but nothing shows the backward rules are wrong, so front ends must not report a failure.
    * Absent in reports written before this field existed: read `passed`.
    */
-  status?: "passed" | "failed" | "inconclusive";
+  status?: GradcheckStatus;
   layers: GradcheckLayer[];
   /** Wall time of the check, milliseconds. */
   durationMs?: number;

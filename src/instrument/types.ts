@@ -25,8 +25,10 @@ export interface GradcheckOptions {
   /** How many worst entries to list per layer (default 5). */
   worst?: number;
   /**
-   * Rows of the first training batch a ModelSpec is checked on (default 16, capped by the spec's batch
-   * size): each checked entry costs two forward passes over them.
+   * Training rows a ModelSpec is checked on, drawn at random with `seed` (default 16, capped by the
+   * spec's batch size; an explicit value is capped only by the data): each checked entry costs two
+   * forward passes over them. Random rather than the first rows: sorted data sets start with special
+   * points (spirals start at the origin, where every ReLU input is exactly at its kink).
    */
   batchSize?: number;
 }
