@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, openFile, runPaletteCommand, screenshot, startSession, webviewFrame, type Session } from "./harness";
+import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, webviewFrame, type Session } from "./harness";
 
 const example = path.join(ROOT, "examples", "deep-sigmoid.ts");
 if (!existsSync(example)) throw new Error(`the e2e workspace needs ${example}`);
@@ -40,19 +40,23 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     await lens.click();
 
     // The report panel opens beside the editor and ends with the gradient-check table.
-    const report = await webviewFrame(page, "report");
-    await report.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 });
+    await (await webviewFrame(page, "report")).locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 });
     s.timings.report = Date.now() - t0;
-    const rows = await report.locator("#gradcheck-table vscode-table-row").evaluateAll((els) =>
-      els.map((el) => Array.from(el.querySelectorAll("vscode-table-cell")).map((c) => c.textContent?.trim() ?? "")),
-    );
+    const { rows, warnings, fixText, csp: reportCsp } = await inWebview(page, "report", async (f) => ({
+      rows: await f.locator("#gradcheck-table vscode-table-row").evaluateAll((els) =>
+        els.map((el) => Array.from(el.querySelectorAll("vscode-table-cell")).map((c) => c.textContent?.trim() ?? "")),
+      ),
+      warnings: await f.locator(".warning-list .warning").evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.rule)),
+      fixText: await f.locator(".warning[data-rule='vanishing-gradient']").first().innerText(),
+      csp: await f.evaluate(() => document.body.dataset.cspViolations ?? "0"),
+    }));
     expect(rows.length).toBeGreaterThan(0);
     expect(rows[0][0]).toBe("layers.0");
     expect(rows.every((r) => r[3].startsWith("pass"))).toBe(true);
-    const warnings = await report.locator(".warning-list .warning").evaluateAll((els) => els.map((el) => (el as HTMLElement).dataset.rule));
     expect(warnings).toContain("vanishing-gradient");
-    await expect(report.locator(".warning[data-rule='vanishing-gradient']").first().innerText()).resolves.toMatch(/Suggested fix/);
-    expect(await report.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
+    expect(fixText).toMatch(/Suggested fix/);
+    expect(reportCsp).toBe("0");
+    const report = await webviewFrame(page, "report");
 
     // After the run: the summary lens.
     await page.locator(".monaco-editor .codelens-decoration a", { hasText: "gradcheck passed" }).first().waitFor({ timeout: 20_000 });
@@ -115,6 +119,10 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     await live.locator("#progress-label", { hasText: "step" }).waitFor({ timeout: 30_000 });
     await page.locator(".notifications-toasts .notification-toast", { hasText: "Training" }).first().waitFor({ timeout: 10_000 });
     await screenshot(page, "report-live.png");
+    // A second run of the same model replaces the first: one progress notification, the report live again.
+    await live.locator("vscode-button", { hasText: "Train & inspect" }).first().click();
+    await expect.poll(async () => page.locator(".notifications-toasts .notification-toast", { hasText: "Training" }).count(), { timeout: 15_000 }).toBe(1);
+    await live.locator(".pill", { hasText: "running" }).first().waitFor({ timeout: 30_000 });
     await runPaletteCommand(page, "Gradient Lens: Stop the Run");
     await live.locator(".pill", { hasText: "stopped" }).first().waitFor({ timeout: 20_000 });
     s.timings.cancel = Date.now() - t0;

@@ -187,7 +187,10 @@ export async function webviewFrame(page: Page, view: "report" | "sidebar", timeo
   while (Date.now() < end) {
     for (const f of page.frames()) {
       try {
-        if ((await f.evaluate(() => document.body?.dataset.view)) === view) return f;
+        if ((await f.evaluate(() => document.body?.dataset.view)) !== view) continue;
+        // VS Code may swap a webview's inner frame right after loading it: use the one that stays.
+        await page.waitForTimeout(500);
+        if (!f.isDetached()) return f;
       } catch {
         /* navigating */
       }
@@ -195,6 +198,18 @@ export async function webviewFrame(page: Page, view: "report" | "sidebar", timeo
     await page.waitForTimeout(200);
   }
   throw new Error(`no ${view} webview within ${timeout} ms`);
+}
+
+/** Runs `fn` against a webview's frame, re-finding the frame if VS Code replaced it meanwhile. */
+export async function inWebview<T>(page: Page, view: "report" | "sidebar", fn: (f: Frame) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    const frame = await webviewFrame(page, view);
+    try {
+      return await fn(frame);
+    } catch (e) {
+      if (attempt >= 3 || !/detached/i.test(String(e))) throw e;
+    }
+  }
 }
 
 export async function screenshot(page: Page, file: string): Promise<string> {
