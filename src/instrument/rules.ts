@@ -460,17 +460,29 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigm
  * DeepDiagnosis (ICSE 2022) has the same symptom. Window 20, alternation 0.5 and rise 1 (the loss at
  * least doubling from one step to the next) are ours: minibatch noise of small batches near convergence
  * swings the loss by tens of percent, but rarely doubles it on a quarter of the steps. minExamples 32:
- * batches smaller than 16 examples are judged on block means of 32 examples (`lossBlocks`).
+ * batches smaller than 16 examples are judged on block means of 32 examples (`lossBlocks`). Also fires
+ * on a large swing that repeats with a fixed period (`periodicSwing`: changes correlated ≥ `periodic`
+ * 0.5 at one lag over the last `periodSpan` 90 values, 90th percentile > 2× the 10th; ours), the
+ * sawtooth of unshuffled, class-sorted batches, whatever the batch size.
  */
-export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number; minExamples: number }> = {
+export const lossOscillating: Rule<{ window: number; alternation: number; rise: number; riseFraction: number; minExamples: number; periodic: number; periodSpan: number }> = {
   id: "loss-oscillating",
   severity: "warning",
   description: "The loss swings up and down by large amounts instead of settling.",
-  defaults: { window: 20, alternation: 0.5, rise: 1, riseFraction: 0.25, minExamples: 32 },
+  defaults: { window: 20, alternation: 0.5, rise: 1, riseFraction: 0.25, minExamples: 32, periodic: 0.5, periodSpan: 90 },
   check(ctx, p) {
     // Small batches: block means of at least `minExamples` examples (`lossBlocks`).
     const { series: losses, block } = lossBlocks(ctx.steps.map((s) => s.loss).filter(Number.isFinite), ctx.batchSize, p.minExamples);
     if (losses.length < p.window) return [];
+    const periodic = periodicSwing(losses, p);
+    if (periodic) {
+      return [warn(ctx, {
+        rule: "loss-oscillating", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
+        message: `the loss cycles between ${fmt(periodic.low)} and ${fmt(periodic.high)} with a period of ${periodic.period} ${block > 1 ? `blocks of ${block} steps` : "steps"} over the last ${periodic.span}: something repeats in the batches (unshuffled or class-sorted data?) or the steps overshoot.`,
+        hint: "shuffle the training data every epoch (spec.shuffle); if it is shuffled, lower the learning rate (or the momentum)",
+        evidence: { period: periodic.period, correlation: periodic.correlation, low: periodic.low, high: periodic.high, span: periodic.span, blockSteps: block, kind: "periodic" },
+      })];
+    }
     const w = losses.slice(-p.window);
     let flips = 0, rises = 0, pairs = 0;
     for (let i = 1; i < w.length; i++) {
@@ -496,6 +508,44 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
     })];
   },
 };
+
+/**
+ * A large swing that repeats with a fixed period: over the last `periodSpan` values, the step-to-step
+ * changes correlate at some lag L in [2, span/3] by at least `periodic` (iid minibatch noise: about 0 ±
+ * 1/√span), the loss's 90th percentile is more than (1 + rise)× its 10th, and it climbs back through
+ * the middle of that range at least 3 times (a smooth decay correlates too, but never comes back up). Class-sorted batches give a sawtooth of one period per epoch that
+ * the alternation count misses (within a class the loss falls smoothly, it jumps at the boundaries).
+ */
+function periodicSwing(losses: readonly number[], p: { window: number; rise: number; periodic: number; periodSpan: number }):
+  { period: number; correlation: number; low: number; high: number; span: number } | null {
+  const span = Math.min(losses.length, p.periodSpan);
+  if (span < p.window || p.periodic <= 0) return null;
+  const x = losses.slice(-span);
+  const low = quantile(x, 0.1);
+  const high = quantile(x, 0.9);
+  if (!(low > 0) || high <= low * (1 + p.rise)) return null;
+  // It must come back up: at least 3 upward crossings of the (geometric) middle of the range. A loss
+  // that decays, however curved, crosses it once, downward.
+  const mid = Math.sqrt(low * high);
+  let ups = 0;
+  for (let i = 1; i < x.length; i++) if (x[i - 1] < mid && x[i] >= mid) ups++;
+  if (ups < 3) return null;
+  const d: number[] = [];
+  for (let i = 1; i < x.length; i++) d.push(x[i] - x[i - 1]);
+  const mean = d.reduce((a, b) => a + b, 0) / d.length;
+  for (let i = 0; i < d.length; i++) d[i] -= mean;
+  const var0 = d.reduce((a, b) => a + b * b, 0);
+  if (!(var0 > 0)) return null;
+  let best = { period: 0, correlation: -Infinity };
+  for (let lag = 2; lag <= Math.floor(d.length / 3); lag++) {
+    let c = 0;
+    for (let i = lag; i < d.length; i++) c += d[i] * d[i - lag];
+    // Normalized by the full variance: shorter overlaps at long lags are not inflated.
+    const r = c / var0;
+    if (r > best.correlation) best = { period: lag, correlation: r };
+  }
+  return best.correlation >= p.periodic ? { ...best, low, high, span } : null;
+}
 
 /**
  * A parameter's analytic and numeric gradients differ: |a − n| > atol + rtol·|n| (PyTorch gradcheck's

@@ -121,6 +121,30 @@ describe("loss rules and batch size", () => {
     expect(rules(good, "loss-oscillating")).toEqual([]);
   });
 
+  it("loss-oscillating catches the class-sorted sawtooth at every batch size (periodic swing), the shuffled run at none", async () => {
+    for (const batchSize of [16, 20, 24, 32, 40]) {
+      const bad = await run(unshuffled, { batchSize, record: { kind: "steps", steps: [] } });
+      const w = rules(bad, "loss-oscillating");
+      expect(w, `batch ${batchSize}`).toHaveLength(1);
+      const good = await run(preprocessingDefault, { batchSize, record: { kind: "steps", steps: [] } });
+      expect(rules(good, "loss-oscillating"), `shuffled, batch ${batchSize}`).toEqual([]);
+    }
+    const w = rules(await run(unshuffled, { batchSize: 20 }), "loss-oscillating")[0];
+    expect(w.evidence).toMatchObject({ kind: "periodic", period: 15 });
+    expect(w.hint).toMatch(/shuffle/);
+  });
+
+  it("periodic swing: a noisy sawtooth fires; iid noise of the same range and a noisy decay do not", () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const saw = Array.from({ length: 120 }, (_, i) => ({ step: i, loss: 1.2 * 0.6 ** (i % 12) + 0.1 + 0.05 * rnd(), layers: [] }));
+    expect(lossOscillating.check({ steps: saw, layers: [], batchSize: 32 }, lossOscillating.defaults)[0]?.evidence).toMatchObject({ kind: "periodic", period: 12 });
+    const iid = Array.from({ length: 120 }, (_, i) => ({ step: i, loss: 0.1 + 1.2 * rnd(), layers: [] }));
+    expect(lossOscillating.check({ steps: iid, layers: [], batchSize: 32 }, { ...lossOscillating.defaults, riseFraction: 1 })).toEqual([]);
+    const decay = Array.from({ length: 120 }, (_, i) => ({ step: i, loss: 2 * 0.97 ** i * (0.7 + 0.6 * rnd()), layers: [] }));
+    expect(lossOscillating.check({ steps: decay, layers: [], batchSize: 32 }, lossOscillating.defaults)).toEqual([]);
+  });
+
   it("loss-oscillating judges per step from minExamples/2 examples per batch, so 30 and 32 agree", () => {
     // A swing of period 10 (class-sorted batches): averaging pairs of steps would flatten it.
     const cycle = [0.13, 0.69, 1.23, 0.81, 0.18, 1.07, 0.53, 0.36, 1.13, 0.54];
