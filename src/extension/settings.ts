@@ -14,9 +14,8 @@ export const RULE_SETTINGS: Record<string, { rule: string; param: string; min?: 
   "rules.explodingGradient.ratio": { rule: "exploding-gradient", param: "ratio", min: 1 },
   "rules.deadRelu.fraction": { rule: "dead-relu", param: "fraction", min: 0, max: 1 },
   "rules.saturatedActivation.fraction": { rule: "saturated-activation", param: "fraction", min: 0, max: 1 },
-  "rules.saturatedActivation.threshold": { rule: "saturated-activation", param: "threshold", min: 0 },
-  "rules.updateRatio.low": { rule: "update-ratio", param: "low", min: 0 },
-  "rules.updateRatio.high": { rule: "update-ratio", param: "high", min: 0 },
+  "rules.updateRatio.target": { rule: "update-ratio", param: "target", min: 0 },
+  "rules.updateRatio.factor": { rule: "update-ratio", param: "factor", min: 1 },
   "rules.lossNotDecreasing.window": { rule: "loss-not-decreasing", param: "window", min: 2, integer: true },
   "rules.lossOscillating.window": { rule: "loss-oscillating", param: "window", min: 2, integer: true },
 };
@@ -91,12 +90,6 @@ export function parseSettings(values: Record<string, unknown>, command: "check" 
   for (const [key, target] of Object.entries(RULE_SETTINGS)) {
     const v = num(key, target);
     if (v !== undefined) (rules[target.rule] ??= {})[target.param] = v;
-  }
-  const low = rules["update-ratio"]?.low;
-  const high = rules["update-ratio"]?.high;
-  if (typeof low === "number" && typeof high === "number" && low >= high) {
-    problems.push(`gradientLens.rules.updateRatio: low (${low}) must be below high (${high}) (both ignored)`);
-    delete rules["update-ratio"];
   }
   const disabled = values["rules.disabled"];
   if (disabled !== undefined) {

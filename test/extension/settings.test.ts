@@ -13,7 +13,7 @@ describe("parseSettings", () => {
     const values = {
       steps: 300, "check.steps": 10, batchSize: 64, timeLimitMs: 5000, memoryLimitMb: 512,
       "gradcheck.mode": "full", "gradcheck.eps": 1e-5, "gradcheck.atol": 1e-6, "gradcheck.rtol": 1e-4, "gradcheck.samples": 7,
-      "rules.vanishingGradient.ratio": 1e-4, "rules.deadRelu.fraction": 0.8, "rules.updateRatio.low": 1e-6, "rules.updateRatio.high": 1e-2,
+      "rules.vanishingGradient.ratio": 1e-4, "rules.deadRelu.fraction": 0.8, "rules.updateRatio.target": 1e-3, "rules.updateRatio.factor": 30,
       "rules.disabled": ["loss-oscillating"], "record.schedule": "log", "record.count": 30,
     };
     const train = parseSettings(values, "train");
@@ -24,7 +24,7 @@ describe("parseSettings", () => {
       rules: {
         "vanishing-gradient": { ratio: 1e-4 },
         "dead-relu": { fraction: 0.8 },
-        "update-ratio": { low: 1e-6, high: 1e-2 },
+        "update-ratio": { target: 1e-3, factor: 30 },
         "loss-oscillating": { enabled: false },
       },
       record: { kind: "log", count: 30 },
@@ -39,11 +39,11 @@ describe("parseSettings", () => {
   });
 
   it("ignores invalid values and says why", () => {
-    const r = parseSettings({ "check.steps": -3, batchSize: 2.5, "gradcheck.mode": "fast", "rules.deadRelu.fraction": 1.5, "rules.updateRatio.low": 1, "rules.updateRatio.high": 0.1, "record.schedule": "sometimes", timeLimitMs: "soon" }, "check");
+    const r = parseSettings({ "check.steps": -3, batchSize: 2.5, "gradcheck.mode": "fast", "rules.deadRelu.fraction": 1.5, "rules.updateRatio.factor": 0.5, "record.schedule": "sometimes", timeLimitMs: "soon" }, "check");
     expect(r.request).toEqual({});
     expect(r.problems).toHaveLength(7);
     expect(r.problems.join("\n")).toMatch(/gradientLens\.check\.steps: -3/);
-    expect(r.problems.join("\n")).toMatch(/low \(1\) must be below high/);
+    expect(r.problems.join("\n")).toMatch(/gradientLens\.rules\.updateRatio\.factor: 0\.5/);
   });
 
   it("covers every gradientLens.* setting that package.json declares, and nothing else", () => {
@@ -51,6 +51,19 @@ describe("parseSettings", () => {
     expect(new Set(declared)).toEqual(new Set(SETTING_KEYS));
     for (const key of Object.keys(RULE_SETTINGS)) {
       expect((pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string }>)[`gradientLens.${key}`].markdownDescription).toBeTruthy();
+    }
+  });
+});
+
+describe("rule settings match the rules", () => {
+  it("each setting names a real parameter of a real rule, and documents the rule's own default", async () => {
+    const { RULES } = await import("../../src/instrument/rules");
+    const props = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;
+    for (const [key, target] of Object.entries(RULE_SETTINGS)) {
+      const rule = (RULES as Record<string, { defaults: Record<string, unknown> }>)[target.rule];
+      expect(rule, `${key}: no rule "${target.rule}"`).toBeDefined();
+      expect(Object.keys(rule.defaults), `${key}: "${target.rule}" has no parameter "${target.param}"`).toContain(target.param);
+      expect(props[`gradientLens.${key}`].default, `${key}: documented default`).toBe(rule.defaults[target.param]);
     }
   });
 });
