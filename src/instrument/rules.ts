@@ -478,7 +478,7 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
     if (periodic) {
       return [warn(ctx, {
         rule: "loss-oscillating", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
-        message: `the loss cycles between ${fmt(periodic.low)} and ${fmt(periodic.high)} with a period of ${periodic.period} ${block > 1 ? `blocks of ${block} steps` : "steps"} over the last ${periodic.span}: something repeats in the batches (unshuffled or class-sorted data?) or the steps overshoot.`,
+        message: `the loss cycles between ${fmt(periodic.low)} and ${fmt(periodic.high)} with a period of ${periodic.period} ${block > 1 ? `blocks of ${block} steps` : "steps"} over the last ${periodic.span} ${block > 1 ? "blocks" : "steps"}: something repeats in the batches (unshuffled or class-sorted data?) or the steps overshoot.`,
         hint: "shuffle the training data every epoch (spec.shuffle); if it is shuffled, lower the learning rate (or the momentum)",
         evidence: { period: periodic.period, correlation: periodic.correlation, low: periodic.low, high: periodic.high, span: periodic.span, blockSteps: block, kind: "periodic" },
       })];
