@@ -1,7 +1,7 @@
 /** The statistics kernels against direct (slow, obvious) computations. */
 import { describe, expect, it } from "vitest";
 import { Random } from "../../src/engine";
-import { GradAccumulator, HISTOGRAM_BINS, HISTOGRAM_LOG10_MAX, HISTOGRAM_LOG10_MIN, HISTOGRAM_MIN_EXP, histogramEdges } from "../../src/instrument/stats";
+import { allFinite, GradAccumulator, HISTOGRAM_BINS, HISTOGRAM_LOG10_MAX, HISTOGRAM_LOG10_MIN, HISTOGRAM_MIN_EXP, histogramEdges } from "../../src/instrument/stats";
 import { recordedSteps } from "../../src/instrument/recorder";
 
 describe("GradAccumulator", () => {
@@ -90,6 +90,25 @@ describe("GradAccumulator zeros and extremes (counted from the exponent histogra
     for (const v of g) if (v === 0) zeros++;
     expect(acc.zeros).toBe(zeros);
     expect(Array.from(acc.counts).reduce((a, b) => a + b, 0) + zeros).toBe(g.length);
+  });
+});
+
+describe("allFinite (8 values per test)", () => {
+  it("finds NaN and ±Inf at any position, and is not fooled by finite values whose sum overflows", () => {
+    for (const n of [0, 1, 7, 8, 9, 16, 37]) {
+      expect(allFinite(new Float64Array(n).fill(1))).toBe(true);
+      for (let k = 0; k < n; k++) {
+        for (const bad of [NaN, Infinity, -Infinity]) {
+          const x = new Float64Array(n).fill(0.5);
+          x[k] = bad;
+          expect(allFinite(x), `n ${n} at ${k}: ${bad}`).toBe(false);
+          expect(allFinite(Float32Array.from(x))).toBe(false);
+        }
+      }
+    }
+    expect(allFinite(new Float64Array(16).fill(1.7e308))).toBe(true);
+    expect(allFinite(Float64Array.from([1.7e308, -1.7e308, 1.7e308, 1.7e308, 1e308, 1e308, 1e308, 1e308, Infinity]))).toBe(false);
+    expect(allFinite(Float64Array.from([Infinity, -Infinity, 0, 0, 0, 0, 0, 0]))).toBe(false);
   });
 });
 
