@@ -67,6 +67,8 @@ interface LayerSlot {
 }
 
 interface ActivationSlot {
+  /** The module's activation kind, read once in `attach`. */
+  kind: string;
   mean: number;
   std: number;
   deadFraction?: number;
@@ -87,7 +89,7 @@ export class Recorder {
   private readonly slots: LayerSlot[] = [];
   private readonly w2 = new Float64Array(1);
   private readonly activations = new Map<Module, ActivationSlot>();
-  private aliveScratch = new Uint8Array(0);
+  private maxScratch = new Float64Array(0);
   private readonly edges = histogramEdges();
   private removeObserver: (() => void) | null = null;
 
@@ -116,7 +118,7 @@ export class Recorder {
         params: own.map(([local, t]) => ({ name: path ? `${path}.${local}` : local, tensor: t, index: index.get(t) ?? -1 })),
       });
       const layer = this.layers[this.layers.length - 1];
-      if (typeof activation === "string") this.activations.set(m, { mean: NaN, std: NaN, grad: new GradAccumulator(), gotGrad: false });
+      if (typeof activation === "string") this.activations.set(m, { kind: activation, mean: NaN, std: NaN, grad: new GradAccumulator(), gotGrad: false });
       this.slots.push({
         layer, acc: new GradAccumulator(), tensorAcc: layer.params.map(() => new GradAccumulator()),
         activation: this.activations.get(m),
@@ -170,35 +172,52 @@ export class Recorder {
 
   private observeActivation(module: Module, slot: ActivationSlot, input: Tensor | undefined, output: Tensor): void {
     const y = output.data;
-    let s = 0, s2 = 0;
-    for (let i = 0; i < y.length; i++) {
+    const n = y.length;
+    // Two elements per iteration into two sets of sums (shorter add chains).
+    let s = 0, s2 = 0, t = 0, t2 = 0;
+    const h = n - (n & 1);
+    for (let i = 0; i < h; i += 2) {
       const v = y[i];
+      const w = y[i + 1];
       s += v;
       s2 += v * v;
+      t += w;
+      t2 += w * w;
     }
-    const n = Math.max(1, y.length);
-    slot.mean = s / n;
-    slot.std = Math.sqrt(Math.max(0, s2 / n - slot.mean * slot.mean));
-    const kind = (module as { activation?: string }).activation;
+    if (h < n) {
+      s += y[h];
+      s2 += y[h] * y[h];
+    }
+    s += t;
+    s2 += t2;
+    const count = Math.max(1, n);
+    slot.mean = s / count;
+    slot.std = Math.sqrt(Math.max(0, s2 / count - slot.mean * slot.mean));
+    const kind = slot.kind;
     const x = input?.data;
-    if ((kind === "relu" || kind === "leakyRelu") && x && x.length === y.length) {
+    if ((kind === "relu" || kind === "leakyRelu") && x && x.length === n) {
       // A unit is dead when its input is ≤ 0 for every example of the batch: then relu outputs zero and
-      // passes no gradient to anything before it for that whole batch.
+      // passes no gradient to anything before it for that whole batch. Its largest input over the batch
+      // tells (a running max per unit: no data-dependent branch, unlike "set alive if x > 0").
       const rows = output.ndim >= 2 ? output.shape[0] : 1;
-      const units = y.length / Math.max(1, rows);
-      if (this.aliveScratch.length < units) this.aliveScratch = new Uint8Array(units);
-      const alive = this.aliveScratch;
-      alive.fill(0, 0, units);
+      const units = n / Math.max(1, rows);
+      if (this.maxScratch.length < units) this.maxScratch = new Float64Array(units);
+      const mx = this.maxScratch;
+      mx.fill(-Infinity, 0, units);
       for (let r = 0; r < rows; r++) {
         const o = r * units;
-        for (let u = 0; u < units; u++) if (x[o + u] > 0) alive[u] = 1;
+        for (let u = 0; u < units; u++) {
+          const v = x[o + u];
+          const m = mx[u];
+          mx[u] = v > m ? v : m;
+        }
       }
       let dead = 0;
-      for (let u = 0; u < units; u++) dead += 1 - alive[u];
+      for (let u = 0; u < units; u++) dead += mx[u] > 0 ? 0 : 1;
       slot.deadFraction = dead / Math.max(1, units);
     } else if ((kind === "sigmoid" || kind === "tanh") && x) {
       let sat = 0;
-      for (let i = 0; i < x.length; i++) if (x[i] >= SATURATION_THRESHOLD || x[i] <= -SATURATION_THRESHOLD) sat++;
+      for (let i = 0; i < x.length; i++) sat += Math.abs(x[i]) >= SATURATION_THRESHOLD ? 1 : 0;
       slot.saturatedFraction = sat / Math.max(1, x.length);
     }
     // The gradient reaching the activation's output: the flow through parameter-free layers.
