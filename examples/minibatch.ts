@@ -1,7 +1,9 @@
 /**
  * Lecture: full-batch vs minibatch vs online learning. The same model and data with the whole set per
  * step, 32 examples per step, and one example per step. Full batch gives a smooth but costly gradient;
- * single examples a noisy one (watch `loss-oscillating` and the update ratios); minibatches sit between.
+ * single examples a noisy one (the loss jumps from step to step, yet its average falls: the loss rules
+ * judge it over blocks of 32 examples, so this noise is not reported as oscillation); minibatches sit
+ * between.
  */
 import { defineModel, nn, losses, optim, data } from "gradient-lens";
 

@@ -116,9 +116,19 @@ describe("example gallery", () => {
     expect(unscaled).toBeGreaterThan(10 * standardized);
   });
 
-  it("minibatch: one example per step gives a noisy loss (loss-oscillating), minibatches do not", async () => {
-    // minibatch.ts's doc comment: "single examples a noisy one (watch `loss-oscillating` …)".
-    expect(rules(await train("minibatch.ts", "singleExample")).has("loss-oscillating")).toBe(true);
+  it("minibatch: one example per step gives a far noisier loss that still decreases, which the loss rules read as noise", async () => {
+    // minibatch.ts's doc comment: single examples give a noisy loss; the loss rules judge it on blocks
+    // of 32 examples, so the noise is neither "oscillation" nor "not decreasing".
+    const online = await train("minibatch.ts", "singleExample");
+    const full = await train("minibatch.ts", "fullBatch");
+    const jitter = (r: Report) => {
+      const d = r.steps.slice(1).map((s, i) => s.loss - r.steps[i].loss);
+      return Math.sqrt(d.reduce((a, x) => a + x * x, 0) / d.length);
+    };
+    expect(jitter(online)).toBeGreaterThan(10 * jitter(full));
+    const blockMean = (r: Report, from: number, to: number) => r.steps.slice(from, to).reduce((a, s) => a + s.loss, 0) / (to - from);
+    expect(blockMean(online, 150, 200)).toBeLessThan(blockMean(online, 0, 50));
+    expect(problems(online)).toEqual([]);
     expect(rules(await train("minibatch.ts", "minibatch")).has("loss-oscillating")).toBe(false);
   });
 
