@@ -40,6 +40,11 @@ export const RULES: Record<string, { title: string; explanation: string; fix: st
     explanation: "The loss swings up and down by large amounts from step to step.",
     fix: "Lower the learning rate or increase the batch size.",
   },
+  "gradcheck-inconclusive": {
+    title: "Gradient check inconclusive",
+    explanation: "The check could not judge the gradients: the loss is NaN or infinite at the checked point, the check itself threw, or most entries sit on kinks (ReLU at 0, max ties) that finite differences cannot settle.",
+    fix: "Fix the NaN/Inf first if there is a nan-or-inf warning; otherwise check with more rows or another seed (gradientLens.gradcheck settings).",
+  },
   "gradcheck-failed": {
     title: "Gradient check failed",
     explanation: "The analytic gradient from backpropagation disagrees with central finite differences: a backward rule is wrong.",

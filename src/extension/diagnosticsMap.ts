@@ -56,10 +56,12 @@ export function reportToProblems(report: Report, resolveFile: (file: string) => 
 
   // A failed check is an error even if the rules did not emit a `gradcheck-failed` warning for it.
   const g = report.gradcheck;
-  if (g && !g.passed) {
+  // An inconclusive check (it could not judge: non-finite loss, unverifiable kinks) is not a failure.
+  const failed = g && (g.status ? g.status === "failed" : !g.passed);
+  if (g && failed) {
     const named = new Set(report.warnings.filter((w) => w.rule === "gradcheck-failed").map((w) => w.layer));
     for (const layer of g.layers) {
-      if (layer.passed || named.has(layer.name)) continue;
+      if (layer.passed || layer.status === "inconclusive" || named.has(layer.name)) continue;
       const loc = locate(layer.location, layer.name) ?? fallback;
       if (!loc) continue;
       const worst = layer.worst.find((e) => !e.kink);

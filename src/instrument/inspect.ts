@@ -163,7 +163,8 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     durationMs: performance.now() - started,
     steps: result?.steps ?? 0,
     totalSteps: result?.totalSteps ?? 0,
-    reason: error ? "error" : result?.reason ?? "completed",
+    // A NaN made by an optimizer update stops training through shouldStop: it is a non-finite run, not a user's stop.
+    reason: error ? "error" : nan?.origin && result?.reason === "stopped" && !options.shouldStop?.() ? "non-finite-loss" : result?.reason ?? "completed",
   };
   if (error) report.status.error = error;
   if (errorStack) report.status.stack = errorStack;

@@ -34,6 +34,17 @@ describe("reportToProblems", () => {
     expect(p.message).toMatch(/\[2, 3\]/);
   });
 
+  it("an inconclusive check is not an error (nothing shows a backward rule is wrong)", () => {
+    const g = sampleReport({ warnings: [] });
+    g.gradcheck!.passed = false;
+    g.gradcheck!.status = "inconclusive";
+    g.gradcheck!.layers[1] = { ...g.gradcheck!.layers[1], passed: false, status: "inconclusive" };
+    expect(reportToProblems(g, id).filter((p) => p.severity === "error")).toEqual([]);
+    g.gradcheck!.status = "failed";
+    g.gradcheck!.layers[0] = { ...g.gradcheck!.layers[0], passed: false, maxRelError: 0.5 };
+    expect(reportToProblems(g, id).filter((p) => p.code === "gradcheck-failed").map((p) => p.message)).toHaveLength(1);
+  });
+
   it("does not repeat the same diagnostic", () => {
     const w = sampleReport().warnings[0];
     expect(reportToProblems(sampleReport({ warnings: [w, w] }), id)).toHaveLength(1);
