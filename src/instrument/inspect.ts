@@ -85,7 +85,8 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
         const info: ProgressInfo = { step: reported, totalSteps: r.totalSteps, loss: r.losses[reported] };
         if (r.accuracies) info.accuracy = r.accuracies[reported];
         const layers = recorder?.stats.get(reported);
-        if (layers) info.layers = layers.map((l) => ({ name: l.name, gradNorm: l.gradNorm }));
+        // Live gradient-flow charts show the layers with parameters, as the finished report's does.
+        if (layers) info.layers = layers.filter((l) => l.gradSource !== "output").map((l) => ({ name: l.name, gradNorm: l.gradNorm }));
         options.onProgress?.(info);
       }
     };

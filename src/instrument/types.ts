@@ -41,7 +41,7 @@ export interface ProgressInfo {
   totalSteps: number;
   loss: number;
   accuracy?: number;
-  /** Latest per-layer gradient norms (present on recorded steps). */
+  /** Latest gradient norms of the layers with parameters (present on recorded steps). */
   layers?: Array<{ name: string; gradNorm: number }>;
 }
 
