@@ -6,6 +6,7 @@
  */
 import type { Tensor } from "../engine";
 import { addModuleObserver, type Module } from "../nn";
+import type { Optimizer, UpdateNorms } from "../optim";
 import type { LayerStepStats } from "../report";
 import type { AfterStepContext, StepContext, TrainHooks } from "../train/loop";
 import type { RecordSchedule } from "./types";
@@ -92,6 +93,12 @@ export class Recorder {
   private maxScratch = new Float64Array(0);
   private readonly edges = histogramEdges();
   private removeObserver: (() => void) | null = null;
+  /** The optimizer measuring its own updates on the step in progress (null: the snapshot path). */
+  private tracking: Optimizer | null = null;
+  private norms: UpdateNorms | null = null;
+  /** For `normsOf`: the optimizer whose indices `normIndex` holds, and each recorded parameter's index in its `params` (−1: not optimized). */
+  private normsOf: Optimizer | null = null;
+  private normIndex: Int32Array[] = [];
 
   constructor(readonly schedule: RecordSchedule, readonly totalSteps: number) {
     this.steps = recordedSteps(schedule, totalSteps);
@@ -139,9 +146,19 @@ export class Recorder {
   }
 
   detach(): void {
+    this.stopTracking();
     this.removeObserver?.();
     this.removeObserver = null;
     this.recording = false;
+  }
+
+  /**
+   * Whether the loop must copy the weights before the optimizer step of `step` for this recorder: only on
+   * recorded steps, and not when the optimizer measures its own updates (`Optimizer.trackUpdateNorms`,
+   * which every built-in optimizer supports). Call after `afterBackward` of that step (the loop does).
+   */
+  needsSnapshot(step: number): boolean {
+    return this.steps.has(step) && this.tracking === null;
   }
 
   /** The loop hooks that feed this recorder. */
@@ -156,13 +173,15 @@ export class Recorder {
         const t0 = performance.now();
         this.current = this.collectGradients(ctx);
         this.stats.set(ctx.step, this.current);
+        this.startTracking(ctx.optimizer);
         this.recordMs += performance.now() - t0;
       },
-      wantsPrevious: (step) => this.steps.has(step),
+      wantsPrevious: (step) => this.needsSnapshot(step),
       afterStep: (ctx) => {
         if (!this.recording || !this.current) return;
         const t0 = performance.now();
         this.collectUpdates(ctx, this.current);
+        this.stopTracking();
         this.current = null;
         this.recording = false;
         this.recordMs += performance.now() - t0;
@@ -280,11 +299,43 @@ export class Recorder {
   }
 
   /**
-   * Weight norms (before the step) and ‖Δw‖/‖w‖, per tensor and per layer: one pass per tensor over the
-   * new values against the loop's pre-step snapshot (buffers the loop allocates once and reuses).
+   * Asks the optimizer to measure ‖Δw‖² and ‖w‖² in its own update loops for the coming step. Needs a
+   * one-to-one map from recorded tensors to the optimizer's parameters (built once per optimizer); an
+   * optimizer listing a tensor twice, or one without support, leaves the snapshot path.
+   */
+  private startTracking(optimizer: Optimizer): void {
+    if (!optimizer.trackUpdateNorms) return;
+    if (this.normsOf !== optimizer) {
+      this.normsOf = optimizer;
+      const index = new Map<Tensor, number>();
+      let unique = true;
+      optimizer.params.forEach((t, i) => {
+        if (index.has(t)) unique = false;
+        index.set(t, i);
+      });
+      this.normIndex = unique ? this.slots.map((s) => Int32Array.from(s.layer.params, (p) => index.get(p.tensor) ?? -1)) : [];
+    }
+    if (!this.normIndex.length && this.slots.some((s) => s.layer.params.length)) return;
+    const norms = optimizer.trackUpdateNorms(true);
+    if (!norms) return;
+    this.tracking = optimizer;
+    this.norms = norms;
+  }
+
+  private stopTracking(): void {
+    this.tracking?.trackUpdateNorms?.(false);
+    this.tracking = null;
+    this.norms = null;
+  }
+
+  /**
+   * Weight norms (before the step) and ‖Δw‖/‖w‖, per tensor and per layer. From the optimizer's own
+   * measurements when it tracked this step (no extra pass over updated tensors); otherwise one pass per
+   * tensor over the new values against the loop's pre-step snapshot (buffers the loop allocates once).
    */
   private collectUpdates(ctx: AfterStepContext, stats: LayerStepStats[]): void {
-    const prev = ctx.previous;
+    const norms = this.norms;
+    const prev = norms ? null : ctx.previous;
     const w2 = this.w2;
     for (let li = 0; li < this.slots.length; li++) {
       const { layer } = this.slots[li];
@@ -292,12 +343,22 @@ export class Recorder {
       if (!np) continue;
       let dSq = 0, wSq = 0;
       const entries = stats[li].params;
+      const oIndex = norms ? this.normIndex[li] : null;
       for (let pi = 0; pi < np; pi++) {
         const p = layer.params[pi];
-        const before = prev && p.index >= 0 ? prev[p.index] : undefined;
-        // Without a snapshot (a parameter the loop does not list) only the weight norm is known.
-        const d = before ? updateAndWeightSquares(p.tensor.data, before, w2) : 0;
-        const w = before ? w2[0] : sumSquares(p.tensor.data);
+        let d: number, w: number;
+        if (oIndex) {
+          // A tensor the optimizer skipped (no gradient) or does not own did not move: Δw = 0.
+          const oi = oIndex[pi];
+          const fresh = oi >= 0 && norms!.updated[oi] === 1;
+          d = fresh ? norms!.update[oi] : 0;
+          w = fresh ? norms!.weight[oi] : sumSquares(p.tensor.data);
+        } else {
+          const before = prev && p.index >= 0 ? prev[p.index] : undefined;
+          // Without a snapshot (a parameter the loop does not list) only the weight norm is known.
+          d = before ? updateAndWeightSquares(p.tensor.data, before, w2) : 0;
+          w = before ? w2[0] : sumSquares(p.tensor.data);
+        }
         dSq += d;
         wSq += w;
         const entry = entries?.[pi];

@@ -1,6 +1,6 @@
 /** AdaGrad (Duchi, Hazan & Singer 2011): per-weight steps shrink with the weight's accumulated squared gradient. */
 import type { Tensor } from "../engine";
-import { BaseOptimizer } from "./optimizer";
+import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
 
 export interface AdaGradOptions {
   /** Default 0.01 (PyTorch's). */
@@ -31,10 +31,26 @@ export class AdaGrad extends BaseOptimizer {
     const lr = this.lr / (1 + (this.paramStep(i) - 1) * (this.options.lrDecay ?? 0));
     const w = p.data;
     const s = this.sum(i);
-    for (let j = 0; j < w.length; j++) {
-      const gj = g[j] + wd * w[j];
-      s[j] += gj * gj;
-      w[j] -= (lr * gj) / (Math.sqrt(s[j]) + eps);
+    if (this.normSink === null) {
+      for (let j = 0; j < w.length; j++) {
+        const gj = g[j] + wd * w[j];
+        s[j] += gj * gj;
+        w[j] -= (lr * gj) / (Math.sqrt(s[j]) + eps);
+      }
+      return;
     }
+    // The same loop measuring Σ(Δw)² and Σw² (before the step) for a recorder.
+    let d2 = 0, w2 = 0;
+    for (let j = 0; j < w.length; j++) {
+      const old = w[j];
+      const gj = g[j] + wd * old;
+      s[j] += gj * gj;
+      w[j] = old - (lr * gj) / (Math.sqrt(s[j]) + eps);
+      const d = w[j] - old;
+      d2 += d * d;
+      w2 += old * old;
+    }
+    this.reportNorms(i, d2, w2);
   }
 }
+reportsUpdateNorms(AdaGrad.prototype);

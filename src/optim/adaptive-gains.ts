@@ -4,7 +4,7 @@
  * additively while the weight's gradient keeps its sign and shrinks multiplicatively when it flips.
  */
 import type { Tensor } from "../engine";
-import { BaseOptimizer } from "./optimizer";
+import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
 
 export interface AdaptiveGainsOptions {
   lr: number;
@@ -51,6 +51,8 @@ export class AdaptiveGains extends BaseOptimizer {
     const gain = this.gainBuf(i);
     const prev = this.prev(i);
     const v = mu > 0 ? this.velocity(i) : null;
+    const track = this.normSink !== null;
+    let d2 = 0, w2 = 0;
     for (let j = 0; j < w.length; j++) {
       const gj = g[j];
       const agree = gj * prev[j];
@@ -58,12 +60,22 @@ export class AdaptiveGains extends BaseOptimizer {
       else if (agree < 0) gain[j] = Math.max(lo, gain[j] * dec);
       prev[j] = gj;
       const dw = -this.lr * gain[j] * gj;
+      const old = w[j];
       if (v) {
         v[j] = mu * v[j] + dw;
-        w[j] += v[j];
+        w[j] = old + v[j];
       } else {
-        w[j] += dw;
+        w[j] = old + dw;
+      }
+      if (track) {
+        // Σ(Δw)² and Σw² (before the step) for a recorder: a loop-invariant test, no second loop needed
+        // for a rule this branchy.
+        const d = w[j] - old;
+        d2 += d * d;
+        w2 += old * old;
       }
     }
+    if (track) this.reportNorms(i, d2, w2);
   }
 }
+reportsUpdateNorms(AdaptiveGains.prototype);

@@ -1,6 +1,6 @@
 /** RMSProp (Tieleman & Hinton, Coursera lecture 6e): divide the gradient by a running RMS of recent gradients. */
 import type { Tensor } from "../engine";
-import { BaseOptimizer } from "./optimizer";
+import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
 
 export interface RMSPropOptions {
   /** Default 0.01 (PyTorch's). */
@@ -43,6 +43,7 @@ export class RMSProp extends BaseOptimizer {
     const v = this.square(i);
     const ga = centered ? this.gradAvg(i) : null;
     const b = mu > 0 ? this.velocity(i) : null;
+    if (this.normSink !== null) return this.updateTracked(w, g, i, v, ga, b, alpha, eps, mu, wd);
     for (let j = 0; j < w.length; j++) {
       const gj = g[j] + wd * w[j];
       v[j] = alpha * v[j] + (1 - alpha) * gj * gj;
@@ -61,4 +62,35 @@ export class RMSProp extends BaseOptimizer {
       }
     }
   }
+
+  /** `update`'s loop measuring Σ(Δw)² and Σw² (before the step) for a recorder; the same arithmetic on w. */
+  private updateTracked(
+    w: Float64Array | Float32Array, g: Float64Array | Float32Array, i: number, v: Float64Array,
+    ga: Float64Array | null, b: Float64Array | null, alpha: number, eps: number, mu: number, wd: number,
+  ): void {
+    let d2 = 0, w2 = 0;
+    for (let j = 0; j < w.length; j++) {
+      const old = w[j];
+      const gj = g[j] + wd * old;
+      v[j] = alpha * v[j] + (1 - alpha) * gj * gj;
+      let denom: number;
+      if (ga) {
+        ga[j] = alpha * ga[j] + (1 - alpha) * gj;
+        denom = Math.sqrt(v[j] - ga[j] * ga[j]) + eps;
+      } else {
+        denom = Math.sqrt(v[j]) + eps;
+      }
+      if (b) {
+        b[j] = mu * b[j] + gj / denom;
+        w[j] = old - this.lr * b[j];
+      } else {
+        w[j] = old - (this.lr * gj) / denom;
+      }
+      const d = w[j] - old;
+      d2 += d * d;
+      w2 += old * old;
+    }
+    this.reportNorms(i, d2, w2);
+  }
 }
+reportsUpdateNorms(RMSProp.prototype);

@@ -1,6 +1,6 @@
 /** SGD, the baseline every other optimizer is compared against. */
 import type { Tensor } from "../engine";
-import { BaseOptimizer } from "./optimizer";
+import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
 
 export interface SGDOptions {
   lr: number;
@@ -38,16 +38,47 @@ export class SGD extends BaseOptimizer {
     const mu = this.momentum;
     const wd = this.options.weightDecay ?? 0;
     const w = p.data;
+    const track = this.normSink !== null;
+    // Each loop comes twice: plain, and measuring Σ(Δw)² and Σw² as it goes (the same arithmetic on w).
     if (mu === 0) {
-      for (let j = 0; j < w.length; j++) w[j] -= this.lr * (g[j] + wd * w[j]);
+      const lr = this.lr;
+      if (!track) {
+        for (let j = 0; j < w.length; j++) w[j] -= lr * (g[j] + wd * w[j]);
+        return;
+      }
+      let d2 = 0, w2 = 0;
+      for (let j = 0; j < w.length; j++) {
+        const old = w[j];
+        w[j] = old - lr * (g[j] + wd * old);
+        const d = w[j] - old;
+        d2 += d * d;
+        w2 += old * old;
+      }
+      this.reportNorms(i, d2, w2);
       return;
     }
     const v = this.velocity(i);
     const nesterov = this.options.nesterov ?? false;
-    for (let j = 0; j < w.length; j++) {
-      const gj = g[j] + wd * w[j];
-      v[j] = mu * v[j] + gj;
-      w[j] -= this.lr * (nesterov ? gj + mu * v[j] : v[j]);
+    const lr = this.lr;
+    if (!track) {
+      for (let j = 0; j < w.length; j++) {
+        const gj = g[j] + wd * w[j];
+        v[j] = mu * v[j] + gj;
+        w[j] -= lr * (nesterov ? gj + mu * v[j] : v[j]);
+      }
+      return;
     }
+    let d2 = 0, w2 = 0;
+    for (let j = 0; j < w.length; j++) {
+      const old = w[j];
+      const gj = g[j] + wd * old;
+      v[j] = mu * v[j] + gj;
+      w[j] = old - lr * (nesterov ? gj + mu * v[j] : v[j]);
+      const d = w[j] - old;
+      d2 += d * d;
+      w2 += old * old;
+    }
+    this.reportNorms(i, d2, w2);
   }
 }
+reportsUpdateNorms(SGD.prototype);

@@ -1,6 +1,6 @@
 /** The statistics kernels against direct (slow, obvious) computations. */
 import { describe, expect, it } from "vitest";
-import { Random } from "../../src/engine";
+import { Random, Tensor } from "../../src/engine";
 import { allFinite, GradAccumulator, HISTOGRAM_BINS, HISTOGRAM_LOG10_MAX, HISTOGRAM_LOG10_MIN, HISTOGRAM_MIN_EXP, histogramEdges } from "../../src/instrument/stats";
 import { recordedSteps } from "../../src/instrument/recorder";
 
@@ -121,5 +121,71 @@ describe("recordedSteps", () => {
     // Dense early, sparse late: the gaps grow.
     expect(log[2] - log[1]).toBeLessThan(log[log.length - 1] - log[log.length - 2]);
     expect([...recordedSteps({ kind: "steps", steps: [3, 7, 99] }, 50)].sort((a, b) => a - b)).toEqual([3, 7]);
+  });
+});
+
+describe("Recorder update statistics: optimizer-tracked norms against the snapshot path", () => {
+  it("weight norms and update ratios agree per tensor and per layer, frozen tensors and a custom optimizer included", async () => {
+    const { createTrainer, defineModel, losses, nn, optim, Recorder } = await import("../../src");
+    const r = new Random(4);
+    const x = new Tensor(Float64Array.from({ length: 64 * 6 }, () => r.normal()), [64, 6]);
+    const y = new Tensor(Float64Array.from({ length: 64 }, (_, i) => i % 3), [64]);
+    const run = (opt: "adam" | "adam-no-tracking" | "frozen" | "frozen-no-tracking") => {
+      const spec = defineModel({
+        name: "tiny",
+        model: () => new nn.Sequential(new nn.Linear(6, 8), new nn.ReLU(), new nn.Linear(8, 3)),
+        data: () => ({ x, y }),
+        loss: losses.softmaxCrossEntropy,
+        optimizer: (p) => {
+          // "frozen": the first layer's weight is not optimized (Δw = 0, its norm still reported).
+          const o = new optim.Adam(opt.startsWith("frozen") ? [...p].slice(1) : p, { lr: 0.01 });
+          // Without trackUpdateNorms the recorder must fall back to the loop's snapshot.
+          if (opt.endsWith("no-tracking")) (o as { trackUpdateNorms?: unknown }).trackUpdateNorms = undefined;
+          return o;
+        },
+        batchSize: 16,
+        steps: 6,
+      });
+      let rec!: InstanceType<typeof Recorder>;
+      let h!: ReturnType<InstanceType<typeof Recorder>["hooks"]>;
+      const snapshots: boolean[] = [];
+      const t = createTrainer(spec, {
+        hooks: {
+          onStart: ({ model, totalSteps }) => {
+            rec = new Recorder({ kind: "every", interval: 1 }, totalSteps);
+            rec.attach(model, model.namedParameters());
+            h = rec.hooks();
+          },
+          beforeStep: (c) => h.beforeStep!(c),
+          afterBackward: (c) => h.afterBackward!(c),
+          wantsPrevious: (s) => {
+            const w = h.wantsPrevious!(s);
+            snapshots.push(w);
+            return w;
+          },
+          afterStep: (c) => h.afterStep!(c),
+        },
+      });
+      while (t.next()) { /* train */ }
+      rec.detach();
+      return { stats: [...rec.stats.values()], snapshots };
+    };
+    for (const [tracked, fallback] of [["adam", "adam-no-tracking"], ["frozen", "frozen-no-tracking"]] as const) {
+      const a = run(tracked), b = run(fallback);
+      expect(a.snapshots.every((s) => !s)).toBe(true);
+      expect(b.snapshots.every((s) => s)).toBe(true);
+      expect(a.stats.length).toBe(6);
+      a.stats.forEach((layers, step) => layers.forEach((l, li) => {
+        const m = b.stats[step][li];
+        expect(l.weightNorm).toBeCloseTo(m.weightNorm, 12);
+        expect(l.updateRatio).toBeCloseTo(m.updateRatio, 12);
+        l.params?.forEach((p, pi) => {
+          expect(p.weightNorm).toBeCloseTo(m.params![pi].weightNorm, 12);
+          expect(p.updateRatio).toBeCloseTo(m.params![pi].updateRatio, 12);
+          if (tracked === "frozen" && p.name === "layers.0.weight") expect(p.updateRatio).toBe(0);
+          else expect(p.updateRatio).toBeGreaterThan(0);
+        });
+      }));
+    }
   });
 });
