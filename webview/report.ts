@@ -263,7 +263,7 @@ export class ReportView {
         ...g.layers.map((l) => h("vscode-table-row", { "data-layer": l.name },
           h("vscode-table-cell", {}, l.name),
           h("vscode-table-cell", {}, String(l.checked)),
-          h("vscode-table-cell", {}, sci(l.maxRelError, 2)),
+          h("vscode-table-cell", {}, belowResolution(l) ? "below FD resolution" : sci(l.maxRelError, 2)),
           h("vscode-table-cell", {}, resultBadge(l)),
         )),
       ),
@@ -363,6 +363,7 @@ export function badge(text: string, kind: "ok" | "warn" | "error" | "info"): HTM
 }
 
 function resultBadge(l: GradcheckLayer): HTMLElement {
+  if (!l.passed && l.status === "inconclusive") return badge("inconclusive", "warn");
   if (!l.passed) return badge(`fail${l.failures ? ` (${l.failures})` : ""}`, "error");
   if (l.kinks) return badge(`pass · ${l.kinks} kink${l.kinks === 1 ? "" : "s"}`, "warn");
   return badge("pass", "ok");
@@ -382,4 +383,10 @@ function progressText(s: RunSnapshot, last: ProgressPoint | undefined): string {
 
 export function basename(file: string): string {
   return file.split(/[\\/]/).pop() ?? file;
+}
+
+/** True when every checked entry of a layer is below what central differences resolve (its max rel. error says nothing). */
+function belowResolution(l: { checked: number; tensors?: Array<{ negligible?: number }> }): boolean {
+  const negligible = (l.tensors ?? []).reduce((a, t) => a + (t.negligible ?? 0), 0);
+  return l.checked > 0 && negligible >= l.checked;
 }

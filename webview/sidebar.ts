@@ -1,5 +1,6 @@
 /** The side view: workspace models, the current run's live loss and per-layer gradient norms, warnings, actions. */
 import type { Chart } from "chart.js";
+import type { GradcheckResult } from "../src/report";
 import type { ModelRef, ProgressPoint, RunSnapshot } from "../src/protocol/webview";
 import { h, clear } from "./dom";
 import { applyThemeDefaults, logAxis, makeChart } from "./charts";
@@ -122,8 +123,7 @@ export class SidebarView {
         r.warnings.length
           ? h("ul", { class: "warning-list compact" }, ...r.warnings.map((w) => warningItem(w, w.location ?? (w.layer ? layerLoc.get(w.layer) : undefined), false)))
           : h("p", { class: "ok-text small" }, "No warnings."),
-        r.gradcheck ? h("p", { class: r.gradcheck.passed ? "ok-text small" : "error-text small" },
-          `Gradient check ${r.gradcheck.passed ? "passed" : "FAILED"} · max rel. error ${sci(Math.max(...r.gradcheck.layers.map((l) => l.maxRelError)), 1)}`) : null,
+        r.gradcheck ? gradcheckLine(r.gradcheck) : null,
       ));
     }
   }
@@ -162,4 +162,13 @@ function link(text: string, onClick: () => void): HTMLElement {
 function runText(s: RunSnapshot, last: ProgressPoint | undefined): string {
   const steps = last ? `step ${last.step + 1}/${s.totalSteps || "?"} · loss ${sci(last.loss, 3)}` : s.phase === "running" ? "starting…" : "";
   return `${s.command === "check" ? "gradient check" : "training"}${steps ? ` · ${steps}` : ""}`;
+}
+
+/** One line on the check: passed, inconclusive (could not judge) or FAILED, with the largest relative error. */
+function gradcheckLine(g: GradcheckResult): HTMLElement {
+  const status = g.status ?? (g.passed ? "passed" : "failed");
+  const label = status === "passed" ? "passed" : status === "inconclusive" ? "inconclusive" : "FAILED";
+  const errors = g.layers.map((l) => l.maxRelError).filter(Number.isFinite);
+  const max = errors.length ? ` · max rel. error ${sci(Math.max(...errors), 1)}` : "";
+  return h("p", { class: status === "failed" ? "error-text small" : status === "passed" ? "ok-text small" : "muted small" }, `Gradient check ${label}${max}`);
 }

@@ -359,7 +359,12 @@ function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean,
     return { analytic: a, numeric: n, relError: NaN, passed: false, nonFinite: true, ...(kinkSeen ? { kink: true } : {}) };
   }
   const j: Judged = { analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
-  if (Math.abs(a) < o.atol && Math.abs(n) < o.atol) j.negligible = true;
+  // The resolution of a central difference: its round-off is ≈ ε_machine·|f|/ε, times the loss's own
+  // summation error (measured ≈ 1e-10 for |f| ≈ 1, ε = 1e-6, hence ×100). Below it the numeric value is
+  // noise and a relative error means nothing; such entries are still judged by atol, and reported as
+  // negligible. A floor at atol instead would hide every entry of a vanishing layer (|g| ≈ 1e-6).
+  const floor = (100 * Number.EPSILON * Math.max(Math.abs(f0), Math.abs(fp), Math.abs(fm))) / o.eps;
+  if (Math.abs(a) <= floor && Math.abs(n) <= floor) j.negligible = true;
   const left = (f0 - fm) / o.eps;
   const right = (fp - f0) / o.eps;
   // A kink the observer cannot see (a custom op declared without hasKinks): the central difference
@@ -389,8 +394,9 @@ function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean,
  * of tensors with `options.inputs`.
  * Pass per entry: |a − n| ≤ atol + rtol·|n| (defaults 1e-5, 1e-3: PyTorch gradcheck's); relative error
  * |a − n| / max(|a|, |n|, tiny) is reported per entry, and per tensor and layer as the maximum over the
- * entries that are not kinks, not non-finite and not negligible (both |a| and |n| below atol, where the
- * ratio is round-off: an exact 0 against a numeric 1e-10 has relative error 1). CS231n: ≤ 1e-7 good,
+ * entries that are not kinks, not non-finite and not negligible (both |a| and |n| below the central
+ * difference's round-off floor, where the ratio is noise: an exact 0 against a numeric 1e-10 has
+ * relative error 1). CS231n: ≤ 1e-7 good,
  * > 1e-2 wrong. `status` is "passed", "failed", or "inconclusive" (the loss or a gradient is non-finite
  * at the checked point, or most entries of a tensor are unverified kinks); `passed` is status "passed".
  */
@@ -615,7 +621,7 @@ function summarize(
     layers.push(layer);
   }
   if (kinkTotal) notes.push(`${kinkTotal} checked entries or directions crossed a kink (ReLU at 0, a max tie…): judged against the one-sided differences`);
-  if (negligibleTotal) notes.push(`${negligibleTotal} entries with |analytic| and |numeric| below atol ${o.atol} are left out of maxRelError`);
+  if (negligibleTotal) notes.push(`${negligibleTotal} entries with |analytic| and |numeric| below the resolution of central differences (100·ε_machine·|loss|/eps) are left out of maxRelError`);
   notes.push(...reasons);
   const status = layers.reduce<GradcheckStatus>((s, l) => worse(s, l.status), "passed");
   return {
