@@ -31,15 +31,14 @@ describe("tape", () => {
     expect(counts.get("mul")).toBe(3);
   });
 
-  it("a chain with 2⁶⁰ paths (y ← y·a + y·b, 60 times) finishes instantly and matches the closed form", () => {
+  it("a chain with 2⁶⁰ paths (y ← y·a + y·b, 60 times) runs each rule once and matches the closed form", () => {
     const x = tensor(0.7, { requiresGrad: true });
     const a = tensor(0.5, { requiresGrad: true });
     const b = tensor(0.6, { requiresGrad: true });
     let y = x;
     for (let i = 0; i < 60; i++) y = y.mul(a).add(y.mul(b));
-    const t0 = performance.now();
+    // Per-path backpropagation would make 2⁶⁰ rule calls; the counts below prove one per node.
     const counts = countBackward(() => y.backward());
-    expect(performance.now() - t0).toBeLessThan(100);
     // y = x·(a+b)⁶⁰: dy/dx = (a+b)⁶⁰; dy/da = dy/db = 60·x·(a+b)⁵⁹.
     expect(y.item()).toBeCloseTo(0.7 * Math.pow(1.1, 60), 9);
     expect(x.grad!.item()).toBeCloseTo(Math.pow(1.1, 60), 9);
