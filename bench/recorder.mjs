@@ -1,46 +1,67 @@
 #!/usr/bin/env node
 /**
- * Recording overhead per training step (standalone; run `node scripts/build.mjs` first, then
- * `node bench/recorder.mjs [--reps 7] [--steps 40]`). Uses dist/index.cjs.
+ * Recording overhead per training step. Standalone (run `node scripts/build.mjs` first):
  *
- * For two MLPs (784-256-256-10 at batch 128, 784-128-10 at batch 32) it times one training step
- * (forward, backward, hooks, optimizer step: the loop's own `stepMs`) in five configurations, wired
- * exactly as `inspect` wires them (Recorder hooks + NanTracker):
- *   plain        the bare loop, no hooks
- *   every        recording every step, no NaN tracking
+ *   node bench/recorder.mjs [--reps 9] [--steps 40] [--json]
+ *   node bench/recorder.mjs --rev f935e3b        # A/B: the library at a git revision against the working tree
+ *
+ * and part of `npm run bench` (bench/run.mjs imports `recorderBench`). Uses dist/index.cjs.
+ *
+ * For two MLPs (784-256-256-10 at batch 128, 784-128-10 at batch 32, SGD with momentum) it times one
+ * training step (forward, backward, hooks, optimizer step: the loop's own `stepMs`) per configuration:
+ *   plain        the bare loop, no hooks (the peer every overhead is relative to)
+ *   every        recording every step, wired like `inspect` (Recorder hooks; the loop copies the weights
+ *                before the step only when the recorder asks: `Recorder.needsSnapshot`)
+ *   every+snap   recording every step with the loop copying the weights anyway (`wantsPrevious` =
+ *                `isRecorded`, how inspect wired it before `needsSnapshot`)
  *   every10      recording every 10th step (plus the first and last)
  *   every+nan    recording every step with NaN/Inf origin tracking
  *   nan only     NaN/Inf origin tracking alone
- * Each run trains `steps` steps; the first `warmup` steps are dropped; a run's time is the median step
- * time, and the figure printed is the median over `reps` runs (configurations interleaved per rep, so
- * drift of the machine hits all of them alike). Overheads are relative to `plain`.
+ * Each run trains `steps` steps and drops the first few; a run's time is its median step time. Every
+ * repetition runs all configurations back to back (and both libraries with --rev), so drift of the
+ * machine hits all of them alike; the overhead printed is the median over repetitions of the per-rep
+ * ratio configuration/plain (paired, as bench/run.mjs pairs ours with TF.js).
  */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
+import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const gl = require(path.join(root, "dist/index.cjs"));
-const { createTrainer, defineModel, losses, nn, optim, Random, Tensor, Recorder, NanTracker } = gl;
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
-const REPS = arg("reps", 7);
-const STEPS = arg("steps", 40);
-const WARMUP = Math.min(5, Math.floor(STEPS / 4));
 
-function blobs(n, d, classes) {
-  const r = new Random(5);
+export const RECORDER_CASES = [
+  { label: "784-256-256-10, batch 128", sizes: [784, 256, 256, 10], batch: 128 },
+  { label: "784-128-10, batch 32", sizes: [784, 128, 10], batch: 32 },
+];
+
+export const RECORDER_CONFIGS = [
+  { name: "plain", record: null, nan: false },
+  { name: "every", record: { kind: "every", interval: 1 }, nan: false },
+  { name: "every+snap", record: { kind: "every", interval: 1 }, nan: false, snapshot: true },
+  { name: "every10", record: { kind: "every", interval: 10 }, nan: false },
+  { name: "every+nan", record: { kind: "every", interval: 1 }, nan: true },
+  { name: "nan only", record: null, nan: true },
+];
+
+function blobs(gl, n, d, classes) {
+  const r = new gl.Random(5);
   const x = new Float64Array(n * d).map(() => r.normal());
   const y = new Float64Array(n).map((_, i) => i % classes);
-  return { x: new Tensor(x, [n, d]), y: new Tensor(y, [n]) };
+  return { x: new gl.Tensor(x, [n, d]), y: new gl.Tensor(y, [n]) };
 }
 
-function mlp(sizes, batchSize, steps) {
-  const data = blobs(1024, sizes[0], sizes[sizes.length - 1]);
+function mlp(gl, sizes, batchSize, steps) {
+  const { defineModel, losses, nn, optim } = gl;
+  const data = blobs(gl, 1024, sizes[0], sizes[sizes.length - 1]);
   return defineModel({
     name: `mlp ${sizes.join("-")}`,
     model: () => {
@@ -60,15 +81,15 @@ function mlp(sizes, batchSize, steps) {
 }
 
 /** One run: median step time (ms) after warm-up, and the recorder's own ms per recorded step. */
-function run(spec, config) {
+function run(gl, spec, config, warmup) {
   const record = config.record;
-  const nan = config.nan ? new NanTracker().start() : null;
+  const nan = config.nan ? new gl.NanTracker().start() : null;
   let recorder = null;
   let h = null;
   const hooks = record
     ? {
         onStart: ({ model, totalSteps }) => {
-          recorder = new Recorder(record, totalSteps);
+          recorder = new gl.Recorder(record, totalSteps);
           recorder.attach(model, model.namedParameters());
           h = recorder.hooks();
         },
@@ -77,69 +98,103 @@ function run(spec, config) {
           h.beforeStep(ctx);
         },
         afterBackward: (ctx) => h.afterBackward(ctx),
-        wantsPrevious: (step) => recorder.isRecorded(step),
+        wantsPrevious: config.snapshot ? (step) => recorder.isRecorded(step) : (step) => h.wantsPrevious(step),
         afterStep: (ctx) => h.afterStep(ctx),
       }
     : nan
       ? { beforeStep: (ctx) => void (nan.step = ctx.step) }
       : undefined;
   try {
-    const trainer = createTrainer(spec, { hooks });
+    const trainer = gl.createTrainer(spec, { hooks });
     while (trainer.next()) { /* step */ }
     const r = trainer.result();
     if (r.reason !== "completed") throw new Error(`${spec.name}: ${r.reason}`);
-    const ms = r.stepMs.slice(WARMUP);
-    return { ms: median(ms), recordMs: recorder ? recorder.recordMs / Math.max(1, recorder.stats.size) : 0 };
+    return { ms: median(r.stepMs.slice(warmup)), recordMs: recorder ? recorder.recordMs / Math.max(1, recorder.stats.size) : 0 };
   } finally {
     nan?.stop();
     recorder?.detach();
   }
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+/**
+ * Runs the recorder benchmark over one or more builds of the library (`libs`: [{ name, gl }]) in this
+ * process, interleaved. Returns one row per (case, library): plain ms, and per configuration its median
+ * ms and overhead (median of the per-rep ratios to plain, minus 1, in %), plus the recorder's own time.
+ */
+export function recorderBench(libs, { reps = 9, steps = 40, configs = RECORDER_CONFIGS, log = console.log } = {}) {
+  const warmup = Math.min(5, Math.floor(steps / 4));
+  log?.(`recorder overhead: node ${process.version}, ${steps} steps per run (${warmup} dropped), median of ${reps} paired reps`);
+  const rows = [];
+  for (const c of RECORDER_CASES) {
+    const specs = libs.map(({ gl }) => mlp(gl, c.sizes, c.batch, steps));
+    libs.forEach(({ gl }, k) => { for (const cfg of configs) run(gl, specs[k], cfg, warmup); }); // warm the JIT for every path
+    const times = libs.map(() => Object.fromEntries(configs.map((cfg) => [cfg.name, []])));
+    const own = libs.map(() => []);
+    for (let r = 0; r < reps; r++) {
+      // Alternate the library order per rep so neither always runs first.
+      const order = r % 2 ? [...libs.keys()].reverse() : [...libs.keys()];
+      for (const k of order) {
+        for (const cfg of configs) {
+          const res = run(libs[k].gl, specs[k], cfg, warmup);
+          times[k][cfg.name].push(res.ms);
+          if (cfg.name === "every") own[k].push(res.recordMs);
+        }
+      }
+    }
+    libs.forEach(({ name }, k) => {
+      const t = times[k];
+      const plain = median(t.plain);
+      const row = { case: c.label, lib: name, plainMs: plain, configs: {} };
+      log?.(`\n${c.label}${libs.length > 1 ? ` [${name}]` : ""}: plain ${plain.toFixed(3)} ms/step`);
+      for (const cfg of configs.slice(1)) {
+        const ms = median(t[cfg.name]);
+        const ratio = median(t[cfg.name].map((x, i) => x / t.plain[i]));
+        const pct = (ratio - 1) * 100;
+        row.configs[cfg.name] = { ms, ratio, overheadPct: pct, samples: t[cfg.name] };
+        log?.(`  ${cfg.name.padEnd(11)} ${ms.toFixed(3)} ms/step  ${pct >= 0 ? "+" : ""}${pct.toFixed(1)}%`);
+      }
+      row.plainSamples = t.plain;
+      row.recorderOwnMs = median(own[k]);
+      log?.(`  recorder's own time on a recorded step: ${row.recorderOwnMs.toFixed(3)} ms (${((row.recorderOwnMs / plain) * 100).toFixed(1)}% of a plain step)`);
+      rows.push(row);
+    });
+  }
+  return rows;
+}
 
-const CONFIGS = [
-  { name: "plain", record: null, nan: false },
-  { name: "every", record: { kind: "every", interval: 1 }, nan: false },
-  { name: "every10", record: { kind: "every", interval: 10 }, nan: false },
-  { name: "every+nan", record: { kind: "every", interval: 1 }, nan: true },
-  { name: "nan only", record: null, nan: true },
-];
+/** The library at a git revision, bundled from its sources (as bench/ab.mjs does). */
+export async function libraryAt(rev) {
+  const esbuild = await import("esbuild");
+  const src = mkdtempSync(path.join(tmpdir(), "gl-rec-src-"));
+  execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src | tar -x -C "${src}"`]);
+  symlinkSync(path.join(root, "node_modules"), path.join(src, "node_modules"));
+  const out = await esbuild.build({
+    stdin: { contents: `export * from "./src/index.ts";`, resolveDir: src, loader: "ts" }, bundle: true, write: false,
+    format: "cjs", platform: "node", target: "node20", logLevel: "error", keepNames: true,
+  });
+  const file = path.join(mkdtempSync(path.join(tmpdir(), "gl-rec-lib-")), "index.cjs");
+  writeFileSync(file, out.outputFiles[0].text);
+  return require(file);
+}
 
-const CASES = [
-  { label: "784-256-256-10, batch 128", sizes: [784, 256, 256, 10], batch: 128 },
-  { label: "784-128-10, batch 32", sizes: [784, 128, 10], batch: 32 },
-];
-
-console.log(`node ${process.version}, ${STEPS} steps per run (${WARMUP} warm-up), median of ${REPS} runs`);
-const out = [];
-for (const c of CASES) {
-  const spec = mlp(c.sizes, c.batch, STEPS);
-  for (const cfg of CONFIGS) run(spec, cfg); // warm the JIT for every path
-  const times = Object.fromEntries(CONFIGS.map((cfg) => [cfg.name, []]));
-  const own = [];
-  for (let k = 0; k < REPS; k++) {
-    for (const cfg of CONFIGS) {
-      const r = run(spec, cfg);
-      times[cfg.name].push(r.ms);
-      if (cfg.name === "every") own.push(r.recordMs);
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const arg = (name, dflt) => {
+    const i = process.argv.indexOf(`--${name}`);
+    return i >= 0 ? process.argv[i + 1] : dflt;
+  };
+  const libs = [{ name: "working tree", gl: require(path.join(root, "dist/index.cjs")) }];
+  const rev = arg("rev", "");
+  if (rev) libs.unshift({ name: rev, gl: await libraryAt(rev) });
+  const rows = recorderBench(libs, { reps: Number(arg("reps", 9)), steps: Number(arg("steps", 40)) });
+  if (rev) {
+    console.log(`\nA/B (overhead vs each library's own plain loop, same process):`);
+    for (const c of RECORDER_CASES) {
+      const [a, b] = libs.map((l) => rows.find((r) => r.case === c.label && r.lib === l.name));
+      for (const name of Object.keys(b.configs)) {
+        if (!a.configs[name]) continue;
+        console.log(`  ${c.label.padEnd(28)} ${name.padEnd(11)} ${a.configs[name].overheadPct.toFixed(1).padStart(6)}% → ${b.configs[name].overheadPct.toFixed(1).padStart(6)}%`);
+      }
     }
   }
-  const base = median(times.plain);
-  console.log(`\n${c.label}: plain ${base.toFixed(3)} ms/step`);
-  const row = { case: c.label, plainMs: base };
-  for (const cfg of CONFIGS.slice(1)) {
-    const m = median(times[cfg.name]);
-    const pct = (m / base - 1) * 100;
-    row[cfg.name] = pct;
-    console.log(`  ${cfg.name.padEnd(10)} ${m.toFixed(3)} ms/step  ${pct >= 0 ? "+" : ""}${pct.toFixed(1)}%`);
-  }
-  const o = median(own);
-  console.log(`  recorder's own time on a recorded step: ${o.toFixed(3)} ms (${((o / base) * 100).toFixed(1)}% of a plain step)`);
-  out.push(row);
+  if (process.argv.includes("--json")) console.log(JSON.stringify(rows.map(({ plainSamples, ...r }) => ({ ...r, configs: Object.fromEntries(Object.entries(r.configs).map(([k, v]) => [k, { ms: v.ms, ratio: v.ratio, overheadPct: v.overheadPct }])) }))));
 }
-if (process.argv.includes("--json")) console.log(JSON.stringify(out));

@@ -4,6 +4,7 @@
 //   node bench/run.mjs --quick    smoke run: few repetitions, same cases
 //   node bench/run.mjs --filter matmul --reps 30 --out bench/results/2026-11-27.json
 //   node bench/run.mjs --compare bench/results/2026-11-27-before-kernels.json   adds the saved run's ratio
+//   node bench/run.mjs --filter recorder          only the recorder-overhead rows (bench/recorder.mjs)
 //
 // Method (details in bench/README.md): every case is a pair of closures, ours and the peer's. After a
 // warm-up, each round times ours once and the peer once, alternating which goes first, so load from other
@@ -15,6 +16,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { loadKernels, loadTfjs } from "./load.mjs";
+import { recorderBench } from "./recorder.mjs";
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -310,8 +312,10 @@ const padL = (s, n) => String(s).padStart(n);
 
 console.log(`Gradient Lens bench${quick ? " (--quick)" : ""}: ${reps} reps after ${warmup} warm-up, median; peer = TF.js ${tf.version_core} cpu backend (float32 only)`);
 console.log(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, kernels: ${defaultKernels.name}\n`);
-console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}${comparePath ? padL("base o/t", 10) + padL("speedup", 9) : ""}`);
-console.log("-".repeat(94));
+if (selected.length) {
+  console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}${comparePath ? padL("base o/t", 10) + padL("speedup", 9) : ""}`);
+  console.log("-".repeat(94));
+}
 let lastGroup = "";
 for (const c of selected) {
   const { ours: o, peer: p } = c.setup();
@@ -331,7 +335,36 @@ for (const c of selected) {
   results.push({ group: c.group, name: c.name, dtype: c.dtype, peerDtype: "float32", ...r, ...(base ? { baseRatio: base.ratio } : {}) });
   if (global.gc) global.gc();
 }
-console.log("\nratio < 1: Gradient Lens faster. TF.js's CPU backend computes in float32 only; float64 rows compare our float64 against its float32.");
+if (selected.length) console.log("\nratio < 1: Gradient Lens faster. TF.js's CPU backend computes in float32 only; float64 rows compare our float64 against its float32.");
+
+// ---- recorder overhead -----------------------------------------------------------------------------
+// Not a TF.js comparison: the "peer" of a recording configuration is the same training loop without
+// hooks, run back to back with it in every repetition (bench/recorder.mjs). ours ms = step with the
+// configuration, peer ms = plain step, ratio = median of the per-rep ratios (1.10 = +10% overhead).
+
+let recorderRows = [];
+if (!filter || "recorder overhead".includes(filter.toLowerCase())) {
+  const recReps = Number(option("--reps", quick ? 3 : 9));
+  const recSteps = quick ? 16 : 40;
+  console.log(`\nRecorder overhead per training step (SGD momentum, float64; ${recReps} paired reps of ${recSteps} steps; peer = the same loop without hooks)`);
+  console.log(`${pad("case", 54)}${pad("config", 12)}${padL("ms/step", 10)}${padL("plain ms", 10)}${padL("overhead", 10)}${comparePath ? padL("base", 10) : ""}`);
+  console.log("-".repeat(96));
+  recorderRows = recorderBench([{ name: "ours", gl }], { reps: recReps, steps: recSteps, log: null });
+  for (const row of recorderRows) {
+    for (const [config, r] of Object.entries(row.configs)) {
+      const name = `recorder ${row.case}`;
+      const base = baseline.get(caseKey("recorder", name, config));
+      const pct = (x) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
+      console.log(`${pad(name, 54)}${pad(config, 12)}${padL(fmt(r.ms), 10)}${padL(fmt(row.plainMs), 10)}${padL(pct(r.ratio), 10)}${comparePath ? padL(base?.ratio ? pct(base.ratio) : "—", 10) : ""}`);
+      results.push({
+        group: "recorder", name, dtype: config, peer: "plain loop", ms: r.ms, peerMs: row.plainMs, ratio: r.ratio, overheadPct: r.overheadPct,
+        samples: r.samples.length, oursSamples: r.samples, peerSamples: row.plainSamples, ...(base ? { baseRatio: base.ratio } : {}),
+      });
+    }
+    console.log(`${pad(`recorder ${row.case}`, 54)}${pad("(own time)", 12)}${padL(fmt(row.recorderOwnMs), 10)}${padL(fmt(row.plainMs), 10)}${padL(((row.recorderOwnMs / row.plainMs) * 100).toFixed(1) + "%", 10)}`);
+  }
+  console.log("config: every = record every step (the recorder's own hooks); every+snap = same, loop copies the weights anyway; every10 = every 10th step; +nan = NaN/Inf origin tracking.");
+}
 
 const report = {
   date: new Date().toISOString(),
@@ -346,6 +379,10 @@ const report = {
   compare: comparePath || null,
   kernels: defaultKernels.name,
   results,
+  recorder: recorderRows.map(({ plainSamples, configs, ...row }) => ({
+    ...row,
+    configs: Object.fromEntries(Object.entries(configs).map(([k, v]) => [k, { ms: v.ms, ratio: v.ratio, overheadPct: v.overheadPct }])),
+  })),
 };
 mkdirSync(dirname(outPath), { recursive: true });
 writeFileSync(outPath, JSON.stringify(report, null, 2) + "\n");
