@@ -12,6 +12,7 @@ import type { DefinedModel } from "../train/spec";
 import { DEFAULT_STEPS, resolveSteps, splitData } from "../train/loop";
 import { datasetSize } from "../data/dataset";
 import { compileModel } from "./compile";
+import { Worker } from "node:worker_threads";
 import { findModels, loadBundle, noModelsError, userStack, type EngineModule } from "./load";
 
 /** Exit codes the parent reads when no message explains the exit. */
@@ -181,7 +182,29 @@ function fillLocations(report: Report, file: string, exportName: string): void {
 process.on("uncaughtException", (e) => void finish({ type: "failed", error: runtimeError(e, "uncaught exception") }));
 process.on("unhandledRejection", (e) => void finish({ type: "failed", error: runtimeError(e, "unhandled promise rejection") }));
 
+/**
+ * The parent enforces the time limit and kills us on cancel; if it dies first (a crashed extension
+ * host, a killed CLI) nobody would. A watchdog thread — it runs even while the model spins in a
+ * synchronous loop — kills this process once the parent is gone or the time limit has long passed.
+ */
+function startWatchdog(timeLimitMs: number | undefined): void {
+  const source = `
+    const { workerData } = require("node:worker_threads");
+    const started = Date.now();
+    setInterval(() => {
+      const orphaned = process.ppid !== workerData.parent;
+      const overdue = workerData.limit > 0 && Date.now() - started > workerData.limit;
+      if (orphaned || overdue) process.kill(workerData.self, "SIGKILL");
+    }, 250);
+  `;
+  // Twice the limit plus a margin: normally the parent's own timer ends the run with a clear message.
+  const limit = timeLimitMs ? 2 * timeLimitMs + 5000 : 0;
+  const watchdog = new Worker(source, { eval: true, workerData: { parent: process.ppid, self: process.pid, limit } });
+  watchdog.unref();
+}
+
 process.once("message", (message: unknown) => {
+  if (isRunnerCommand(message)) startWatchdog(message.request.timeLimitMs);
   if (!isRunnerCommand(message)) {
     void finish({ type: "failed", error: { kind: "load", message: `runner: malformed request ${JSON.stringify(message)?.slice(0, 200)}` } });
     return;
