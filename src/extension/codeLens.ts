@@ -7,7 +7,7 @@ import * as vscode from "vscode";
 import { scanSource, type ScanResult } from "./modelScan";
 import { summarizeReport } from "./summary";
 import type { RunManager } from "./runs";
-import type { ModelRef } from "../protocol/webview";
+import type { ModelRef, RunSnapshot } from "../protocol/webview";
 import type { Disposable } from "./disposables";
 
 export const CODELENS_SELECTOR: vscode.DocumentSelector = [
@@ -47,8 +47,11 @@ export class ModelCodeLens implements vscode.CodeLensProvider, Disposable {
     const lenses: vscode.CodeLens[] = [];
     const file = document.uri.fsPath;
     const finished = this.runs.finishedInFile(file);
+    // One pair of lenses per line, whatever the number of names the model is exported under.
     const seenLines = new Set<number>();
     for (const m of scan.models) {
+      if (seenLines.has(m.line)) continue;
+      seenLines.add(m.line);
       const model: ModelRef = { file, exportName: m.exportName, name: m.name, line: m.line + 1 };
       const range = new vscode.Range(m.line, 0, m.line, 0);
       lenses.push(
@@ -56,17 +59,15 @@ export class ModelCodeLens implements vscode.CodeLensProvider, Disposable {
         new vscode.CodeLens(range, { title: "$(graph-line) Train & inspect", command: "gradientLens.trainModel", arguments: [model], tooltip: `Train ${m.name} with per-layer recording` }),
       );
       const last = finished.find((s) => s.model.exportName === m.exportName);
-      if (last?.report && !seenLines.has(m.line)) {
-        lenses.push(new vscode.CodeLens(range, { title: summarizeReport(last.report), command: "gradientLens.showReportOf", arguments: [model], tooltip: "Open the report" }));
-      } else if (last?.error) {
-        lenses.push(new vscode.CodeLens(range, { title: `$(error) ${last.error.kind}: ${truncate(last.error.message, 60)}`, command: "gradientLens.showLog", arguments: [] }));
-      }
-      seenLines.add(m.line);
+      const summary = last && summaryLens(last, model);
+      if (summary) lenses.push(new vscode.CodeLens(range, summary));
     }
+    // A checkGradients call gets a lens only when it names a model this file exports: never a guess.
     for (const c of scan.checks) {
-      const target = scan.models.find((m) => m.exportName === c.exportName) ?? scan.models[0];
-      const model: ModelRef = { file, exportName: target?.exportName, name: target?.name ?? "first model in file", line: target ? target.line + 1 : undefined };
-      lenses.push(new vscode.CodeLens(new vscode.Range(c.line, 0, c.line, 0), { title: "$(beaker) Check gradients", command: "gradientLens.checkModel", arguments: [model] }));
+      const target = c.exportName !== undefined ? scan.models.find((m) => m.exportName === c.exportName) : undefined;
+      if (!target) continue;
+      const model: ModelRef = { file, exportName: target.exportName, name: target.name, line: target.line + 1 };
+      lenses.push(new vscode.CodeLens(new vscode.Range(c.line, 0, c.line, 0), { title: "$(beaker) Check gradients", command: "gradientLens.checkModel", arguments: [model], tooltip: `Gradient check of ${target.name}` }));
     }
     return lenses;
   }
@@ -75,6 +76,18 @@ export class ModelCodeLens implements vscode.CodeLensProvider, Disposable {
     for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }
+}
+
+/** The lens with the outcome of a model's last run: its report's summary, or why it failed. */
+function summaryLens(last: RunSnapshot, model: ModelRef): vscode.Command | undefined {
+  if (last.phase === "failed") {
+    const why = last.error ? `${last.error.kind}${last.error.message ? ` — ${truncate(last.error.message, 60)}` : ""}` : "unknown error";
+    return last.report
+      ? { title: `$(error) run failed: ${why}`, command: "gradientLens.showReportOf", arguments: [model], tooltip: "Open what the run recorded before it failed" }
+      : { title: `$(error) run failed: ${why}`, command: "gradientLens.showLog", arguments: [], tooltip: "Show the output log" };
+  }
+  if (last.report) return { title: summarizeReport(last.report), command: "gradientLens.showReportOf", arguments: [model], tooltip: "Open the report" };
+  return undefined;
 }
 
 function truncate(s: string, n: number): string {

@@ -1,8 +1,13 @@
-/** The Problems panel: each finished run's warnings as diagnostics, replaced when the model runs again. */
+/**
+ * The Problems panel: each finished run's warnings as diagnostics, replaced when the model runs again,
+ * and dropped from a file as soon as it is edited (they point at lines of the code that ran, which an
+ * edit moves or removes).
+ */
 import * as vscode from "vscode";
 import { DIAGNOSTIC_SOURCE, reportToProblems, runErrorToProblems, type ProblemEntry } from "./diagnosticsMap";
 import { modelKey, resolveReportFile, type RunManager } from "./runs";
 import type { Disposable } from "./disposables";
+import type { RunSnapshot } from "../protocol/webview";
 
 const SEVERITY: Record<ProblemEntry["severity"], vscode.DiagnosticSeverity> = {
   error: vscode.DiagnosticSeverity.Error,
@@ -14,24 +19,47 @@ export class Diagnostics implements Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection("gradientLens");
   /** Entries per model, so one model's rerun leaves another model's problems in place. */
   private readonly byModel = new Map<string, ProblemEntry[]>();
-  private readonly sub: vscode.Disposable;
+  /** Each run's model key as it was when the run started, so a run's entries stay under one key. */
+  private readonly runKeys = new Map<number, string>();
+  private readonly subs: vscode.Disposable[];
 
   constructor(runs: RunManager) {
-    this.sub = runs.onDidChange((e) => {
-      if (e.kind !== "snapshot") return;
-      const s = e.snapshot;
-      const key = modelKey(s.model);
-      if (s.phase === "running") this.set(key, []);
-      else if (s.phase === "cancelled") return;
-      else {
-        const resolve = resolveReportFile(s.report, s.model.file);
-        const entries = [
-          ...(s.report ? reportToProblems(s.report, resolve, s.model.line ? { file: s.model.file, line: s.model.line, column: 1 } : undefined) : []),
-          ...(s.error ? runErrorToProblems(s.error, resolve) : []),
-        ];
-        this.set(key, entries);
-      }
-    });
+    this.subs = [
+      runs.onDidChange((e) => {
+        if (e.kind === "snapshot") this.onSnapshot(e.snapshot);
+      }),
+      vscode.workspace.onDidChangeTextDocument((e) => {
+        if (e.contentChanges.length) this.clearFile(e.document.uri.fsPath);
+      }),
+    ];
+  }
+
+  private onSnapshot(s: RunSnapshot): void {
+    let key = this.runKeys.get(s.runId);
+    if (key === undefined) this.runKeys.set(s.runId, (key = modelKey(s.model)));
+    if (s.phase !== "running") this.runKeys.delete(s.runId);
+    if (s.phase === "running") this.set(key, []);
+    else if (s.phase === "cancelled") return;
+    else {
+      const resolve = resolveReportFile(s.report, s.model.file);
+      const entries = [
+        ...(s.report ? reportToProblems(s.report, resolve, s.model.line ? { file: s.model.file, line: s.model.line, column: 1 } : undefined) : []),
+        ...(s.error ? runErrorToProblems(s.error, resolve) : []),
+      ];
+      this.set(key, entries);
+    }
+  }
+
+  /** Removes every entry on `file` (for any model); files without entries are left alone. */
+  private clearFile(file: string): void {
+    let had = false;
+    for (const [key, entries] of this.byModel) {
+      const kept = entries.filter((e) => e.file !== file);
+      if (kept.length === entries.length) continue;
+      had = true;
+      this.byModel.set(key, kept);
+    }
+    if (had) this.collection.delete(vscode.Uri.file(file));
   }
 
   clear(): void {
@@ -49,7 +77,7 @@ export class Diagnostics implements Disposable {
   }
 
   dispose(): void {
-    this.sub.dispose();
+    for (const s of this.subs) s.dispose();
     this.collection.dispose();
   }
 }

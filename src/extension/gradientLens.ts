@@ -18,6 +18,7 @@ import { SidebarView } from "./sidebarView";
 import { layerTableCsv, reportToJson } from "./reportExport";
 import { modelAtLine } from "./modelPick";
 import { bundledEsbuild } from "./packaging";
+import { isInside } from "./paths";
 
 export class GradientLens implements Disposable {
   private readonly store = new DisposableStore();
@@ -71,9 +72,6 @@ export class GradientLens implements Disposable {
     command("gradientLens.openExample", () => this.openExample());
     command("gradientLens.showLog", () => this.log.show(true));
     command("gradientLens.refreshModels", () => this.models.refresh());
-    command("gradientLens.revealLocation", (loc?: unknown) => {
-      if (loc && typeof loc === "object" && "file" in loc) return this.reveal(loc as SourceLocation);
-    });
   }
 
   private async runCommand(command: "check" | "train", arg: unknown, fallback: "cursor" | "choose"): Promise<void> {
@@ -131,8 +129,17 @@ export class GradientLens implements Disposable {
         return;
       case "reveal":
         return this.reveal(msg.location);
-      case "run":
-        return this.runCommand(msg.command, msg.model ?? this.runs.currentSnapshot?.model, "cursor");
+      case "run": {
+        // A model named by a webview (or by a snapshot restored from one) runs only if the host knows it.
+        const asked = msg.model ?? this.runs.currentSnapshot?.model;
+        if (!asked) return this.runCommand(msg.command, undefined, "cursor");
+        const model = await this.knownModel(asked);
+        if (!model) {
+          this.log.warn(`refused to run ${asked.file}: not a model file of this workspace or of a run of this window`);
+          return;
+        }
+        return this.runCommand(msg.command, model, "cursor");
+      }
       case "stop":
         this.runs.stopAll();
         return;
@@ -145,11 +152,31 @@ export class GradientLens implements Disposable {
     }
   }
 
+  /**
+   * The model a webview asks to run, if the host knows its file: a model of the workspace scan (or an
+   * example opened from the extension), or the model of a run this window started; a snapshot restored
+   * from a webview's state vouches only for files inside the workspace or the bundled examples.
+   */
+  private async knownModel(asked: ModelRef): Promise<ModelRef | undefined> {
+    const file = path.resolve(asked.file);
+    const model = { ...asked, file };
+    await this.models.list();
+    if (this.models.knows(file)) return model;
+    const vouched = this.runs.knownSnapshots().some((s) => s.model.file === file && (!this.runs.isRestored(s) || this.insideTrustedRoots(file)));
+    return vouched && /\.[cm]?ts$/.test(file) ? model : undefined;
+  }
+
+  /** Whether `file` lies in a workspace folder or in the extension's bundled examples. */
+  private insideTrustedRoots(file: string): boolean {
+    const roots = [...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath), path.join(this.context.extensionUri.fsPath, "examples")];
+    return roots.some((root) => isInside(file, root));
+  }
+
   /** Opens a source line that a report or the model list points at; other files are refused. */
   private async reveal(location: SourceLocation): Promise<void> {
     const snapshot = this.runs.currentSnapshot;
     const file = resolveReportFile(snapshot?.report, snapshot?.model.file ?? location.file)(location.file);
-    if (!this.isKnownFile(file)) {
+    if (!(await this.isKnownFile(file))) {
       this.log.warn(`refused to open ${file}: not a model file or a file a report points at`);
       return;
     }
@@ -165,17 +192,25 @@ export class GradientLens implements Disposable {
     editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   }
 
-  private isKnownFile(file: string): boolean {
+  /** The files a webview may open: the current run's model and the files its report points at, and the workspace's model files. */
+  private async isKnownFile(file: string): Promise<boolean> {
     const s = this.runs.currentSnapshot;
     const known = new Set<string>();
     if (s) {
-      known.add(s.model.file);
       const resolve = resolveReportFile(s.report, s.model.file);
-      for (const l of s.report?.model.layers ?? []) if (l.location) known.add(resolve(l.location.file));
-      for (const w of s.report?.warnings ?? []) if (w.location) known.add(resolve(w.location.file));
-      if (s.error?.location) known.add(resolve(s.error.location.file));
+      const add = (f: unknown) => {
+        if (typeof f === "string" && f) known.add(resolve(f));
+      };
+      add(s.model.file);
+      for (const l of s.report?.model.layers ?? []) add(l.location?.file);
+      for (const w of s.report?.warnings ?? []) add(w.location?.file);
+      add(s.error?.location?.file);
+      // A restored snapshot is the page's word: it vouches only for files of this workspace or the examples.
+      if (known.has(file) && (!this.runs.isRestored(s) || this.insideTrustedRoots(file))) return true;
     }
-    return known.has(file) || this.models.knows(file);
+    // The workspace scan runs once, on demand (after a reload nothing may have asked for it yet).
+    await this.models.list();
+    return this.models.knows(file);
   }
 
   private async exportReport(format: "json" | "csv"): Promise<void> {

@@ -4,9 +4,9 @@
  * string/template contents (keeping offsets), so matches inside them do not count. Pure; no vscode import.
  */
 
-/** A `defineModel(...)` whose value the file exports. */
+/** A `defineModel(...)` whose value the file exports (one per call, however many names it is exported under). */
 export interface ScannedModel {
-  /** "default" or the exported name. */
+  /** "default" or the exported name; the first one when the value is exported under several. */
   exportName: string;
   /** The spec's `name` when it is a string literal, else the export name. */
   name: string;
@@ -78,9 +78,9 @@ export function scanSource(text: string): ScanResult {
     if (!unique.length) continue;
     const specName = specNameLiteral(text, code, c.open);
     const { line, column } = pos(c.offset);
-    for (const exportName of unique) {
-      models.push({ exportName, name: specName ?? exportName, line, column });
-    }
+    // One entry per call (one set of lenses, one row in the model list), under its first export name:
+    // `export const m = defineModel(…)` plus `export default m` is one model, run as `m`.
+    models.push({ exportName: unique[0], name: specName ?? unique[0], line, column });
     if (c.binding) bindingToExport.set(c.binding, unique[0]);
   }
 

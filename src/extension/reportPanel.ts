@@ -13,7 +13,6 @@ export const REPORT_VIEW_TYPE = "gradientLens.report";
 
 export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
   private panel: vscode.WebviewPanel | undefined;
-  private panelSubs: vscode.Disposable[] = [];
   private readonly sub: vscode.Disposable;
   private readonly serializer: vscode.Disposable;
 
@@ -56,15 +55,19 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const saved = state && typeof state === "object" ? (state as { snapshot?: unknown }).snapshot : undefined;
     this.log.info(`restoring the report panel${isRunSnapshot(saved) ? ` (${saved.model.name})` : ""}`);
+    // The restored page shows its saved run: adopt it, so that its links, exports and reruns work
+    // (what it names is still checked: the host treats a restored snapshot as the page's word).
+    if (isRunSnapshot(saved)) this.runs.restore(saved);
     panel.webview.options = webviewOptions(this.extensionUri);
     this.attach(panel);
   }
 
   private attach(panel: vscode.WebviewPanel): void {
+    if (this.panel && this.panel !== panel) this.panel.dispose();
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "activity.svg");
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, "report");
-    this.panelSubs = [
+    const subs: vscode.Disposable[] = [
       listen(panel.webview, (msg) => {
         // On `ready` the webview gets the current run; with none (after a reload) it keeps its restored state.
         if (msg.type === "ready") {
@@ -74,9 +77,9 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
         return this.onMessage(msg);
       }, this.log),
       panel.onDidDispose(() => {
-        for (const s of this.panelSubs) s.dispose();
-        this.panelSubs = [];
-        this.panel = undefined;
+        for (const s of subs) s.dispose();
+        // Another panel may have been attached since (a restore racing a new run): leave it alone.
+        if (this.panel === panel) this.panel = undefined;
       }),
     ];
   }

@@ -7,12 +7,14 @@
  */
 import * as vscode from "vscode";
 import * as path from "node:path";
+import { readFile } from "node:fs/promises";
 import type { RunHandle, RunOptions } from "../runner";
 import type { RunOutcome, RunRequest, RunnerEvent } from "../protocol/runner";
 import type { ModelRef, ProgressPoint, RunSnapshot } from "../protocol/webview";
 import type { Report } from "../report";
 import { parseSettings, SETTING_KEYS } from "./settings";
 import { summarizeReport, plural } from "./summary";
+import { scanSource } from "./modelScan";
 import type { Disposable } from "./disposables";
 
 export type StartRun = (req: RunRequest, onEvent: (e: RunnerEvent) => void, options?: RunOptions) => RunHandle;
@@ -21,8 +23,27 @@ export type RunEvent =
   | { kind: "snapshot"; snapshot: RunSnapshot }
   | { kind: "progress"; runId: number; point: ProgressPoint };
 
+/** One model's key in every per-model map (runs, finished runs, diagnostics). Normalise the export name first (`withExportName`). */
 export function modelKey(model: Pick<ModelRef, "file" | "exportName">): string {
   return `${model.file}#${model.exportName ?? ""}`;
+}
+
+/**
+ * The model with its export name filled in when it had none ("the file's first model"), found the way
+ * the runner chooses — the default export, else the first in source order — by a static scan, so that a
+ * run's key does not change when the runner reports the export it picked.
+ */
+export async function withExportName(model: ModelRef): Promise<ModelRef> {
+  if (model.exportName !== undefined) return model;
+  let text: string;
+  try {
+    text = await readFile(model.file, "utf8");
+  } catch {
+    return model;
+  }
+  const models = scanSource(text).models;
+  const chosen = models.find((m) => m.exportName === "default") ?? models[0];
+  return chosen ? { ...model, exportName: chosen.exportName } : model;
 }
 
 interface ActiveRun {
@@ -38,6 +59,8 @@ export class RunManager implements Disposable {
   private readonly finished = new Map<string, RunSnapshot>();
   /** The run the report panel and side view show: the latest one started. */
   private current: RunSnapshot | null = null;
+  /** Snapshots adopted from a webview's saved state after a reload: their contents came from the page, not from a run. */
+  private readonly restored = new WeakSet<RunSnapshot>();
   private readonly emitter = new vscode.EventEmitter<RunEvent>();
   readonly onDidChange = this.emitter.event;
   private readonly status: vscode.StatusBarItem;
@@ -77,8 +100,39 @@ export class RunManager implements Disposable {
     return this.active.size > 0;
   }
 
+  /** Whether a snapshot came from a webview's saved state (`restore`) rather than from a run of this window. */
+  isRestored(s: RunSnapshot): boolean {
+    return this.restored.has(s);
+  }
+
+  /** The current run and every model's last finished run. */
+  knownSnapshots(): RunSnapshot[] {
+    const all = new Set(this.finished.values());
+    if (this.current) all.add(this.current);
+    return [...all];
+  }
+
+  /**
+   * Adopts the snapshot a report panel saved before a window reload as the last run of its model (when
+   * nothing has run since), so that the restored panel's links, exports and reruns work. A run that was
+   * live before the reload is shown as stopped: its runner went with the old extension host.
+   */
+  restore(saved: RunSnapshot): RunSnapshot | undefined {
+    if (this.current || this.active.size) return undefined;
+    const s: RunSnapshot = saved.phase === "running" ? { ...saved, phase: "cancelled", endedAt: saved.endedAt ?? Date.now() } : { ...saved };
+    this.restored.add(s);
+    this.nextId = Math.max(this.nextId, s.runId + 1);
+    const key = modelKey(s.model);
+    if (s.phase !== "cancelled" && !this.finished.has(key)) this.finished.set(key, s);
+    this.current = s;
+    this.publish(s);
+    this.updateStatus();
+    return s;
+  }
+
   /** Starts a run and resolves when it ends (with its final snapshot). */
-  async run(command: "check" | "train", model: ModelRef): Promise<RunSnapshot> {
+  async run(command: "check" | "train", requested: ModelRef): Promise<RunSnapshot> {
+    const model = await withExportName(requested);
     const key = modelKey(model);
     const previous = this.active.get(key);
     if (previous) {
@@ -89,7 +143,8 @@ export class RunManager implements Disposable {
 
     const { request: fields, problems } = parseSettings(readSettings(model.file), command);
     for (const p of problems) this.log.warn(p);
-    const request: RunRequest = { ...fields, file: model.file, exportName: model.exportName, command };
+    // The request keeps what was asked: the runner, not the static scan, decides what "the first model" is.
+    const request: RunRequest = { ...fields, file: model.file, exportName: requested.exportName, command };
     const snapshot: RunSnapshot = {
       runId: this.nextId++,
       command,
@@ -149,7 +204,8 @@ export class RunManager implements Disposable {
       if (snapshot.phase === "cancelled") this.log.info(msg);
       else {
         this.log.error(msg + (outcome.error.stack ? `\n${outcome.error.stack}` : ""));
-        if (snapshot.report || outcome.error.location) this.finished.set(key, snapshot);
+        // A failure replaces the model's last result (a timeout or crash has no report, but the lens must not keep the old one).
+        this.finished.set(key, snapshot);
       }
     }
     if (!active.replaced) {

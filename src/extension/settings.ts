@@ -101,8 +101,16 @@ export function parseSettings(values: Record<string, unknown>, command: "check" 
   }
   if (Object.keys(rules).length) request.rules = rules;
 
-  // Record schedule.
-  const record = values["record.schedule"];
+  // Record schedule. Unset, it follows the parameter the user did set: `record.interval` means
+  // "every", `record.count` means "log" (both set: `record.schedule` decides, so the choice is explicit).
+  let record = values["record.schedule"];
+  if (record === undefined) {
+    const hasInterval = values["record.interval"] !== undefined && values["record.interval"] !== null;
+    const hasCount = values["record.count"] !== undefined && values["record.count"] !== null;
+    if (hasInterval && hasCount) problems.push(`gradientLens.record.interval and record.count are both set: set gradientLens.record.schedule to choose (both ignored)`);
+    else if (hasInterval) record = "every";
+    else if (hasCount) record = "log";
+  }
   if (record !== undefined) {
     let schedule: RecordSchedule | undefined;
     if (record === "every") {

@@ -11,6 +11,8 @@ export const SIDEBAR_VIEW_ID = "gradientLens.sidebar";
 export class SidebarView implements vscode.WebviewViewProvider, Disposable {
   private view: vscode.WebviewView | undefined;
   private readonly subs: vscode.Disposable[];
+  /** The current view's message listener and dispose hook (a view can be resolved again after it was disposed). */
+  private viewSubs: vscode.Disposable[] = [];
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -34,23 +36,28 @@ export class SidebarView implements vscode.WebviewViewProvider, Disposable {
   }
 
   resolveWebviewView(view: vscode.WebviewView): void {
+    for (const s of this.viewSubs) s.dispose();
     this.view = view;
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, "sidebar");
-    const sub = listen(view.webview, async (msg) => {
+    const listener = listen(view.webview, async (msg) => {
       if (msg.type !== "ready") return this.onMessage(msg);
       post(view.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
       post(view.webview, { type: "models", models: [], scanning: true });
       const list = await this.models.list();
       post(view.webview, { type: "models", models: list, scanning: false });
     }, this.log);
-    view.onDidDispose(() => {
-      sub.dispose();
-      this.view = undefined;
+    const disposed = view.onDidDispose(() => {
+      listener.dispose();
+      disposed.dispose();
+      if (this.view === view) this.view = undefined;
     });
+    this.viewSubs = [listener, disposed];
   }
 
   dispose(): void {
+    for (const s of this.viewSubs) s.dispose();
+    this.viewSubs = [];
     for (const s of this.subs) s.dispose();
   }
 }

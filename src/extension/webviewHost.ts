@@ -7,8 +7,8 @@ import { makeNonce, renderWebviewHtml, type WebviewKind } from "./webviewHtml";
 export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   return {
     enableScripts: true,
-    // Only what the page loads: the webview bundle (dist/) and static CSS/images (media/).
-    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist"), vscode.Uri.joinPath(extensionUri, "media")],
+    // Only what the page loads: the webview bundle (dist/webview) and the stylesheet (media/).
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, "dist", "webview"), vscode.Uri.joinPath(extensionUri, "media")],
   };
 }
 

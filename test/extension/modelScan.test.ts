@@ -28,6 +28,14 @@ describe("scanSource", () => {
     ]);
   });
 
+  it("lists a model exported under two names once, under its first", () => {
+    const head = `import { defineModel } from "gradient-lens";\nexport const m = defineModel({ name: "M" });\n`;
+    expect(scanSource(head + "export default m;\n").models).toEqual([{ exportName: "m", name: "M", line: 1, column: 17 }]);
+    expect(scanSource(head + "export { m as default, m as again };\n").models).toEqual([{ exportName: "m", name: "M", line: 1, column: 17 }]);
+    const reexported = `import { defineModel } from "gradient-lens";\nconst m = defineModel({});\nexport { m as default };\n`;
+    expect(scanSource(reexported).models.map((x) => x.exportName)).toEqual(["default"]);
+  });
+
   it("takes the top-level name only and falls back to the export name", () => {
     const src = `import * as gl from "gradient-lens";\nexport const m = gl.defineModel({ data: () => ({ name: "inner" }), loss });\n`;
     expect(scanSource(src).models).toEqual([{ exportName: "m", name: "m", line: 1, column: 17 }]);

@@ -46,6 +46,16 @@ describe("parseSettings", () => {
     expect(r.problems.join("\n")).toMatch(/gradientLens\.rules\.updateRatio\.factor: 0\.5/);
   });
 
+  it("infers the record schedule from the one parameter set when the schedule itself is unset", () => {
+    expect(parseSettings({ "record.interval": 5 }, "train")).toEqual({ request: { gradcheck: {}, record: { kind: "every", interval: 5 } }, problems: [] });
+    expect(parseSettings({ "record.count": 30 }, "check")).toEqual({ request: { record: { kind: "log", count: 30 } }, problems: [] });
+    // An explicit schedule still decides, and both parameters without one is a question the user must answer.
+    expect(parseSettings({ "record.schedule": "log", "record.interval": 5 }, "check").request).toEqual({ record: { kind: "log" } });
+    const both = parseSettings({ "record.interval": 5, "record.count": 30 }, "check");
+    expect(both.request).toEqual({});
+    expect(both.problems.join("\n")).toMatch(/record\.schedule/);
+  });
+
   it("covers every gradientLens.* setting that package.json declares, and nothing else", () => {
     const declared = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^gradientLens\./, ""));
     expect(new Set(declared)).toEqual(new Set(SETTING_KEYS));
@@ -56,6 +66,22 @@ describe("parseSettings", () => {
 });
 
 describe("rule settings match the rules", () => {
+  it("declares integers as integers and lists the rule ids that can be disabled", async () => {
+    const { RULES } = await import("../../src/instrument/rules");
+    const props = pkg.contributes.configuration.properties as Record<string, { type?: string; items?: { enum?: string[] } }>;
+    for (const [key, target] of Object.entries(RULE_SETTINGS)) expect(props[`gradientLens.${key}`].type, key).toBe(target.integer ? "integer" : "number");
+    for (const key of ["steps", "check.steps", "batchSize", "gradcheck.samples", "timeLimitMs", "memoryLimitMb", "record.interval", "record.count"]) {
+      expect(props[`gradientLens.${key}`].type, key).toBe("integer");
+    }
+    expect(props["gradientLens.rules.disabled"].items?.enum).toEqual(Object.keys(RULES));
+  });
+
+  it("contributes only commands the extension registers", async () => {
+    const { readFileSync } = await import("node:fs");
+    const source = readFileSync(new URL("../../src/extension/gradientLens.ts", import.meta.url), "utf8");
+    for (const c of pkg.contributes.commands) expect(source, c.command).toContain(`"${c.command}"`);
+  });
+
   it("each setting names a real parameter of a real rule, and documents the rule's own default", async () => {
     const { RULES } = await import("../../src/instrument/rules");
     const props = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;

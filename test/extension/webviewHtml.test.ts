@@ -11,6 +11,8 @@ describe("webview HTML", () => {
     expect(csp).toContain("script-src 'nonce-abc123'");
     expect(csp).toContain("style-src https://x.vscode-cdn.net 'nonce-abc123'");
     expect(csp).not.toMatch(/unsafe-(inline|eval)/);
+    // Nothing in the page loads images or fonts: no data: URLs, no font sources.
+    expect(csp).not.toMatch(/data:|font-src/);
     expect(html).toContain(`content="${csp}"`);
   });
 
