@@ -70,7 +70,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
           recHooks!.beforeStep!(ctx);
         },
         afterBackward: (ctx) => recHooks!.afterBackward!(ctx),
-        wantsPrevious: (step) => recorder!.isRecorded(step),
+        wantsPrevious: (step) => recorder!.needsSnapshot(step),
         afterStep: (ctx) => recHooks!.afterStep!(ctx),
       },
     });
