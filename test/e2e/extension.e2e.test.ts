@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, webviewFrame, type Session } from "./harness";
+import { ROOT, extensionLog, inWebview, openFile, runPaletteCommand, runnerPids, screenshot, startSession, type Session } from "./harness";
 
 const example = path.join(ROOT, "examples", "deep-sigmoid.ts");
 if (!existsSync(example)) throw new Error(`the e2e workspace needs ${example}`);
@@ -40,7 +40,7 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     await lens.click();
 
     // The report panel opens beside the editor and ends with the gradient-check table.
-    await (await webviewFrame(page, "report")).locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 });
+    await inWebview(page, "report", (f) => f.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 }));
     s.timings.report = Date.now() - t0;
     const { rows, warnings, fixText, csp: reportCsp } = await inWebview(page, "report", async (f) => ({
       rows: await f.locator("#gradcheck-table vscode-table-row").evaluateAll((els) =>
@@ -56,7 +56,6 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     expect(warnings).toContain("vanishing-gradient");
     expect(fixText).toMatch(/Suggested fix/);
     expect(reportCsp).toBe("0");
-    const report = await webviewFrame(page, "report");
 
     // After the run: the summary lens.
     await page.locator(".monaco-editor .codelens-decoration a", { hasText: "gradcheck passed" }).first().waitFor({ timeout: 20_000 });
@@ -72,59 +71,77 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     await screenshot(page, "problems-panel.png");
 
     // Clicking a warning in the report jumps to the line that built the layer.
-    await report.locator(".warning[data-rule='vanishing-gradient']").first().click();
-    await page.locator(".monaco-editor .cursor-line, .editor-group-container.active .monaco-editor").first().waitFor();
+    await inWebview(page, "report", (f) => f.locator(".warning[data-rule='vanishing-gradient']").first().click());
     await expect.poll(async () => page.locator("#workbench\\.parts\\.statusbar").innerText(), { timeout: 10_000 }).toMatch(/Ln 15, Col 7/);
 
     // A palette command: show the output log, which names the run.
     await runPaletteCommand(page, "Gradient Lens: Show the Output Log");
-    await page.locator(".output-view, .monaco-editor.output", { hasText: "run #1" }).first().waitFor({ timeout: 20_000 }).catch(async () => {
-      // The output channel view renders lazily; its model text is what matters.
-      await expect(page.locator("#workbench\\.panel\\.output").innerText()).resolves.toContain("run #1");
-    });
+    await page.locator("#workbench\\.panel\\.output").first().waitFor({ timeout: 20_000 });
+    await expect.poll(() => extensionLog(s), { timeout: 20_000 }).toMatch(/run #1: check Deep sigmoid/);
     await page.keyboard.press("Control+j");
 
     // Side view: models list, run charts, warnings.
     await page.locator(".activitybar .action-item a[aria-label^='Gradient Lens']").first().click();
-    const side = await webviewFrame(page, "sidebar");
-    await side.locator(".model-list .model").first().waitFor({ timeout: 30_000 });
-    await side.locator(".warning-list .warning").first().waitFor({ timeout: 30_000 });
-    expect(await side.locator(".model-name").first().innerText()).toMatch(/Deep sigmoid/);
-    expect(await side.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
+    await inWebview(page, "sidebar", async (f) => {
+      await f.locator(".model-list .model").first().waitFor({ timeout: 30_000 });
+      await f.locator(".warning-list .warning").first().waitFor({ timeout: 30_000 });
+    });
+    expect(await inWebview(page, "sidebar", (f) => f.locator(".model-name").first().innerText())).toMatch(/Deep sigmoid/);
+    expect(await inWebview(page, "sidebar", (f) => f.evaluate(() => document.body.dataset.cspViolations ?? "0"))).toBe("0");
     await screenshot(page, "side-panel.png");
 
     // The report on its own: one editor group, no side bar.
     await showReportAlone(page);
     await screenshot(page, "report-panel.png");
-    await report.evaluate(() => document.getElementById("gradcheck")?.scrollIntoView());
+    await inWebview(page, "report", (f) => f.evaluate(() => document.getElementById("gradcheck")?.scrollIntoView()));
     await screenshot(page, "report-panel-gradcheck.png");
-    await report.evaluate(() => document.getElementById("heatmap")?.scrollIntoView({ block: "end" }));
+    await inWebview(page, "report", (f) => f.evaluate(() => document.getElementById("heatmap")?.scrollIntoView({ block: "end" })));
     await screenshot(page, "report-panel-heatmap.png");
     s.timings.screenshots = Date.now() - t0;
 
-    // The panel survives a window reload (serializer + webview state).
+    // The panel survives a window reload (serializer + webview state), and is not only a picture:
+    // its warnings still open their lines (the host adopted the restored run).
     await page.reload();
     await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
-    const restored = await webviewFrame(page, "report");
-    await restored.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 30_000 });
-    expect(await restored.locator("h1").first().innerText()).toMatch(/Deep sigmoid/);
+    await inWebview(page, "report", (f) => f.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 30_000 }));
+    expect(await inWebview(page, "report", (f) => f.locator("h1").first().innerText())).toMatch(/Deep sigmoid/);
+    await expect.poll(() => page.locator(".tabs-container .tab.active").first().innerText(), { timeout: 10_000 }).toMatch(/Gradient Lens Report/);
+    await inWebview(page, "report", (f) => f.locator(".warning[data-rule='vanishing-gradient']").first().click());
+    await expect.poll(() => page.locator(".tabs-container .tab.active").first().innerText(), { timeout: 10_000 }).toMatch(/deep-sigmoid\.ts/);
+    await expect.poll(async () => page.locator("#workbench\\.parts\\.statusbar").innerText(), { timeout: 10_000 }).toMatch(/Ln 15, Col 7/);
+    expect(extensionLog(s)).not.toMatch(/refused to open/);
     s.timings.reload = Date.now() - t0;
 
     // Train & inspect runs live; the Stop command (palette) kills the runner and the report says so.
     await runPaletteCommand(page, "Gradient Lens: Train & Inspect a Model…");
     await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Deep sigmoid" }).first().waitFor();
     await page.keyboard.press("Enter");
-    const live = await webviewFrame(page, "report");
-    await live.locator(".pill", { hasText: "running" }).first().waitFor({ timeout: 30_000 });
-    await live.locator("#progress-label", { hasText: "step" }).waitFor({ timeout: 30_000 });
+    await inWebview(page, "report", async (f) => {
+      await f.locator(".pill", { hasText: "running" }).first().waitFor({ timeout: 30_000 });
+      await f.locator("#progress-label", { hasText: "step" }).waitFor({ timeout: 30_000 });
+    });
     await page.locator(".notifications-toasts .notification-toast", { hasText: "Training" }).first().waitFor({ timeout: 10_000 });
     await screenshot(page, "report-live.png");
-    // A second run of the same model replaces the first: one progress notification, the report live again.
-    await live.locator("vscode-button", { hasText: "Train & inspect" }).first().click();
-    await expect.poll(async () => page.locator(".notifications-toasts .notification-toast", { hasText: "Training" }).count(), { timeout: 15_000 }).toBe(1);
-    await live.locator(".pill", { hasText: "running" }).first().waitFor({ timeout: 30_000 });
+    const trainRuns = () => [...extensionLog(s).matchAll(/run #(\d+): train /g)].map((m) => Number(m[1]));
+    await expect.poll(() => trainRuns().length, { timeout: 15_000 }).toBe(1);
+    const first = trainRuns()[0];
+    await expect.poll(() => runnerPids(s).length, { timeout: 10_000 }).toBe(1);
+    const firstPid = runnerPids(s)[0];
+
+    // A second run of the same model replaces the first: the log says so, the run number goes up, the
+    // first runner is gone and exactly one runs, the report is live again.
+    await inWebview(page, "report", (f) => f.locator("vscode-button", { hasText: "Train & inspect" }).first().click());
+    await expect.poll(() => extensionLog(s), { timeout: 15_000 }).toMatch(new RegExp(`replacing run #${first} of Deep sigmoid`));
+    await expect.poll(() => trainRuns(), { timeout: 15_000 }).toEqual([first, first + 1]);
+    await expect.poll(() => runnerPids(s).filter((p) => p !== firstPid).length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => runnerPids(s).includes(firstPid), { timeout: 15_000 }).toBe(false);
+    await expect.poll(() => page.locator(".notifications-toasts .notification-toast", { hasText: "Training" }).count(), { timeout: 15_000 }).toBe(1);
+    await inWebview(page, "report", (f) => f.locator(".pill", { hasText: "running" }).first().waitFor({ timeout: 30_000 }));
+
     await runPaletteCommand(page, "Gradient Lens: Stop the Run");
-    await live.locator(".pill", { hasText: "stopped" }).first().waitFor({ timeout: 20_000 });
+    await inWebview(page, "report", (f) => f.locator(".pill", { hasText: "stopped" }).first().waitFor({ timeout: 20_000 }));
+    await expect.poll(() => runnerPids(s), { timeout: 15_000 }).toEqual([]);
+    expect(extensionLog(s)).toMatch(new RegExp(`run #${first + 1} cancelled`));
     s.timings.cancel = Date.now() - t0;
 
     const csp = s.consoleErrors.filter((e) => /Content Security Policy|CSP violation/i.test(e));
@@ -138,9 +155,10 @@ async function showReportAlone(page: Page): Promise<void> {
   await runPaletteCommand(page, "View: Join All Editor Groups");
   await runPaletteCommand(page, "Gradient Lens: Open the Report");
   await runPaletteCommand(page, "View: Close Primary Side Bar");
-  const report = await webviewFrame(page, "report");
-  await report.locator("#gradcheck-table vscode-table-row").first().waitFor();
-  await report.evaluate(() => window.scrollTo(0, 0));
+  await inWebview(page, "report", async (f) => {
+    await f.locator("#gradcheck-table vscode-table-row").first().waitFor();
+    await f.evaluate(() => window.scrollTo(0, 0));
+  });
   await page.waitForTimeout(800);
 }
 
@@ -156,10 +174,13 @@ for (const [theme, file] of [["Default Light Modern", "light"], ["Default High C
       const { page } = s;
       await openFile(page, "deep-sigmoid.ts");
       await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().click({ timeout: 60_000 });
-      const report = await webviewFrame(page, "report");
-      await report.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 });
-      expect(await report.evaluate(() => document.body.className)).toMatch(file === "light" ? /vscode-light/ : /vscode-high-contrast/);
-      expect(await report.evaluate(() => document.body.dataset.cspViolations ?? "0")).toBe("0");
+      await inWebview(page, "report", (f) => f.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 }));
+      const { body, csp } = await inWebview(page, "report", async (f) => ({
+        body: await f.evaluate(() => document.body.className),
+        csp: await f.evaluate(() => document.body.dataset.cspViolations ?? "0"),
+      }));
+      expect(body).toMatch(file === "light" ? /vscode-light/ : /vscode-high-contrast/);
+      expect(csp).toBe("0");
       await showReportAlone(page);
       await screenshot(page, `report-panel-${file}.png`);
       if (file === "light") {

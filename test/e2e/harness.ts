@@ -3,8 +3,8 @@
  * per /work/shared/E2E.md: fresh user-data, extensions and HOME dirs per run, the packaged .vsix
  * installed with `--install-extension`, code-server on 127.0.0.1 without auth.
  */
-import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn, execFileSync, spawnSync, type ChildProcess } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
@@ -200,16 +200,43 @@ export async function webviewFrame(page: Page, view: "report" | "sidebar", timeo
   throw new Error(`no ${view} webview within ${timeout} ms`);
 }
 
-/** Runs `fn` against a webview's frame, re-finding the frame if VS Code replaced it meanwhile. */
+/**
+ * Runs `fn` against a webview's frame, re-finding the frame if VS Code replaced it meanwhile (moving
+ * a panel between editor groups, joining groups or reloading re-creates its iframes). Every use of a
+ * webview goes through here: a Frame kept across such a move fails with "Frame was detached".
+ */
 export async function inWebview<T>(page: Page, view: "report" | "sidebar", fn: (f: Frame) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     const frame = await webviewFrame(page, view);
     try {
       return await fn(frame);
     } catch (e) {
-      if (attempt >= 3 || !/detached/i.test(String(e))) throw e;
+      if (attempt >= 5 || !/detached|context was destroyed|Target closed|frame got detached/i.test(String(e))) throw e;
+      await page.waitForTimeout(300);
     }
   }
+}
+
+/** The extension's output log as written to disk by the workbench (its LogOutputChannel file), or "". */
+export function extensionLog(session: Pick<Session, "runDir">): string {
+  const found: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith("Gradient Lens.log")) found.push(p);
+    }
+  };
+  const logs = path.join(session.runDir, "user-data", "logs");
+  if (existsSync(logs)) walk(logs);
+  return found.sort().map((f) => readFileSync(f, "utf8")).join("\n");
+}
+
+/** Process ids of runner children (dist/runner/worker.js) of this session's installed extension. */
+export function runnerPids(session: Pick<Session, "runDir">): number[] {
+  const pattern = `${path.join(session.runDir, "extensions")}/.*/dist/runner/worker\\.js`;
+  const r = spawnSync("pgrep", ["-f", pattern], { encoding: "utf8" });
+  return r.stdout.split("\n").filter(Boolean).map(Number);
 }
 
 export async function screenshot(page: Page, file: string): Promise<string> {
