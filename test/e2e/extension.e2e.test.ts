@@ -103,6 +103,8 @@ describe("Gradient Lens in code-server (dark theme)", () => {
     // its warnings still open their lines (the host adopted the restored run).
     await page.reload();
     await page.locator(".monaco-workbench").waitFor({ timeout: 60_000 });
+    // The workbench restores either tab as the active one: bring the report to the front.
+    await page.locator(".tabs-container .tab", { hasText: "Gradient Lens Report" }).first().click({ timeout: 30_000 });
     await inWebview(page, "report", (f) => f.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 30_000 }));
     expect(await inWebview(page, "report", (f) => f.locator("h1").first().innerText())).toMatch(/Deep sigmoid/);
     await expect.poll(() => page.locator(".tabs-container .tab.active").first().innerText(), { timeout: 10_000 }).toMatch(/Gradient Lens Report/);
