@@ -6,8 +6,9 @@
 import type { Chart } from "chart.js";
 import type { ProgressPoint, RunSnapshot } from "../src/protocol/webview";
 import type { GradcheckLayer, Report, Warning } from "../src/report";
-import { h, clear } from "./dom";
-import { applyThemeDefaults, logAxis, makeChart, palette } from "./charts";
+import { h } from "./dom";
+import { LiveView } from "./liveView";
+import { logAxis, makeChart, palette } from "./charts";
 import { gradientFlow, lastHistogram, layerSeries, lossSeries } from "./derive";
 import { Heatmap } from "./heatmap";
 import { sci } from "./format";
@@ -15,45 +16,17 @@ import { RULES } from "./explanations";
 import { send } from "./host";
 import { themeColors, withAlpha } from "./theme";
 
-export class ReportView {
-  private snapshot: RunSnapshot | null = null;
-  private charts: Chart[] = [];
+export class ReportView extends LiveView {
   private flow?: Chart<"bar">;
   private loss?: Chart<"line">;
   private heatmap?: Heatmap;
   private progressLabel?: HTMLElement;
   private progressBar?: HTMLElement & { value?: number; max?: number };
-  private frame = 0;
 
-  constructor(private readonly root: HTMLElement) {}
-
-  show(snapshot: RunSnapshot | null): void {
-    this.snapshot = snapshot;
-    this.render();
-  }
-
-  /** A live progress point of the run shown: update in place, at most once a frame. */
-  progress(runId: number, point: ProgressPoint): void {
-    if (!this.snapshot || this.snapshot.runId !== runId) return;
-    this.snapshot.progress.push(point);
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.updateLive();
-    });
-  }
-
-  rerender(): void {
-    this.render();
-  }
-
-  private render(): void {
-    for (const c of this.charts) c.destroy();
-    this.charts = [];
+  protected render(): void {
+    this.reset();
     this.flow = this.loss = undefined;
     this.heatmap = undefined;
-    clear(this.root);
-    applyThemeDefaults();
     const s = this.snapshot;
     if (!s) {
       this.root.append(
@@ -303,7 +276,7 @@ export class ReportView {
     return h("ul", { class: "warning-list" }, ...r.warnings.map((w) => warningItem(w, w.location ?? (w.layer ? layerLoc.get(w.layer) : undefined), true)));
   }
 
-  private updateLive(): void {
+  protected updateLive(): void {
     const s = this.snapshot;
     if (!s) return;
     const last = s.progress[s.progress.length - 1];

@@ -2,30 +2,21 @@
 import type { Chart } from "chart.js";
 import type { GradcheckResult } from "../src/report";
 import type { ModelRef, ProgressPoint, RunSnapshot } from "../src/protocol/webview";
-import { h, clear } from "./dom";
-import { applyThemeDefaults, logAxis, makeChart } from "./charts";
+import { h } from "./dom";
+import { LiveView } from "./liveView";
+import { logAxis, makeChart } from "./charts";
 import { gradientFlow, layerSeries, lossSeries } from "./derive";
 import { sci } from "./format";
 import { send } from "./host";
 import { badge, basename, button, warningItem } from "./report";
 import { themeColors } from "./theme";
 
-export class SidebarView {
-  private snapshot: RunSnapshot | null = null;
+export class SidebarView extends LiveView {
   private models: ModelRef[] = [];
   private scanning = true;
-  private charts: Chart[] = [];
   private loss?: Chart<"line">;
   private norms?: Chart<"bar">;
   private label?: HTMLElement;
-  private frame = 0;
-
-  constructor(private readonly root: HTMLElement) {}
-
-  show(snapshot: RunSnapshot | null): void {
-    this.snapshot = snapshot;
-    this.render();
-  }
 
   setModels(models: ModelRef[], scanning: boolean): void {
     this.models = models;
@@ -33,26 +24,9 @@ export class SidebarView {
     this.render();
   }
 
-  progress(runId: number, point: ProgressPoint): void {
-    if (!this.snapshot || this.snapshot.runId !== runId) return;
-    this.snapshot.progress.push(point);
-    if (this.frame) return;
-    this.frame = requestAnimationFrame(() => {
-      this.frame = 0;
-      this.updateCharts();
-    });
-  }
-
-  rerender(): void {
-    this.render();
-  }
-
-  private render(): void {
-    for (const c of this.charts) c.destroy();
-    this.charts = [];
+  protected render(): void {
+    this.reset();
     this.loss = this.norms = undefined;
-    clear(this.root);
-    applyThemeDefaults();
     const s = this.snapshot;
     const running = s?.phase === "running";
 
@@ -114,7 +88,7 @@ export class SidebarView {
       h("h3", {}, "Loss"), lossChart.element,
       h("h3", {}, "Gradient norm per layer"), normChart.element,
     ));
-    this.updateCharts();
+    this.updateLive();
 
     const r = s.report;
     if (r) {
@@ -128,7 +102,7 @@ export class SidebarView {
     }
   }
 
-  private updateCharts(): void {
+  protected updateLive(): void {
     const s = this.snapshot;
     if (!s) return;
     const last = s.progress[s.progress.length - 1];
