@@ -114,6 +114,23 @@ export interface GradcheckEntry {
 
 export type GradcheckStatus = "passed" | "failed" | "inconclusive";
 
+/** One parameter tensor's part of a layer's check. */
+export interface GradcheckTensor {
+  name: string;
+  checked: number;
+  maxRelError: number;
+  passed: boolean;
+  failures: number;
+  kinks: number;
+  status?: GradcheckStatus;
+  /** Entries (or directions) with a non-finite analytic or numeric value. */
+  nonFinite?: number;
+  /** Kink entries consistent with a subgradient but matching neither one-sided difference. */
+  unverified?: number;
+  /** Entries left out of maxRelError: below the resolution of central differences. */
+  negligible?: number;
+}
+
 /** One random-direction comparison of `directional` mode: (g·u) against (f(θ+εu) − f(θ−εu))/2ε. */
 export interface GradcheckDirection {
   /** The parameter tensor perturbed along u. */
@@ -122,8 +139,13 @@ export interface GradcheckDirection {
   numeric: number;
   relError: number;
   passed: boolean;
-  /** The perturbation crossed a kink somewhere in the model. */
+  /** The perturbation crossed a kink somewhere in the model; judged as an entry at a kink is. */
   kink?: boolean;
+  numericLeft?: number;
+  numericRight?: number;
+  unverified?: boolean;
+  negligible?: boolean;
+  nonFinite?: boolean;
 }
 
 export interface GradcheckLayer {
@@ -136,10 +158,7 @@ export interface GradcheckLayer {
   kinks?: number;
   failures?: number;
   /** Per parameter tensor. */
-  tensors?: Array<{
-    name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number;
-    status?: GradcheckStatus; nonFinite?: number; unverified?: number; negligible?: number;
-  }>;
+  tensors?: GradcheckTensor[];
   worst: GradcheckEntry[];
   location?: SourceLocation;
   /** Directional mode: each direction compared. */

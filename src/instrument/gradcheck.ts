@@ -24,44 +24,20 @@ import type { Module } from "../nn";
 import type { Loss } from "../nn/losses";
 import type { Dataset } from "../data";
 import type {
-  GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, SourceLocation,
+  GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, GradcheckStatus,
+  GradcheckTensor, SourceLocation,
 } from "../report";
 import { buildRun } from "../train/loop";
 import { isModelSpec, type ModelSpec } from "../train/spec";
 import type { GradcheckMode, GradcheckOptions } from "./types";
 
-export type GradcheckStatus = NonNullable<GradcheckResult["status"]>;
+export type { GradcheckStatus } from "../report";
 
-/** What a checked entry carries beyond the report's `GradcheckEntry` (all optional, in the JSON schema). */
-export interface GradcheckEntryDetail extends GradcheckEntry {
-  /** At a kink: the one-sided differences (f(x)−f(x−ε))/ε and (f(x+ε)−f(x))/ε the entry was judged against. */
-  numericLeft?: number;
-  numericRight?: number;
-  /** At a kink, the analytic value lies between the one-sided differences without matching either (a subgradient). */
-  unverified?: boolean;
-  /** |analytic| and |numeric| both below atol: left out of maxRelError (its relative error is round-off). */
-  negligible?: boolean;
-  /** The analytic or numeric value is NaN or ±Inf: not judged (see the nan-or-inf warning). */
-  nonFinite?: boolean;
-}
-export interface GradcheckDirectionDetail extends GradcheckDirection {
-  numericLeft?: number;
-  numericRight?: number;
-  unverified?: boolean;
-  negligible?: boolean;
-  nonFinite?: boolean;
-}
-/** A per-tensor summary with its verdict. */
-export interface GradcheckTensorSummary {
-  name: string; checked: number; maxRelError: number; passed: boolean; failures: number; kinks: number;
-  status: GradcheckStatus;
-  /** Entries (or directions) with a non-finite analytic or numeric value. */
-  nonFinite?: number;
-  /** Kink entries consistent with a subgradient but matching neither one-sided difference. */
-  unverified?: number;
-  /** Entries left out of maxRelError because both values are below atol. */
-  negligible?: number;
-}
+/** The report's entry and direction types carry every detail a check records (all optional in the schema). */
+export type GradcheckEntryDetail = GradcheckEntry;
+export type GradcheckDirectionDetail = GradcheckDirection;
+/** A per-tensor summary, always with its verdict. */
+export type GradcheckTensorSummary = GradcheckTensor & { status: GradcheckStatus };
 export type GradcheckLayerDetail = GradcheckLayer & { status: GradcheckStatus; tensors: GradcheckTensorSummary[] };
 
 /** PyTorch gradcheck's defaults (torch.autograd.gradcheck: eps 1e-6, atol 1e-5, rtol 1e-3). */
