@@ -38,6 +38,13 @@ export interface SessionOptions {
   files: Record<string, string>;
   theme?: string;
   viewport?: { width: number; height: number };
+  /**
+   * Start code-server with workspace trust on (no `--disable-workspace-trust`): the workbench then
+   * asks whether to trust the folder's authors and the test answers. Default off: trusted, no prompt.
+   */
+  workspaceTrust?: boolean;
+  /** Extra user settings merged over the defaults. */
+  settings?: Record<string, unknown>;
 }
 
 async function freePort(): Promise<number> {
@@ -80,6 +87,7 @@ export async function startSession(name: string, o: SessionOptions): Promise<Ses
     "chat.commandCenter.enabled": false,
     "workbench.secondarySideBar.defaultVisibility": "hidden",
     "git.enabled": false,
+    ...o.settings,
   }, null, 2));
 
   const env = {
@@ -96,7 +104,7 @@ export async function startSession(name: string, o: SessionOptions): Promise<Ses
   const port = await freePort();
   const server: ChildProcess = spawn(CODE_SERVER, [
     ...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
-    "--disable-workspace-trust", "--disable-getting-started-override", "--ignore-last-opened", dirs.workspace,
+    ...(o.workspaceTrust ? [] : ["--disable-workspace-trust"]), "--disable-getting-started-override", "--ignore-last-opened", dirs.workspace,
   ], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   const serverLog: string[] = [];
   server.stdout!.on("data", (d) => serverLog.push(String(d)));
