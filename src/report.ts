@@ -86,16 +86,15 @@ export interface Warning {
   location?: SourceLocation;
 }
 
-export interface GradcheckEntry {
-  /** The parameter tensor ("layers.0.weight") when a layer has several. */
-  tensor?: string;
-  /** Multi-index into the parameter tensor. */
-  index: number[];
+/** One comparison of an analytic derivative with central differences: an entry, or a direction. */
+export interface GradcheckComparison {
   analytic: number;
   numeric: number;
   relError: number;
+  /** Absent for comparisons that were not judged (non-finite). */
+  passed?: boolean;
   /**
-   * The perturbation crossed a kink (ReLU at 0, a max tie). Such an entry is judged against the two
+   * The perturbation crossed a kink (ReLU at 0, a max tie). Such a comparison is judged against the two
    * one-sided differences and passes when the analytic value matches either.
    */
   kink?: boolean;
@@ -104,12 +103,17 @@ export interface GradcheckEntry {
   numericRight?: number;
   /** At a kink, the analytic value lies between the one-sided differences without matching either (a subgradient). */
   unverified?: boolean;
-  /** |analytic| and |numeric| both below atol: left out of maxRelError (its relative error is round-off). */
+  /** |analytic| and |numeric| both below the resolution of central differences: left out of maxRelError. */
   negligible?: boolean;
   /** The analytic or numeric value is NaN or ±Inf: not judged (see the nan-or-inf warning). */
   nonFinite?: boolean;
-  /** Absent for entries that were not judged (non-finite). */
-  passed?: boolean;
+}
+
+export interface GradcheckEntry extends GradcheckComparison {
+  /** The parameter tensor ("layers.0.weight") when a layer has several. */
+  tensor?: string;
+  /** Multi-index into the parameter tensor. */
+  index: number[];
 }
 
 export type GradcheckStatus = "passed" | "failed" | "inconclusive";
@@ -132,20 +136,10 @@ export interface GradcheckTensor {
 }
 
 /** One random-direction comparison of `directional` mode: (g·u) against (f(θ+εu) − f(θ−εu))/2ε. */
-export interface GradcheckDirection {
+export interface GradcheckDirection extends GradcheckComparison {
   /** The parameter tensor perturbed along u. */
   tensor: string;
-  analytic: number;
-  numeric: number;
-  relError: number;
   passed: boolean;
-  /** The perturbation crossed a kink somewhere in the model; judged as an entry at a kink is. */
-  kink?: boolean;
-  numericLeft?: number;
-  numericRight?: number;
-  unverified?: boolean;
-  negligible?: boolean;
-  nonFinite?: boolean;
 }
 
 export interface GradcheckLayer {

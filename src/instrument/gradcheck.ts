@@ -24,7 +24,7 @@ import type { Module } from "../nn";
 import type { Loss } from "../nn/losses";
 import type { Dataset } from "../data";
 import type {
-  GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, GradcheckStatus,
+  GradcheckComparison, GradcheckCulprit, GradcheckDirection, GradcheckEntry, GradcheckLayer, GradcheckResult, GradcheckStatus,
   GradcheckTensor, SourceLocation,
 } from "../report";
 import { buildRun } from "../train/loop";
@@ -308,19 +308,30 @@ function multiIndex(shape: readonly number[], flat: number): number[] {
   return idx;
 }
 
-/** The verdict on one comparison: an entry or a direction. */
-interface Judged {
-  analytic: number;
-  numeric: number;
-  relError: number;
-  passed: boolean;
-  kink?: boolean;
-  numericLeft?: number;
-  numericRight?: number;
-  unverified?: boolean;
-  negligible?: boolean;
-  nonFinite?: boolean;
+/** PyTorch gradcheck's criterion: |a − n| ≤ atol + rtol·|n|. */
+function withinTolerance(a: number, n: number, o: { atol: number; rtol: number }): boolean {
+  return Math.abs(a - n) <= o.atol + o.rtol * Math.abs(n);
 }
+
+/** A seeded random unit vector u the size of `grad`, and the directional derivative a = grad·u. */
+function randomDirection(rng: Random, grad: ArrayLike<number>): { u: Float64Array; a: number } {
+  const u = new Float64Array(grad.length);
+  let norm = 0;
+  for (let j = 0; j < u.length; j++) {
+    u[j] = rng.normal();
+    norm += u[j] * u[j];
+  }
+  norm = Math.sqrt(norm) || 1;
+  let a = 0;
+  for (let j = 0; j < u.length; j++) {
+    u[j] /= norm;
+    a += grad[j] * u[j];
+  }
+  return { u, a };
+}
+
+/** The verdict on one comparison: an entry or a direction. */
+type Judged = GradcheckComparison & { passed: boolean };
 
 /**
  * Judges an analytic directional derivative `a` from f(x) = f0, f(x+ε) = fp and f(x−ε) = fm.
@@ -329,7 +340,7 @@ interface Judged {
  * same tolerances, or lie between them (a subgradient: consistent, flagged `unverified`).
  */
 function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean, o: typeof GRADCHECK_DEFAULTS): Judged {
-  const passes = (x: number, n: number) => Math.abs(x - n) <= o.atol + o.rtol * Math.abs(n);
+  const passes = (x: number, n: number) => withinTolerance(x, n, o);
   const n = (fp - fm) / (2 * o.eps);
   if (!Number.isFinite(a) || !Number.isFinite(n) || !Number.isFinite(f0)) {
     return { analytic: a, numeric: n, relError: NaN, passed: false, nonFinite: true, ...(kinkSeen ? { kink: true } : {}) };
@@ -464,18 +475,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
         const orig = x.slice();
         let fallback = false;
         for (let d = 0; d < o.directions; d++) {
-          const u = new Float64Array(x.length);
-          let norm = 0;
-          for (let j = 0; j < u.length; j++) {
-            u[j] = rng.normal();
-            norm += u[j] * u[j];
-          }
-          norm = Math.sqrt(norm) || 1;
-          let a = 0;
-          for (let j = 0; j < u.length; j++) {
-            u[j] /= norm;
-            a += analytic[ti][j] * u[j];
-          }
+          const { u, a } = randomDirection(rng, analytic[ti]);
           for (let j = 0; j < x.length; j++) x[j] = orig[j] + o.eps * u[j];
           const fp = lossAt();
           let kink = kinks.crossed;
@@ -661,25 +661,14 @@ function locateCulprit(
     recorder();
     for (const c of problem.tensors) c.tensor._g = null;
   }
-  const passes = (a: number, n: number) => Math.abs(a - n) <= o.atol + o.rtol * Math.abs(n);
+  const passes = (a: number, n: number) => withinTolerance(a, n, o);
   const rng = new Random(o.seed ^ 0x2545f491);
   const correct = new Map<OpRecord, boolean>();
   records.forEach((r) => {
     const k = r.event;
     // Views (reshape) share their input's storage: nudging them would also move the input. Left unjudged.
     if (!r.outputGrad || r.inputs.some((t) => t.data === r.output.data)) return;
-    const u = new Float64Array(r.output.size);
-    let norm = 0;
-    for (let j = 0; j < u.length; j++) {
-      u[j] = rng.normal();
-      norm += u[j] * u[j];
-    }
-    norm = Math.sqrt(norm) || 1;
-    let a = 0;
-    for (let j = 0; j < u.length; j++) {
-      u[j] /= norm;
-      a += r.outputGrad[j] * u[j];
-    }
+    const { u, a } = randomDirection(rng, r.outputGrad);
     const at = (sign: number): number => {
       let index = 0;
       const nudge = addOpObserver({
