@@ -169,24 +169,8 @@ function tokenize(text: string): { tokens: Token[]; comments: Array<[number, num
 
   /** A template piece from `from` (just after the opening backtick or the `}` closing a hole). */
   const templatePiece = (tokenStart: number, from: number, head: boolean) => {
-    let j = from;
-    let value = "";
-    let chunk = from;
-    while (j < n) {
-      const c = text.charCodeAt(j);
-      if (c === 96 /* ` */) break;
-      if (c === 36 /* $ */ && text.charCodeAt(j + 1) === 123 /* { */) break;
-      if (c === 92 /* \ */) {
-        value += text.slice(chunk, j);
-        const e = readEscape(text, j);
-        value += e.value;
-        j = e.end;
-        chunk = j;
-        continue;
-      }
-      j++;
-    }
-    value += text.slice(chunk, j);
+    // A piece ends at the closing backtick or at a hole's `${`.
+    const { value, end: j } = readLiteral(text, from, (c, at) => c === 96 /* ` */ || (c === 36 /* $ */ && text.charCodeAt(at + 1) === 123 /* { */));
     if (j >= n) {
       push("template", value, tokenStart, n, from, n).whole = head;
       i = n;
@@ -260,23 +244,8 @@ function tokenize(text: string): { tokens: Token[]; comments: Array<[number, num
     }
     // Strings.
     if (c === 34 /* " */ || c === 39 /* ' */) {
-      let j = i + 1;
-      let value = "";
-      let chunk = j;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === c || d === 10 || d === 13) break;
-        if (d === 92) {
-          value += text.slice(chunk, j);
-          const e = readEscape(text, j);
-          value += e.value;
-          j = e.end;
-          chunk = j;
-          continue;
-        }
-        j++;
-      }
-      value += text.slice(chunk, Math.min(j, n));
+      // A string ends at its quote, or (unterminated) at the end of the line.
+      const { value, end: j } = readLiteral(text, i + 1, (d) => d === c || d === 10 || d === 13);
       const closed = j < n && text.charCodeAt(j) === c;
       push("string", value, i, closed ? j + 1 : j, i + 1, Math.min(j, n));
       i = closed ? j + 1 : j;
@@ -355,6 +324,30 @@ function tokenize(text: string): { tokens: Token[]; comments: Array<[number, num
 }
 
 /** The escape sequence at `text[at] === "\\"`: its cooked value and where it ends. */
+/**
+ * Reads a string or template body from `from` up to (not including) the first character where `stop`
+ * holds, or the end of the text, decoding escapes on the way.
+ */
+function readLiteral(text: string, from: number, stop: (c: number, at: number) => boolean): { value: string; end: number } {
+  let j = from;
+  let value = "";
+  let chunk = from;
+  while (j < text.length) {
+    const c = text.charCodeAt(j);
+    if (stop(c, j)) break;
+    if (c === 92 /* \ */) {
+      value += text.slice(chunk, j);
+      const e = readEscape(text, j);
+      value += e.value;
+      j = e.end;
+      chunk = j;
+      continue;
+    }
+    j++;
+  }
+  return { value: value + text.slice(chunk, j), end: j };
+}
+
 function readEscape(text: string, at: number): { value: string; end: number } {
   const c = text[at + 1];
   if (c === undefined) return { value: "", end: at + 1 };
