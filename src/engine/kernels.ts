@@ -222,18 +222,30 @@ function useSmall(m: number, k: number, n: number): boolean {
   return m === 1 || m * n * k <= SMALL;
 }
 
+/**
+ * What every gemm does first: zero C unless accumulating, then finish the product outright when it is
+ * empty or small enough that packing does not pay. True when nothing is left to do.
+ */
+function gemmDirect(
+  a: FloatArray, aOff: number, transA: boolean,
+  b: FloatArray, bOff: number, transB: boolean,
+  c: FloatArray, cOff: number,
+  m: number, k: number, n: number, accumulate: boolean,
+): boolean {
+  if (!accumulate) c.fill(0, cOff, cOff + m * n);
+  if (m === 0 || n === 0 || k === 0) return true;
+  if (!useSmall(m, k, n)) return false;
+  gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
+  return true;
+}
+
 function gemmJs(
   a: FloatArray, aOff: number, transA: boolean,
   b: FloatArray, bOff: number, transB: boolean,
   c: FloatArray, cOff: number,
   m: number, k: number, n: number, accumulate: boolean,
 ): void {
-  if (!accumulate) c.fill(0, cOff, cOff + m * n);
-  if (m === 0 || n === 0 || k === 0) return;
-  if (useSmall(m, k, n)) {
-    gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
-    return;
-  }
+  if (gemmDirect(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n, accumulate)) return;
   const nPanels = Math.ceil(n / NR);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
@@ -285,12 +297,7 @@ function gemmSimd(
   c: FloatArray, cOff: number,
   m: number, k: number, n: number, accumulate: boolean,
 ): void {
-  if (!accumulate) c.fill(0, cOff, cOff + m * n);
-  if (m === 0 || n === 0 || k === 0) return;
-  if (useSmall(m, k, n)) {
-    gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
-    return;
-  }
+  if (gemmDirect(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n, accumulate)) return;
   // float32 tiles are 4×8 (a row is two f32x4), float64 tiles 4×4 (two f64x2): B panels are 32 bytes a step.
   const f32 = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array;
   const w = f32 ? 4 : 8;
