@@ -19,7 +19,6 @@
 import {
   addOpObserver, getOp, globalRandom, noGrad, ops, Random, Tensor, type FloatArray, type OpObserver,
 } from "../engine";
-import { broadcastIndex, sameShape } from "../engine/shape";
 import type { Module } from "../nn";
 import type { Loss } from "../nn/losses";
 import type { Dataset } from "../data";
@@ -241,8 +240,9 @@ class KinkWatch implements OpObserver {
 
   forward(e: { op: string; inputs: readonly Tensor[]; output: Tensor }): void {
     if (this.mode === "off" || this.crossed) return;
-    if (!getOp(e.op)?.hasKinks) return;
-    const pattern = kinkPattern(e.op, e.inputs, e.output);
+    const sides = getOp(e.op)?.kinks;
+    if (!sides) return;
+    const pattern = sides(e.inputs, e.output);
     if (this.mode === "record") {
       this.base.push(pattern);
       this.index++;
@@ -258,39 +258,6 @@ class KinkWatch implements OpObserver {
         this.crossed = true;
         return;
       }
-    }
-  }
-}
-
-function kinkPattern(op: string, inputs: readonly Tensor[], output: Tensor): Int8Array {
-  const x = inputs[0].data;
-  const y = output.data;
-  switch (op) {
-    case "clamp": {
-      const p = new Int8Array(x.length);
-      for (let i = 0; i < x.length; i++) p[i] = y[i] > x[i] ? 1 : y[i] < x[i] ? -1 : 0;
-      return p;
-    }
-    case "maximum": {
-      const a = inputs[0];
-      const ia = sameShape(a.shape, output.shape) ? null : broadcastIndex(output.shape, a.shape);
-      const p = new Int8Array(y.length);
-      for (let i = 0; i < y.length; i++) p[i] = y[i] === a.data[ia ? ia[i] : i] ? 1 : 0;
-      return p;
-    }
-    case "max": {
-      // Which inputs equal a maximum: a tie, or a new argmax, changes this mask.
-      const maxima = new Set<number>();
-      for (let i = 0; i < y.length; i++) maxima.add(y[i]);
-      const p = new Int8Array(x.length);
-      for (let i = 0; i < x.length; i++) p[i] = maxima.has(x[i]) ? 1 : 0;
-      return p;
-    }
-    default: {
-      // relu, leakyRelu, abs and custom ops declared with kinks: the sign of the first input.
-      const p = new Int8Array(x.length);
-      for (let i = 0; i < x.length; i++) p[i] = x[i] > 0 ? 1 : x[i] < 0 ? -1 : 0;
-      return p;
     }
   }
 }
@@ -354,7 +321,7 @@ function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean,
   if (Math.abs(a) <= floor && Math.abs(n) <= floor) j.negligible = true;
   const left = (f0 - fm) / o.eps;
   const right = (fp - f0) / o.eps;
-  // A kink the observer cannot see (a custom op declared without hasKinks): the central difference
+  // A kink the observer cannot see (a custom op that declared none): the central difference
   // disagrees and so do the one-sided ones, which a smooth function's never do (they differ by O(ε·f'')).
   const kink = kinkSeen || (!j.passed && !passes(left, right) && !passes(right, left));
   if (!kink) return j;

@@ -8,6 +8,7 @@ import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRec
 import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
+import { getOp } from "../engine";
 
 /** What a rule knows about a layer. */
 export interface RuleLayer {
@@ -337,13 +338,11 @@ export const updateRatio: Rule<{ target: number; factor: number; explosive: numb
   },
 };
 
-const NAN_HINTS: Record<string, string> = {
-  exp: "exp overflows above ~709: subtract the row max first (ops.logSumExp / softmax) or use losses.softmaxCrossEntropy on logits",
-  log: "log of 0 or a negative number: use logSoftmax / logSumExp, or add a small epsilon inside the log",
-  div: "a division by zero (or Inf/Inf): add an epsilon to the denominator",
-  sqrt: "sqrt's gradient is infinite at 0: add a small epsilon inside the sqrt",
-  pow: "pow of a negative base or 0 to a negative power: clamp the base",
-};
+/** What the op's registration says makes it non-finite, and the fix. */
+function nonFiniteHint(op: string): string | undefined {
+  const cause = getOp(op)?.nonFinite;
+  return cause ? `${op}: ${cause.when}; ${cause.fix}` : undefined;
+}
 
 /**
  * The first op whose output held NaN or ±Inf while its inputs were finite (forward or backward), with
@@ -374,7 +373,7 @@ export const nanOrInf: Rule<Record<string, never>> = {
       return [warn(ctx, {
         rule: "nan-or-inf", severity: "error", layer: o.layer ?? undefined, step: o.step,
         message: `${o.op}${o.phase === "backward" ? "'s backward" : ""} in ${o.layer ?? "the loss"} produced ${o.value} at step ${o.step} from finite inputs (ranges ${ranges}).`,
-        hint: NAN_HINTS[o.op] ?? "lower the learning rate, clip gradients, or check the op's inputs for extreme values",
+        hint: nonFiniteHint(o.op) ?? "lower the learning rate, clip gradients, or check the op's inputs for extreme values",
         evidence: { ...o },
       })];
     }

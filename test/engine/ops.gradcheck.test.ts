@@ -1,10 +1,12 @@
 /**
  * Every registered op's backward rule against central differences in float64, on random shapes
  * (broadcast shapes included). The table below must name every op in the registry: a new op without
- * a gradient check fails the first test.
+ * a gradient check fails the first test. The same walk checks what each op's registration tells the
+ * debugger: its kinks (probed on both sides of one) and the non-finite values it can make (probed on a
+ * case that must make one; ops that declare none stay finite on inputs of ±500 and exact zeros).
  */
 import { describe, expect, it } from "vitest";
-import { listOps, ops, Random, Tensor, tensor, defineOp } from "../../src/engine";
+import { addOpObserver, getOp, listOps, noGrad, ops, Random, Tensor, tensor, defineOp } from "../../src/engine";
 import { checkAgainstNumeric } from "../helpers/numeric";
 
 const rng = new Random(1234);
@@ -128,4 +130,103 @@ describe("the checker itself catches a wrong rule", () => {
     const r = checkAgainstNumeric((x) => bad(x), [randT([3, 2])]);
     expect(r.worstExcess).toBeGreaterThan(0);
   });
+});
+
+/**
+ * For each op that declares kinks: inputs with entry 0 of the first input one step to either side of a
+ * kink. The op's `kinks` must give entry 0 (or the output entry it feeds) different codes on the two sides.
+ */
+const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }> = {
+  maximum: () => ({ f: (x) => ops.maximum(x, tensor([0.25, 0.25])), at: 0.25 }),
+  abs: () => ({ f: (x) => ops.abs(x), at: 0 }),
+  relu: () => ({ f: (x) => ops.relu(x), at: 0 }),
+  leakyRelu: () => ({ f: (x) => ops.leakyRelu(x, 0.1), at: 0 }),
+  clamp: () => ({ f: (x) => ops.clamp(x, -0.5, 0.7), at: 0.7 }),
+  max: () => ({ f: (x) => ops.max(x, 0), at: 2 }),
+};
+
+/** For each op that declares non-finite outputs: a case of moderate inputs that makes one (forward or backward). */
+const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: number[] }> = {
+  div: () => ({ f: (x) => ops.div(tensor([1, 2]), x), input: [0, 1] }),
+  pow: () => ({ f: (x) => ops.pow(x, 0.5), input: [-1, 1] }),
+  exp: () => ({ f: (x) => ops.exp(x), input: [800, 1] }),
+  log: () => ({ f: (x) => ops.log(x), input: [0, 1] }),
+  sqrt: () => ({ f: (x) => ops.sqrt(x), input: [0, 1] }),
+};
+
+/** Output and input gradients of f, all finite? */
+function staysFinite(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[]): boolean {
+  for (const x of inputs) {
+    x.requiresGrad = true;
+    x.zeroGrad();
+  }
+  const y = f(...inputs);
+  y.sum().backward();
+  const finite = (d: ArrayLike<number>) => Array.from(d).every(Number.isFinite);
+  return finite(y.data) && inputs.every((x) => !x.grad || finite(x.grad.data));
+}
+
+/** Values on a grid of 0.5 (zeros and ties appear), positive inputs kept ≥ 0.5 so domains are respected. */
+const snapped = (t: Tensor, scale = 1) => {
+  const s = new Tensor(Float64Array.from(t.data, (v) => scale * (v > 0 ? Math.max(0.5, Math.round(2 * v) / 2) : Math.round(2 * v) / 2)), t.shape);
+  return s;
+};
+
+describe("op registry: what the debugger knows about each op", () => {
+  const differentiable = listOps().filter((op) => op.kind !== "custom" && op.differentiable);
+
+  it("every op that declares kinks or non-finite outputs has a probe for it, and no probe is stale", () => {
+    expect(differentiable.filter((op) => op.kinks && !(op.name in kinkProbes)).map((o) => o.name)).toEqual([]);
+    expect(differentiable.filter((op) => op.nonFinite && !(op.name in nonFiniteProbes)).map((o) => o.name)).toEqual([]);
+    expect(Object.keys(kinkProbes).filter((n) => !getOp(n)?.kinks)).toEqual([]);
+    expect(Object.keys(nonFiniteProbes).filter((n) => !getOp(n)?.nonFinite)).toEqual([]);
+  });
+
+  for (const [name, probe] of Object.entries(kinkProbes)) {
+    it(`${name}: its kinks tell the two sides of a kink apart`, () => {
+      const { f, at } = probe();
+      const sides = getOp(name)!.kinks!;
+      const codes = (x0: number) => {
+        // The op's kink function sees exactly the inputs and output an observer sees for that call.
+        let seen: number[] | undefined;
+        const stop = addOpObserver({ forward: (e) => { if (e.op === name) seen = Array.from(sides(e.inputs, e.output)); } });
+        try {
+          noGrad(() => f(tensor([x0, 2])));
+        } finally {
+          stop();
+        }
+        return seen;
+      };
+      expect(codes(at)).toBeDefined();
+      expect(codes(at - 1e-3)).not.toEqual(codes(at + 1e-3));
+    });
+  }
+
+  for (const [name, probe] of Object.entries(nonFiniteProbes)) {
+    it(`${name}: the non-finite output it declares happens`, () => {
+      const { f, input } = probe();
+      expect(staysFinite(f, [tensor(input)])).toBe(false);
+    });
+  }
+
+  for (const op of differentiable) {
+    if (!(op.name in cases)) continue;
+    if (!op.kinks) {
+      it(`${op.name} declares no kinks: its gradient holds on inputs with zeros and ties`, () => {
+        for (let trial = 0; trial < 3; trial++) {
+          const { f, inputs, eps } = cases[op.name]();
+          const result = checkAgainstNumeric(f, inputs.map((t) => snapped(t)), { eps });
+          expect(result.worstExcess, `${op.name}: maxRel ${result.maxRelError}`).toBeLessThanOrEqual(0);
+        }
+      });
+    }
+    if (!op.nonFinite) {
+      it(`${op.name} declares no non-finite outputs: it stays finite on inputs of ±500 and zeros`, () => {
+        for (let trial = 0; trial < 3; trial++) {
+          const { f, inputs } = cases[op.name]();
+          expect(staysFinite(f, inputs.map((t) => snapped(t, 500)))).toBe(true);
+        }
+      });
+    }
+  }
 });

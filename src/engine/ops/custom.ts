@@ -2,7 +2,7 @@
 import { formatShape, sameShape } from "../shape";
 import { gradBuffer, makeResult, noGrad, Tensor } from "../tensor";
 import { kernels } from "../kernels";
-import { getOp, registerOp } from "./registry";
+import { redeclareCustomOp, signOfFirstInput, type KinkSides, type NonFiniteCause } from "./registry";
 
 export interface CustomOpSpec {
   /** A unique name; it appears in the graph, in NaN-origin reports and in gradient-check results. */
@@ -20,16 +20,25 @@ export interface CustomOpSpec {
    * kink and judges it against one-sided differences instead of the central difference.
    */
   hasKinks?: boolean;
+  /** Kinks elsewhere than at the first input's sign changes: each entry's side of them (see `KinkSides`). */
+  kinks?: KinkSides;
+  /** How the op can make NaN or ±Inf from finite inputs, and the fix; the nan-or-inf warning shows it. */
+  nonFinite?: NonFiniteCause;
 }
 
 /** Defines a differentiable op; returns a function that applies it. */
 export function defineOp(spec: CustomOpSpec): (...inputs: Tensor[]) => Tensor {
   if (!spec.name) throw new Error("defineOp: a name is required");
-  const existing = getOp(spec.name);
-  if (!existing) registerOp({ name: spec.name, kind: "custom", differentiable: true, hasKinks: !!spec.hasKinks });
-  else if (existing.kind !== "custom") throw new Error(`defineOp: "${spec.name}" is a built-in op`);
   // Redefining a custom op (a reloaded model file) takes the latest declaration.
-  else (existing as { hasKinks?: boolean }).hasKinks = !!spec.hasKinks;
+  try {
+    redeclareCustomOp({
+      name: spec.name, kind: "custom", differentiable: true,
+      kinks: spec.kinks ?? (spec.hasKinks ? signOfFirstInput : null),
+      nonFinite: spec.nonFinite ?? null,
+    });
+  } catch {
+    throw new Error(`defineOp: "${spec.name}" is a built-in op`);
+  }
   return (...inputs: Tensor[]) => {
     const result = noGrad(() => spec.forward(...inputs));
     if (!(result instanceof Tensor)) throw new Error(`${spec.name}: forward must return a Tensor`);

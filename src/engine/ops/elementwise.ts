@@ -2,7 +2,7 @@
 import { kernels, type FloatArray } from "../kernels";
 import { broadcastIndex, broadcastShapes, sameShape, sizeOf } from "../shape";
 import { gradBuffer, makeResult, Tensor, type DType } from "../tensor";
-import { registerOp } from "./registry";
+import { registerOp, signOfFirstInput, type KinkSides } from "./registry";
 import { alloc, operands, resultType, type TensorLike } from "./util";
 
 type Fn2 = (x: number, y: number) => number;
@@ -45,7 +45,7 @@ function binary(name: string, a0: TensorLike, b0: TensorLike, f: Fn2, da: D2, db
   });
 }
 
-export const ADD = registerOp({ name: "add", kind: "elementwise", differentiable: true });
+export const ADD = registerOp({ name: "add", kind: "elementwise", differentiable: true, kinks: null, nonFinite: null });
 export function add(a0: TensorLike, b0: TensorLike): Tensor {
   const [a, b] = operands(a0, b0);
   // Fast paths for the shapes of a training step: equal shapes, and a bias row added to a batch.
@@ -69,7 +69,7 @@ export function add(a0: TensorLike, b0: TensorLike): Tensor {
   return binary(ADD, a, b, (x, y) => x + y, () => 1, () => 1);
 }
 
-export const SUB = registerOp({ name: "sub", kind: "elementwise", differentiable: true });
+export const SUB = registerOp({ name: "sub", kind: "elementwise", differentiable: true, kinks: null, nonFinite: null });
 export function sub(a0: TensorLike, b0: TensorLike): Tensor {
   const [a, b] = operands(a0, b0);
   // The same fast paths as add: equal shapes (mse, logSoftmax) and a row subtracted from a batch.
@@ -107,7 +107,7 @@ export function sub(a0: TensorLike, b0: TensorLike): Tensor {
   return binary(SUB, a, b, (x, y) => x - y, () => 1, () => -1);
 }
 
-export const MUL = registerOp({ name: "mul", kind: "elementwise", differentiable: true });
+export const MUL = registerOp({ name: "mul", kind: "elementwise", differentiable: true, kinks: null, nonFinite: null });
 export function mul(a0: TensorLike, b0: TensorLike): Tensor {
   const [a, b] = operands(a0, b0);
   if (sameShape(a.shape, b.shape)) {
@@ -127,12 +127,30 @@ export function mul(a0: TensorLike, b0: TensorLike): Tensor {
   return binary(MUL, a, b, (x, y) => x * y, (_x, y) => y, (x) => x);
 }
 
-export const DIV = registerOp({ name: "div", kind: "elementwise", differentiable: true });
+export const DIV = registerOp({
+  name: "div",
+  kind: "elementwise",
+  differentiable: true,
+  kinks: null,
+  nonFinite: {
+    when: "a denominator of 0 (or Inf/Inf) gives ±Inf or NaN",
+    fix: "add an epsilon to the denominator",
+  },
+});
 export function div(a: TensorLike, b: TensorLike): Tensor {
   return binary(DIV, a, b, (x, y) => x / y, (_x, y) => 1 / y, (_x, y, out) => -out / y);
 }
 
-export const POW = registerOp({ name: "pow", kind: "elementwise", differentiable: true });
+export const POW = registerOp({
+  name: "pow",
+  kind: "elementwise",
+  differentiable: true,
+  kinks: null,
+  nonFinite: {
+    when: "a negative base to a fractional power gives NaN, and 0 to a negative power ±Inf",
+    fix: "clamp the base (ops.clamp) or add an epsilon to it",
+  },
+});
 /** x ** p, elementwise. With a tensor exponent the gradient also flows into it (d/dp = x^p ln x). */
 export function pow(x: TensorLike, p: TensorLike): Tensor {
   return binary(
@@ -143,7 +161,15 @@ export function pow(x: TensorLike, p: TensorLike): Tensor {
   );
 }
 
-export const MAXIMUM = registerOp({ name: "maximum", kind: "elementwise", differentiable: true, hasKinks: true });
+/** maximum's kink is a tie: each entry's code says whether the first operand won. */
+const maximumSides: KinkSides = ([a], output) => {
+  const y = output.data;
+  const ia = sameShape(a.shape, output.shape) ? null : broadcastIndex(output.shape, a.shape);
+  const p = new Int8Array(y.length);
+  for (let i = 0; i < y.length; i++) p[i] = y[i] === a.data[ia ? ia[i] : i] ? 1 : 0;
+  return p;
+};
+export const MAXIMUM = registerOp({ name: "maximum", kind: "elementwise", differentiable: true, kinks: maximumSides, nonFinite: null });
 /** Elementwise max of two tensors; a tie sends the gradient to the first operand. */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   return binary(MAXIMUM, a, b, (x, y) => (x >= y ? x : y), (x, y) => (x >= y ? 1 : 0), (x, y) => (x >= y ? 0 : 1));
@@ -164,12 +190,21 @@ function unary(name: string, x: Tensor, f: Fn1, d: D1): Tensor {
   });
 }
 
-export const NEG = registerOp({ name: "neg", kind: "elementwise", differentiable: true });
+export const NEG = registerOp({ name: "neg", kind: "elementwise", differentiable: true, kinks: null, nonFinite: null });
 export function neg(x: Tensor): Tensor {
   return unary(NEG, x, (v) => -v, () => -1);
 }
 
-export const EXP = registerOp({ name: "exp", kind: "elementwise", differentiable: true });
+export const EXP = registerOp({
+  name: "exp",
+  kind: "elementwise",
+  differentiable: true,
+  kinks: null,
+  nonFinite: {
+    when: "inputs above ~709 (float64; ~88 in float32) overflow to Infinity",
+    fix: "subtract the row max first (ops.logSumExp, ops.softmax) or use losses.softmaxCrossEntropy on logits",
+  },
+});
 export function exp(x: Tensor): Tensor {
   // The hot unary ops (exp, log, sigmoid, tanh) have their own loops: through the shared `unary`, the
   // call to `f` sees every op's closure, V8 cannot inline it, and each element pays a call. The
@@ -184,7 +219,16 @@ export function exp(x: Tensor): Tensor {
   });
 }
 
-export const LOG = registerOp({ name: "log", kind: "elementwise", differentiable: true });
+export const LOG = registerOp({
+  name: "log",
+  kind: "elementwise",
+  differentiable: true,
+  kinks: null,
+  nonFinite: {
+    when: "log of 0 is -Infinity and of a negative number NaN",
+    fix: "use ops.logSoftmax / ops.logSumExp, or add a small epsilon inside the log",
+  },
+});
 export function log(x: Tensor): Tensor {
   const n = x.size;
   const xd = x.data;
@@ -196,17 +240,26 @@ export function log(x: Tensor): Tensor {
   });
 }
 
-export const SQRT = registerOp({ name: "sqrt", kind: "elementwise", differentiable: true });
+export const SQRT = registerOp({
+  name: "sqrt",
+  kind: "elementwise",
+  differentiable: true,
+  kinks: null,
+  nonFinite: {
+    when: "its gradient is infinite at 0, and a negative input gives NaN",
+    fix: "add a small epsilon inside the sqrt",
+  },
+});
 export function sqrt(x: Tensor): Tensor {
   return unary(SQRT, x, Math.sqrt, (_v, y) => 0.5 / y);
 }
 
-export const ABS = registerOp({ name: "abs", kind: "elementwise", differentiable: true, hasKinks: true });
+export const ABS = registerOp({ name: "abs", kind: "elementwise", differentiable: true, kinks: signOfFirstInput, nonFinite: null });
 export function abs(x: Tensor): Tensor {
   return unary(ABS, x, Math.abs, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0));
 }
 
-export const RELU = registerOp({ name: "relu", kind: "activation", differentiable: true, hasKinks: true });
+export const RELU = registerOp({ name: "relu", kind: "activation", differentiable: true, kinks: signOfFirstInput, nonFinite: null });
 export function relu(x: Tensor): Tensor {
   const n = x.size;
   const xd = x.data;
@@ -218,13 +271,13 @@ export function relu(x: Tensor): Tensor {
   });
 }
 
-export const LEAKY_RELU = registerOp({ name: "leakyRelu", kind: "activation", differentiable: true, hasKinks: true });
+export const LEAKY_RELU = registerOp({ name: "leakyRelu", kind: "activation", differentiable: true, kinks: signOfFirstInput, nonFinite: null });
 /** max(x, slope·x) for slope < 1; PyTorch's default slope is 0.01. */
 export function leakyRelu(x: Tensor, slope = 0.01): Tensor {
   return unary(LEAKY_RELU, x, (v) => (v > 0 ? v : slope * v), (v) => (v > 0 ? 1 : slope));
 }
 
-export const SIGMOID = registerOp({ name: "sigmoid", kind: "activation", differentiable: true });
+export const SIGMOID = registerOp({ name: "sigmoid", kind: "activation", differentiable: true, kinks: null, nonFinite: null });
 /** 1/(1+e^-x), evaluated without overflow for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
   const n = x.size;
@@ -243,7 +296,7 @@ export function stableSigmoid(v: number): number {
   return e / (1 + e);
 }
 
-export const TANH = registerOp({ name: "tanh", kind: "activation", differentiable: true });
+export const TANH = registerOp({ name: "tanh", kind: "activation", differentiable: true, kinks: null, nonFinite: null });
 export function tanh(x: Tensor): Tensor {
   const n = x.size;
   const xd = x.data;
@@ -255,14 +308,14 @@ export function tanh(x: Tensor): Tensor {
   });
 }
 
-export const SOFTPLUS = registerOp({ name: "softplus", kind: "activation", differentiable: true });
+export const SOFTPLUS = registerOp({ name: "softplus", kind: "activation", differentiable: true, kinks: null, nonFinite: null });
 /** log(1 + e^x) = max(x, 0) + log1p(e^-|x|): finite for any x. */
 export function softplus(x: Tensor): Tensor {
   return unary(SOFTPLUS, x, (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), (v) => stableSigmoid(v));
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
-export const GELU = registerOp({ name: "gelu", kind: "activation", differentiable: true });
+export const GELU = registerOp({ name: "gelu", kind: "activation", differentiable: true, kinks: null, nonFinite: null });
 /**
  * GELU in its tanh form (Hendrycks & Gimpel 2016; PyTorch's `approximate="tanh"`, used by GPT-2 and BERT):
  * 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). Closed form, so its derivative is exact.
@@ -278,14 +331,22 @@ export function gelu(x: Tensor): Tensor {
   );
 }
 
-export const CLAMP = registerOp({ name: "clamp", kind: "elementwise", differentiable: true, hasKinks: true });
+/** clamp bends at both bounds: each entry is below (−1), inside (0) or above (1) them. */
+const clampSides: KinkSides = ([x], output) => {
+  const xd = x.data;
+  const y = output.data;
+  const p = new Int8Array(xd.length);
+  for (let i = 0; i < xd.length; i++) p[i] = y[i] > xd[i] ? -1 : y[i] < xd[i] ? 1 : 0;
+  return p;
+};
+export const CLAMP = registerOp({ name: "clamp", kind: "elementwise", differentiable: true, kinks: clampSides, nonFinite: null });
 /** Limits values to [min, max]; the gradient passes where min ≤ x ≤ max, as in PyTorch. */
 export function clamp(x: Tensor, min = -Infinity, max = Infinity): Tensor {
   if (min > max) throw new Error(`clamp: min ${min} is greater than max ${max}`);
   return unary(CLAMP, x, (v) => (v < min ? min : v > max ? max : v), (v) => (v >= min && v <= max ? 1 : 0));
 }
 
-export const WHERE = registerOp({ name: "where", kind: "elementwise", differentiable: true });
+export const WHERE = registerOp({ name: "where", kind: "elementwise", differentiable: true, kinks: null, nonFinite: null });
 /** Picks `a` where `cond` is nonzero and `b` elsewhere, broadcasting all three. `cond` gets no gradient. */
 export function where(cond: Tensor, a0: TensorLike, b0: TensorLike): Tensor {
   const [a, b] = operands(a0, b0);
@@ -307,7 +368,7 @@ export function where(cond: Tensor, a0: TensorLike, b0: TensorLike): Tensor {
   });
 }
 
-export const CAST = registerOp({ name: "cast", kind: "elementwise", differentiable: true });
+export const CAST = registerOp({ name: "cast", kind: "elementwise", differentiable: true, kinks: null, nonFinite: null });
 /** Converts to another dtype; the gradient is converted back. */
 export function cast(x: Tensor, dtype: DType): Tensor {
   if (x.dtype === dtype) return x;
@@ -327,9 +388,9 @@ function compare(name: string, a0: TensorLike, b0: TensorLike, f: (x: number, y:
   return makeResult(name, out, shape, [a, b], null);
 }
 
-export const GT = registerOp({ name: "gt", kind: "elementwise", differentiable: false });
-export const LT = registerOp({ name: "lt", kind: "elementwise", differentiable: false });
-export const EQ = registerOp({ name: "eq", kind: "elementwise", differentiable: false });
+export const GT = registerOp({ name: "gt", kind: "elementwise", differentiable: false, kinks: null, nonFinite: null });
+export const LT = registerOp({ name: "lt", kind: "elementwise", differentiable: false, kinks: null, nonFinite: null });
+export const EQ = registerOp({ name: "eq", kind: "elementwise", differentiable: false, kinks: null, nonFinite: null });
 /** 1 where a > b, else 0 (no gradient). */
 export const gt = (a: TensorLike, b: TensorLike) => compare(GT, a, b, (x, y) => x > y);
 /** 1 where a < b, else 0 (no gradient). */

@@ -31,7 +31,7 @@ function forEachIndex(shape: Shape, visit: (flat: number, idx: number[]) => void
   }
 }
 
-export const RESHAPE = registerOp({ name: "reshape", kind: "layout", differentiable: true });
+export const RESHAPE = registerOp({ name: "reshape", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /** Same elements, new shape (one axis may be -1). Shares the data: ops never write into their inputs. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const unknown = shape.filter((d) => d === -1).length;
@@ -47,7 +47,7 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   });
 }
 
-export const PERMUTE = registerOp({ name: "permute", kind: "layout", differentiable: true });
+export const PERMUTE = registerOp({ name: "permute", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /** Reorders axes: output axis i is input axis `axes[i]`. */
 export function permute(x: Tensor, axes: readonly number[]): Tensor {
   const norm = axes.map((a) => (a < 0 ? a + x.ndim : a));
@@ -75,7 +75,7 @@ export function transpose(x: Tensor, axis0 = -2, axis1 = -1): Tensor {
   return permute(x, axes);
 }
 
-export const SLICE = registerOp({ name: "slice", kind: "layout", differentiable: true });
+export const SLICE = registerOp({ name: "slice", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /** Elements `start` (inclusive) to `end` (exclusive) along `axis`; negative indices count from the end. */
 export function slice(x: Tensor, axis: number, start: number, end?: number): Tensor {
   const [ax] = normalizeAxes(SLICE, x.shape, axis);
@@ -93,7 +93,7 @@ export function slice(x: Tensor, axis: number, start: number, end?: number): Ten
   return gatherBy(SLICE, x, outShape, src);
 }
 
-export const CONCAT = registerOp({ name: "concat", kind: "layout", differentiable: true });
+export const CONCAT = registerOp({ name: "concat", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /** Joins tensors along `axis`; all other axes must agree. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new Error("concat: needs at least one tensor");
@@ -139,7 +139,7 @@ function checkIndex(op: string, v: number, dim: number): number {
   return v;
 }
 
-export const GATHER = registerOp({ name: "gather", kind: "layout", differentiable: true });
+export const GATHER = registerOp({ name: "gather", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /**
  * Selects slices along `axis` by index, as tf.gather: the result's shape is
  * x.shape[:axis] + indices.shape + x.shape[axis+1:]. Repeated indices accumulate gradient.
@@ -162,7 +162,7 @@ export function gather(x: Tensor, indices: Tensor | readonly number[] | Int32Arr
   return gatherBy(GATHER, x, outShape, src);
 }
 
-export const TAKE_ALONG = registerOp({ name: "takeAlong", kind: "layout", differentiable: true });
+export const TAKE_ALONG = registerOp({ name: "takeAlong", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /**
  * Picks one element per position along `axis` (numpy's take_along_axis, PyTorch's gather): `indices`
  * has x's shape except along `axis`. With logits [N, C] and labels [N, 1] it picks each row's class.
@@ -184,7 +184,7 @@ export function takeAlong(x: Tensor, indices: Tensor, axis = -1): Tensor {
   return gatherBy(TAKE_ALONG, x, indices.shape, src);
 }
 
-export const BROADCAST_TO = registerOp({ name: "broadcastTo", kind: "layout", differentiable: true });
+export const BROADCAST_TO = registerOp({ name: "broadcastTo", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
 /** Repeats x along broadcast axes to `shape`; the gradient sums back. */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const target = broadcastShapes(BROADCAST_TO, x.shape, shape);

@@ -5,7 +5,7 @@ import { gradBuffer, makeResult, Tensor } from "../tensor";
 import { registerOp } from "./registry";
 import { alloc, resultType } from "./util";
 
-export const MATMUL = registerOp({ name: "matmul", kind: "linalg", differentiable: true });
+export const MATMUL = registerOp({ name: "matmul", kind: "linalg", differentiable: true, kinks: null, nonFinite: null });
 
 /**
  * a [..., m, k] · b [..., k, n] → [..., m, n]. Backward: dA = dC · Bᵀ and dB = Aᵀ · dC, computed by the

@@ -1,7 +1,7 @@
 /** Reductions over axes, with keepDims. Gradients flow back through the same index map as the forward. */
 import { broadcastIndex, keptShape, normalizeAxes, sizeOf } from "../shape";
 import { gradBuffer, makeResult, Tensor } from "../tensor";
-import { registerOp } from "./registry";
+import { registerOp, type KinkSides } from "./registry";
 import { alloc } from "./util";
 
 export type Axis = number | readonly number[];
@@ -59,7 +59,7 @@ function spread(gx: Float64Array | Float32Array, g: ArrayLike<number>, p: Return
   }
 }
 
-export const SUM = registerOp({ name: "sum", kind: "reduction", differentiable: true });
+export const SUM = registerOp({ name: "sum", kind: "reduction", differentiable: true, kinks: null, nonFinite: null });
 /** Sum over `axis` (all axes when omitted). */
 export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const p = plan(SUM, x, axis, keepDims);
@@ -68,7 +68,7 @@ export function sum(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   return makeResult(SUM, out, p.outShape, [x], (g) => spread(gradBuffer(x), g, p, 1));
 }
 
-export const MEAN = registerOp({ name: "mean", kind: "reduction", differentiable: true });
+export const MEAN = registerOp({ name: "mean", kind: "reduction", differentiable: true, kinks: null, nonFinite: null });
 /** Mean over `axis` (all axes when omitted). */
 export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   const p = plan(MEAN, x, axis, keepDims);
@@ -78,7 +78,14 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   return makeResult(MEAN, out, p.outShape, [x], (g) => spread(gradBuffer(x), g, p, 1 / p.count));
 }
 
-export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: true, hasKinks: true });
+/** max's kinks are ties and changes of argmax: each entry's code says whether it equals a maximum. */
+const maxSides: KinkSides = ([x], output) => {
+  const maxima = new Set<number>(output.data);
+  const p = new Int8Array(x.size);
+  for (let i = 0; i < x.size; i++) p[i] = maxima.has(x.data[i]) ? 1 : 0;
+  return p;
+};
+export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: true, kinks: maxSides, nonFinite: null });
 /**
  * Max over `axis`. The gradient goes to the first maximal element (a tie is a kink: the gradient
  * checker reports it as such). NaN propagates.
@@ -104,7 +111,7 @@ export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   });
 }
 
-export const LOGSUMEXP = registerOp({ name: "logSumExp", kind: "reduction", differentiable: true });
+export const LOGSUMEXP = registerOp({ name: "logSumExp", kind: "reduction", differentiable: true, kinks: null, nonFinite: null });
 /**
  * log Σ exp(x) over `axis`, computed as m + log Σ exp(x − m) with m the max, so it never overflows
  * (the trick that makes softmax cross-entropy finite on logits of ±1000). Its gradient is the softmax.
@@ -130,7 +137,7 @@ export function logSumExp(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   });
 }
 
-export const ARGMAX = registerOp({ name: "argmax", kind: "reduction", differentiable: false });
+export const ARGMAX = registerOp({ name: "argmax", kind: "reduction", differentiable: false, kinks: null, nonFinite: null });
 /** Index of the maximum along one axis (no gradient); the axis is removed. */
 export function argmax(x: Tensor, axis = -1): Tensor {
   const { outShape, map: mapOf, outSize } = plan(ARGMAX, x, axis, false);
