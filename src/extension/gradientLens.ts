@@ -55,11 +55,9 @@ export class GradientLens implements Disposable {
 
   private registerCommands(): void {
     const command = (id: string, fn: (...args: any[]) => unknown) => this.store.add(vscode.commands.registerCommand(id, fn));
-    // A command resolves when its run ends (or when it was refused, which the user is told about).
+    // A command resolves when its run ends; a refusal was already shown (startRun's notification).
     const runToEnd = async (kind: RunKind, model: unknown, fallback: "cursor" | "choose") => {
-      const started = await this.startRun(kind, model, fallback);
-      if (started.outcome.status === "refused") void vscode.window.showWarningMessage(`Gradient Lens: ${started.outcome.reason}`);
-      await started.finished;
+      await (await this.startRun(kind, model, fallback)).finished;
     };
     command("gradientLens.checkModel", (model?: unknown) => runToEnd("check", model, "cursor"));
     command("gradientLens.checkChosenModel", () => runToEnd("check", undefined, "choose"));
@@ -83,7 +81,8 @@ export class GradientLens implements Disposable {
   /**
    * Starts a run of `arg` (a model), else of the model under the cursor or one the user picks. Resolves
    * once the run has started (or was refused, or the user dismissed the pick); `finished` settles
-   * when the run ends.
+   * when the run ends. A refusal is also shown as a notification (with its action: manage trust, open
+   * an example), for the commands and lenses that have no page to show it.
    */
   private async startRun(kind: RunKind, arg: unknown, fallback: "cursor" | "choose"): Promise<{ outcome: Outcome; finished?: Promise<RunSnapshot | void> }> {
     if (!vscode.workspace.isTrusted) {
