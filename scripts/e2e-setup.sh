@@ -2,7 +2,7 @@
 # Installs what the end-to-end tests need, idempotently:
 #   - code-server@4.100.3 (VS Code 1.100.3, the newest that accepts Node 20) into .cache/code-server
 #   - checks that Debian's chromium is at /usr/bin/chromium and prints the apt-get line if not.
-# Facts behind each step: /work/shared/E2E.md (measured on these machines).
+# Facts behind each step: shared/E2E.md beside the checkout (measured on these machines).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"

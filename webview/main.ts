@@ -10,10 +10,11 @@ import "@vscode-elements/elements/dist/vscode-table-header-cell/index.js";
 import "@vscode-elements/elements/dist/vscode-table-body/index.js";
 import "@vscode-elements/elements/dist/vscode-table-row/index.js";
 import "@vscode-elements/elements/dist/vscode-table-cell/index.js";
-import { onHostMessage, persist, restoredSnapshot, send } from "./host";
+import { notify, onHostMessage, onRefusal, saveState, savedState } from "./host";
 import { ReportView } from "./report";
 import { SidebarView } from "./sidebar";
 import { onThemeChange } from "./theme";
+import { Notice } from "./notice";
 
 // Anything the CSP blocks is reported to the console (the end-to-end test fails on it).
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -23,6 +24,11 @@ document.addEventListener("securitypolicyviolation", (e) => {
 
 const root = document.getElementById("app")!;
 const kind = document.body.dataset.view;
+
+// A request the host refused says why, above the view (a re-render of the view keeps it).
+const notice = new Notice();
+root.before(notice.element);
+onRefusal((reason) => notice.show(reason));
 
 if (kind === "sidebar") {
   const view = new SidebarView(root);
@@ -34,19 +40,17 @@ if (kind === "sidebar") {
   });
   onThemeChange(() => view.rerender());
 } else {
+  // The report panel survives a window reload: its view's state is saved after every change.
   const view = new ReportView(root);
-  let current = restoredSnapshot();
-  view.show(current);
+  view.setState(savedState());
   onHostMessage((msg) => {
     if (msg.type === "snapshot") {
-      current = msg.snapshot;
-      view.show(current);
-      persist(current, true);
+      view.show(msg.snapshot);
+      saveState(() => view.getState(), true);
     } else if (msg.type === "progress") {
-      view.progress(msg.runId, msg.point);
-      persist(current);
+      if (view.progress(msg.runId, msg.point)) saveState(() => view.getState());
     }
   });
   onThemeChange(() => view.rerender());
 }
-send({ type: "ready" });
+notify({ type: "ready" });

@@ -13,11 +13,11 @@ import { gradientFlow, lastHistogram, layerSeries, lossSeries } from "./derive";
 import { Heatmap } from "./heatmap";
 import { sci } from "./format";
 import { RULES } from "./explanations";
-import { send } from "./host";
+import { act } from "./host";
 import { themeColors, withAlpha } from "./theme";
 
 export class ReportView extends LiveView {
-  private flow?: Chart<"bar">;
+  private flow?: GradientFlowChart;
   private loss?: Chart<"line">;
   private heatmap?: Heatmap;
   private progressLabel?: HTMLElement;
@@ -33,7 +33,7 @@ export class ReportView extends LiveView {
         h("section", { class: "empty" },
           h("h1", {}, "Gradient Lens"),
           h("p", {}, "No run yet. Click “Check gradients” above a model exported with defineModel, or run a Gradient Lens command from the palette."),
-          h("div", { class: "actions" }, button("Check gradients of a model…", () => send({ type: "run", command: "check" }))),
+          h("div", { class: "actions" }, button("Check gradients of a model…", () => act({ type: "run", command: "check" }))),
         ),
       );
       return;
@@ -43,7 +43,7 @@ export class ReportView extends LiveView {
     if (s.error && s.phase !== "cancelled") {
       this.root.append(h("section", { class: "error-box", role: "alert" },
         h("strong", {}, `Run failed (${s.error.kind}): `), s.error.message,
-        s.error.location ? h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); send({ type: "reveal", location: s.error!.location! }); } }, ` ${basename(s.error.location.file)}:${s.error.location.line}`) : null,
+        s.error.location ? h("a", { href: "#", onclick: (e: Event) => { e.preventDefault(); act({ type: "reveal", location: s.error!.location! }); } }, ` ${basename(s.error.location.file)}:${s.error.location.line}`) : null,
         s.error.stack ? h("pre", {}, s.error.stack) : null,
       ));
     }
@@ -83,48 +83,27 @@ export class ReportView extends LiveView {
       ),
       r ? h("p", { class: "summary" }, summaryLine(r)) : null,
       h("div", { class: "actions" },
-        running ? button("Stop", () => send({ type: "stop" }), false) : null,
-        button("Check gradients", () => send({ type: "run", command: "check", model: s.model }), !running),
-        button("Train & inspect", () => send({ type: "run", command: "train", model: s.model }), false),
-        r ? button("Export JSON", () => send({ type: "export", format: "json" }), false) : null,
-        r ? button("Export CSV", () => send({ type: "export", format: "csv" }), false) : null,
+        running ? button("Stop", () => act({ type: "stop" }), false) : null,
+        button("Check gradients", () => act({ type: "run", command: "check", model: s.model }), !running),
+        button("Train & inspect", () => act({ type: "run", command: "train", model: s.model }), false),
+        r ? button("Export JSON", () => act({ type: "export", format: "json" }), false) : null,
+        r ? button("Export CSV", () => act({ type: "export", format: "csv" }), false) : null,
       ),
       running ? h("div", { class: "progress" }, bar, this.progressLabel) : null,
     );
   }
 
   private flowCard(s: RunSnapshot): HTMLElement {
-    const t = themeColors();
     const flagged = new Set((s.report?.warnings ?? []).filter((w) => w.rule === "vanishing-gradient" || w.rule === "exploding-gradient").map((w) => w.layer));
-    const { element, chart } = makeChart<"bar">({
-      type: "bar",
-      data: { labels: [], datasets: [{ label: "‖g‖ (geometric mean over recorded steps)", data: [], backgroundColor: [], borderWidth: 0 }] },
-      options: {
-        scales: { y: logAxis("gradient norm ‖g‖"), x: { title: { display: true, text: "layer (input → output)" } } },
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { label: (c) => `‖g‖ ${sci(c.parsed.y as number, 3)}` } },
-        },
-      },
-    }, 240);
-    this.flow = chart;
-    this.charts.push(chart);
-    (chart as unknown as { $flagged: Set<string | undefined> }).$flagged = flagged;
+    const flow = new GradientFlowChart(flagged);
+    this.flow = flow;
+    this.charts.push(flow);
     this.updateFlow();
-    void t;
-    return card("Gradient flow", "per layer, log scale", element, "gradient-flow");
+    return card("Gradient flow", "per layer, log scale", flow.element, "gradient-flow");
   }
 
   private updateFlow(): void {
-    if (!this.flow || !this.snapshot) return;
-    const t = themeColors();
-    const flagged = (this.flow as unknown as { $flagged: Set<string | undefined> }).$flagged;
-    const bars = gradientFlow(layerSeries(this.snapshot));
-    this.flow.data.labels = bars.map((b) => b.layer);
-    const ds = this.flow.data.datasets[0];
-    ds.data = bars.map((b) => (Number.isFinite(b.value) ? b.value : null)) as number[];
-    ds.backgroundColor = bars.map((b) => (flagged.has(b.layer) ? t.red : t.blue));
-    this.flow.update();
+    if (this.flow && this.snapshot) this.flow.update(this.snapshot);
   }
 
   private lossCard(s: RunSnapshot): HTMLElement {
@@ -293,9 +272,45 @@ export class ReportView extends LiveView {
   }
 }
 
+/** The gradient-flow bar chart: one bar per layer, red where a vanishing/exploding warning names the layer. */
+class GradientFlowChart {
+  readonly element: HTMLElement;
+  private readonly chart: Chart<"bar">;
+
+  constructor(private readonly flagged: ReadonlySet<string | undefined>) {
+    const { element, chart } = makeChart<"bar">({
+      type: "bar",
+      data: { labels: [], datasets: [{ label: "‖g‖ (geometric mean over recorded steps)", data: [], backgroundColor: [], borderWidth: 0 }] },
+      options: {
+        scales: { y: logAxis("gradient norm ‖g‖"), x: { title: { display: true, text: "layer (input → output)" } } },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (c) => `‖g‖ ${sci(c.parsed.y as number, 3)}` } },
+        },
+      },
+    }, 240);
+    this.element = element;
+    this.chart = chart;
+  }
+
+  update(s: RunSnapshot): void {
+    const t = themeColors();
+    const bars = gradientFlow(layerSeries(s));
+    this.chart.data.labels = bars.map((b) => b.layer);
+    const ds = this.chart.data.datasets[0];
+    ds.data = bars.map((b) => (Number.isFinite(b.value) ? b.value : null)) as number[];
+    ds.backgroundColor = bars.map((b) => (this.flagged.has(b.layer) ? t.red : t.blue));
+    this.chart.update();
+  }
+
+  destroy(): void {
+    this.chart.destroy();
+  }
+}
+
 export function warningItem(w: Warning, loc: { file: string; line: number; column: number } | undefined, detailed: boolean): HTMLElement {
   const rule = RULES[w.rule];
-  const reveal = () => loc && send({ type: "reveal", location: loc });
+  const reveal = () => loc && act({ type: "reveal", location: loc });
   const li = h("li", { class: `warning ${w.severity}`, "data-rule": w.rule, tabindex: loc ? 0 : undefined, role: loc ? "button" : undefined },
     h("div", { class: "warning-head" },
       badge(w.severity, w.severity === "error" ? "error" : w.severity === "warning" ? "warn" : "info"),

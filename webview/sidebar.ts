@@ -7,7 +7,7 @@ import { LiveView } from "./liveView";
 import { logAxis, makeChart } from "./charts";
 import { gradientFlow, layerSeries, lossSeries } from "./derive";
 import { sci } from "./format";
-import { send } from "./host";
+import { act } from "./host";
 import { badge, basename, button, warningItem } from "./report";
 import { themeColors } from "./theme";
 
@@ -31,10 +31,10 @@ export class SidebarView extends LiveView {
     const running = s?.phase === "running";
 
     this.root.append(h("div", { class: "actions side-actions" },
-      button("Check gradients", () => send({ type: "run", command: "check", model: s?.model }), true),
-      button("Train & inspect", () => send({ type: "run", command: "train", model: s?.model }), false),
-      running ? button("Stop", () => send({ type: "stop" }), false) : null,
-      s ? button("Open report", () => send({ type: "openReport" }), false) : null,
+      button("Check gradients", () => act({ type: "run", command: "check", model: s?.model }), true),
+      button("Train & inspect", () => act({ type: "run", command: "train", model: s?.model }), false),
+      running ? button("Stop", () => act({ type: "stop" }), false) : null,
+      s ? button("Open report", () => act({ type: "openReport" }), false) : null,
     ));
 
     // Models.
@@ -44,13 +44,13 @@ export class SidebarView extends LiveView {
         h("div", { class: "model-name" }, m.name),
         h("div", { class: "muted small" }, `${basename(m.file)}${m.line ? `:${m.line}` : ""}${m.exportName && m.exportName !== "default" ? ` · ${m.exportName}` : ""}`),
         h("div", { class: "model-actions" },
-          link("check", () => send({ type: "run", command: "check", model: m })),
-          link("train", () => send({ type: "run", command: "train", model: m })),
+          link("check", () => act({ type: "run", command: "check", model: m })),
+          link("train", () => act({ type: "run", command: "train", model: m })),
         ),
       );
       li.addEventListener("click", (e) => {
         if ((e.target as HTMLElement).closest("a")) return;
-        send({ type: "openModel", model: m });
+        act({ type: "openModel", model: m });
       });
       list.append(li);
     }

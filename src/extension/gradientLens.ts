@@ -6,7 +6,7 @@ import * as vscode from "vscode";
 import * as path from "node:path";
 import { existsSync } from "node:fs";
 import { startRun } from "../runner";
-import { isModelRef, type ModelRef, type WebviewMessage } from "../protocol/webview";
+import { CANCELLED, OK, isModelRef, refuse, type ModelRef, type Outcome, type RunKind, type RunSnapshot, type WebviewRequest, type ExportFormat } from "../protocol/webview";
 import type { SourceLocation } from "../report";
 import { DisposableStore, type Disposable } from "./disposables";
 import { RunManager, resolveReportFile } from "./runs";
@@ -43,9 +43,9 @@ export class GradientLens implements Disposable {
     this.codeLens = this.store.add(new ModelCodeLens(this.runs));
     this.store.add(vscode.languages.registerCodeLensProvider(CODELENS_SELECTOR, this.codeLens));
     this.models = this.store.add(new WorkspaceModels());
-    const onMessage = (msg: WebviewMessage) => this.onWebviewMessage(msg);
-    this.panel = this.store.add(new ReportPanel(context.extensionUri, this.runs, onMessage, this.log));
-    this.store.add(new SidebarView(context.extensionUri, this.runs, this.models, onMessage, this.log));
+    const onRequest = (req: WebviewRequest) => this.onWebviewRequest(req);
+    this.panel = this.store.add(new ReportPanel(context.extensionUri, this.runs, onRequest, this.log));
+    this.store.add(new SidebarView(context.extensionUri, this.runs, this.models, onRequest, this.log));
     // A new run opens the report beside the editor, live.
     this.store.add(this.runs.onDidChange((e) => {
       if (e.kind === "snapshot" && e.snapshot.phase === "running" && e.snapshot.progress.length === 0) this.panel.show(true);
@@ -55,10 +55,14 @@ export class GradientLens implements Disposable {
 
   private registerCommands(): void {
     const command = (id: string, fn: (...args: any[]) => unknown) => this.store.add(vscode.commands.registerCommand(id, fn));
-    command("gradientLens.checkModel", (model?: unknown) => this.runCommand("check", model, "cursor"));
-    command("gradientLens.checkChosenModel", () => this.runCommand("check", undefined, "choose"));
-    command("gradientLens.trainModel", (model?: unknown) => this.runCommand("train", model, "cursor"));
-    command("gradientLens.trainChosenModel", () => this.runCommand("train", undefined, "choose"));
+    // A command resolves when its run ends; a refusal was already shown (startRun's notification).
+    const runToEnd = async (kind: RunKind, model: unknown, fallback: "cursor" | "choose") => {
+      await (await this.startRun(kind, model, fallback)).finished;
+    };
+    command("gradientLens.checkModel", (model?: unknown) => runToEnd("check", model, "cursor"));
+    command("gradientLens.checkChosenModel", () => runToEnd("check", undefined, "choose"));
+    command("gradientLens.trainModel", (model?: unknown) => runToEnd("train", model, "cursor"));
+    command("gradientLens.trainChosenModel", () => runToEnd("train", undefined, "choose"));
     command("gradientLens.stop", () => {
       if (!this.runs.stopAll()) void vscode.window.showInformationMessage("Gradient Lens: no run to stop.");
     });
@@ -74,21 +78,33 @@ export class GradientLens implements Disposable {
     command("gradientLens.refreshModels", () => this.models.refresh());
   }
 
-  private async runCommand(command: "check" | "train", arg: unknown, fallback: "cursor" | "choose"): Promise<void> {
+  /**
+   * Starts a run of `arg` (a model), else of the model under the cursor or one the user picks. Resolves
+   * once the run has started (or was refused, or the user dismissed the pick); `finished` settles
+   * when the run ends. A refusal is also shown as a notification (with its action: manage trust, open
+   * an example), for the commands and lenses that have no page to show it.
+   */
+  private async startRun(kind: RunKind, arg: unknown, fallback: "cursor" | "choose"): Promise<{ outcome: Outcome; finished?: Promise<RunSnapshot | void> }> {
     if (!vscode.workspace.isTrusted) {
-      const choice = await vscode.window.showWarningMessage(
-        "Gradient Lens runs your model's code, which is disabled in an untrusted workspace.",
-        "Manage Workspace Trust",
-      );
-      if (choice) await vscode.commands.executeCommand("workbench.trust.manage");
-      return;
+      void vscode.window
+        .showWarningMessage("Gradient Lens runs your model's code, which is disabled in an untrusted workspace.", "Manage Workspace Trust")
+        .then((choice) => choice && vscode.commands.executeCommand("workbench.trust.manage"));
+      return { outcome: refuse("Running a model is disabled in an untrusted workspace: trust the workspace first.") };
     }
     let model = isModelRef(arg) ? arg : fallback === "cursor" ? this.modelUnderCursor() : undefined;
-    model ??= await this.chooseModel(command);
-    if (!model) return;
-    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === model!.file);
+    if (!model) {
+      const chosen = await this.chooseModel(kind);
+      if (chosen === "none") return { outcome: refuse("No model found: export one with defineModel from a TypeScript file that imports gradient-lens.") };
+      if (!chosen) return { outcome: CANCELLED };
+      model = chosen;
+    }
+    const file = model.file;
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === file);
     if (doc?.isDirty) await doc.save();
-    await this.runs.run(command, model);
+    const finished = this.runs.run(kind, model).catch((e: unknown) => {
+      this.log.error(`run of ${file} failed to start: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+    });
+    return { outcome: OK, finished };
   }
 
   private modelUnderCursor(): ModelRef | undefined {
@@ -99,15 +115,14 @@ export class GradientLens implements Disposable {
     return m ? { file: editor.document.uri.fsPath, exportName: m.exportName, name: m.name, line: m.line + 1 } : undefined;
   }
 
-  private async chooseModel(command: "check" | "train"): Promise<ModelRef | undefined> {
+  /** The model the user picks; "none" when the workspace has none (the user is offered an example). */
+  private async chooseModel(command: RunKind): Promise<ModelRef | "none" | undefined> {
     const list = await this.models.list();
     if (!list.length) {
-      const choice = await vscode.window.showInformationMessage(
-        "Gradient Lens: no model found. Export one with `defineModel` from a TypeScript file that imports gradient-lens.",
-        "Open an Example",
-      );
-      if (choice) await this.openExample();
-      return undefined;
+      void vscode.window
+        .showInformationMessage("Gradient Lens: no model found. Export one with `defineModel` from a TypeScript file that imports gradient-lens.", "Open an Example")
+        .then((choice) => choice && this.openExample());
+      return "none";
     }
     const items = list.map((m) => ({
       label: m.name,
@@ -123,32 +138,31 @@ export class GradientLens implements Disposable {
     return picked?.model;
   }
 
-  private async onWebviewMessage(msg: WebviewMessage): Promise<void> {
-    switch (msg.type) {
-      case "ready":
-        return;
+  /** A webview's request, answered: done, dismissed by the user, or refused with the reason the page shows. */
+  private async onWebviewRequest(req: WebviewRequest): Promise<Outcome> {
+    switch (req.type) {
       case "reveal":
-        return this.reveal(msg.location);
+        return this.reveal(req.location);
       case "run": {
         // A model named by a webview (or by a snapshot restored from one) runs only if the host knows it.
-        const asked = msg.model ?? this.runs.currentSnapshot?.model;
-        if (!asked) return this.runCommand(msg.command, undefined, "cursor");
+        const asked = req.model ?? this.runs.currentSnapshot?.model;
+        if (!asked) return (await this.startRun(req.command, undefined, "cursor")).outcome;
         const model = await this.knownModel(asked);
         if (!model) {
           this.log.warn(`refused to run ${asked.file}: not a model file of this workspace or of a run of this window`);
-          return;
+          return refuse(`${path.basename(asked.file)} is not a model file of this workspace, so Gradient Lens will not run it.`);
         }
-        return this.runCommand(msg.command, model, "cursor");
+        return (await this.startRun(req.command, model, "cursor")).outcome;
       }
       case "stop":
-        this.runs.stopAll();
-        return;
+        return this.runs.stopAll() ? OK : refuse("No run to stop.");
       case "openReport":
-        return this.panel.show(false);
+        this.panel.show(false);
+        return OK;
       case "export":
-        return this.exportReport(msg.format);
+        return this.exportReport(req.format);
       case "openModel":
-        return this.reveal({ file: msg.model.file, line: msg.model.line ?? 1, column: 1 });
+        return this.reveal({ file: req.model.file, line: req.model.line ?? 1, column: 1 });
     }
   }
 
@@ -173,12 +187,12 @@ export class GradientLens implements Disposable {
   }
 
   /** Opens a source line that a report or the model list points at; other files are refused. */
-  private async reveal(location: SourceLocation): Promise<void> {
+  private async reveal(location: SourceLocation): Promise<Outcome> {
     const snapshot = this.runs.currentSnapshot;
     const file = resolveReportFile(snapshot?.report, snapshot?.model.file ?? location.file)(location.file);
     if (!(await this.isKnownFile(file))) {
       this.log.warn(`refused to open ${file}: not a model file or a file a report points at`);
-      return;
+      return refuse(`Gradient Lens opens only the model's files and the files its report points at; ${path.basename(file)} is neither.`);
     }
     const line = Math.max(0, location.line - 1);
     const col = Math.max(0, location.column - 1);
@@ -190,6 +204,7 @@ export class GradientLens implements Disposable {
       preserveFocus: false,
     });
     editor.revealRange(new vscode.Range(line, 0, line, 0), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return OK;
   }
 
   /** The files a webview may open: the current run's model and the files its report points at, and the workspace's model files. */
@@ -213,12 +228,12 @@ export class GradientLens implements Disposable {
     return this.models.knows(file);
   }
 
-  private async exportReport(format: "json" | "csv"): Promise<void> {
+  private async exportReport(format: ExportFormat): Promise<Outcome> {
     const s = this.runs.currentSnapshot;
     const report = s?.report;
     if (!s || !report) {
       void vscode.window.showInformationMessage("Gradient Lens: no report yet — check or train a model first.");
-      return;
+      return refuse("No report yet: check or train a model first.");
     }
     const base = path.join(path.dirname(s.model.file), `${path.basename(s.model.file, path.extname(s.model.file))}.gradient-lens`);
     const target = await vscode.window.showSaveDialog({
@@ -226,11 +241,18 @@ export class GradientLens implements Disposable {
       filters: format === "json" ? { JSON: ["json"] } : { CSV: ["csv"] },
       title: format === "json" ? "Export the report (JSON)" : "Export the per-layer table (CSV)",
     });
-    if (!target) return;
+    if (!target) return CANCELLED;
     const text = format === "json" ? reportToJson(report) : layerTableCsv(report);
-    await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    try {
+      await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+    } catch (e) {
+      this.log.error(`export to ${target.fsPath} failed: ${e instanceof Error ? e.message : String(e)}`);
+      void vscode.window.showErrorMessage(`Gradient Lens: could not write ${path.basename(target.fsPath)}.`);
+      return refuse(`Could not write ${path.basename(target.fsPath)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.log.info(`exported ${format.toUpperCase()} to ${target.fsPath}`);
     void vscode.window.showInformationMessage(`Gradient Lens: exported ${path.basename(target.fsPath)}.`);
+    return OK;
   }
 
   /** Opens one of the example models shipped with the extension. */

@@ -4,7 +4,7 @@
  * its last snapshot in its state, and the serializer re-creates the panel from it.
  */
 import * as vscode from "vscode";
-import { isRunSnapshot, type WebviewMessage } from "../protocol/webview";
+import { isRunSnapshot, type Outcome, type WebviewRequest } from "../protocol/webview";
 import type { RunManager } from "./runs";
 import { listen, post, webviewHtml, webviewOptions } from "./webviewHost";
 import type { Disposable } from "./disposables";
@@ -19,7 +19,7 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly runs: RunManager,
-    private readonly onMessage: (msg: WebviewMessage) => void | Promise<void>,
+    private readonly onRequest: (req: WebviewRequest) => Promise<Outcome>,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.serializer = vscode.window.registerWebviewPanelSerializer(REPORT_VIEW_TYPE, this);
@@ -29,10 +29,6 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
         if (e.snapshot === runs.currentSnapshot) post(this.panel.webview, { type: "snapshot", snapshot: e.snapshot });
       } else post(this.panel.webview, { type: "progress", runId: e.runId, point: e.point });
     });
-  }
-
-  get isOpen(): boolean {
-    return this.panel !== undefined;
   }
 
   /** Opens (or reveals) the panel beside the active editor. */
@@ -68,13 +64,12 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "activity.svg");
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, "report");
     const subs: vscode.Disposable[] = [
-      listen(panel.webview, (msg) => {
+      listen(panel.webview, {
         // On `ready` the webview gets the current run; with none (after a reload) it keeps its restored state.
-        if (msg.type === "ready") {
+        ready: () => {
           if (this.runs.currentSnapshot) post(panel.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
-          return;
-        }
-        return this.onMessage(msg);
+        },
+        request: this.onRequest,
       }, this.log),
       panel.onDidDispose(() => {
         for (const s of subs) s.dispose();

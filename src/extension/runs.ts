@@ -9,7 +9,7 @@ import * as vscode from "vscode";
 import * as path from "node:path";
 import { readFile } from "node:fs/promises";
 import type { RunHandle, RunOptions } from "../runner";
-import type { RunOutcome, RunRequest, RunnerEvent } from "../protocol/runner";
+import type { RunKind, RunOutcome, RunRequest, RunnerEvent } from "../protocol/runner";
 import type { ModelRef, ProgressPoint, RunSnapshot } from "../protocol/webview";
 import type { Report } from "../report";
 import { parseSettings, SETTING_KEYS } from "./settings";
@@ -96,10 +96,6 @@ export class RunManager implements Disposable {
     this.updateStatus();
   }
 
-  isRunning(): boolean {
-    return this.active.size > 0;
-  }
-
   /** Whether a snapshot came from a webview's saved state (`restore`) rather than from a run of this window. */
   isRestored(s: RunSnapshot): boolean {
     return this.restored.has(s);
@@ -131,7 +127,7 @@ export class RunManager implements Disposable {
   }
 
   /** Starts a run and resolves when it ends (with its final snapshot). */
-  async run(command: "check" | "train", requested: ModelRef): Promise<RunSnapshot> {
+  async run(command: RunKind, requested: ModelRef): Promise<RunSnapshot> {
     const model = await withExportName(requested);
     const key = modelKey(model);
     const previous = this.active.get(key);

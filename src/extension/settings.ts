@@ -3,7 +3,7 @@
  * the user actually set (`WorkspaceConfiguration.inspect`), so an unset setting leaves the decision to
  * the model's own spec and the instrument layer's documented defaults, which stay in one place.
  */
-import type { RunRequest } from "../protocol/runner";
+import type { RunKind, RunRequest } from "../protocol/runner";
 import type { GradcheckOptions, RecordSchedule, RuleOverrides } from "../instrument/types";
 
 /** Setting key (without the `gradientLens.` prefix) → where it lands. Keep in step with package.json. */
@@ -33,7 +33,7 @@ export interface ParsedSettings {
  * @param values setting key (without prefix) → the value the user set; unset keys are absent.
  * @param command which run the fields are for: `check` uses `check.steps`, `train` uses `steps`.
  */
-export function parseSettings(values: Record<string, unknown>, command: "check" | "train"): ParsedSettings {
+export function parseSettings(values: Record<string, unknown>, command: RunKind): ParsedSettings {
   const problems: string[] = [];
   const request: ParsedSettings["request"] = {};
 

@@ -1,6 +1,6 @@
 /** The side view (activity bar): workspace models, the current run's live loss and gradient norms, warnings, actions. */
 import * as vscode from "vscode";
-import type { WebviewMessage } from "../protocol/webview";
+import type { Outcome, WebviewRequest } from "../protocol/webview";
 import type { RunManager } from "./runs";
 import type { WorkspaceModels } from "./workspaceModels";
 import { listen, post, webviewHtml, webviewOptions } from "./webviewHost";
@@ -18,7 +18,7 @@ export class SidebarView implements vscode.WebviewViewProvider, Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly runs: RunManager,
     private readonly models: WorkspaceModels,
-    private readonly onMessage: (msg: WebviewMessage) => void | Promise<void>,
+    private readonly onRequest: (req: WebviewRequest) => Promise<Outcome>,
     private readonly log: vscode.LogOutputChannel,
   ) {
     this.subs = [
@@ -40,12 +40,14 @@ export class SidebarView implements vscode.WebviewViewProvider, Disposable {
     this.view = view;
     view.webview.options = webviewOptions(this.extensionUri);
     view.webview.html = webviewHtml(view.webview, this.extensionUri, "sidebar");
-    const listener = listen(view.webview, async (msg) => {
-      if (msg.type !== "ready") return this.onMessage(msg);
-      post(view.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
-      post(view.webview, { type: "models", models: [], scanning: true });
-      const list = await this.models.list();
-      post(view.webview, { type: "models", models: list, scanning: false });
+    const listener = listen(view.webview, {
+      ready: async () => {
+        post(view.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
+        post(view.webview, { type: "models", models: [], scanning: true });
+        const list = await this.models.list();
+        post(view.webview, { type: "models", models: list, scanning: false });
+      },
+      request: this.onRequest,
     }, this.log);
     const disposed = view.onDidDispose(() => {
       listener.dispose();

@@ -1,40 +1,9 @@
 /** Options of the debugger's entry points (`inspect`, `checkGradients`): the contract front ends code against. */
 
-/** Which steps get full per-layer statistics (the loss is recorded every step regardless). */
-export type RecordSchedule =
-  | { kind: "every"; interval?: number }
-  /** About `count` steps spaced evenly on a log scale (Cockpit's `track_schedule` idea): dense early, sparse late. */
-  | { kind: "log"; count?: number }
-  | { kind: "steps"; steps: number[] };
-
-export type GradcheckMode = "full" | "sampled" | "directional";
-
-export interface GradcheckOptions {
-  mode?: GradcheckMode;
-  /** Central-difference step (default 1e-6). */
-  eps?: number;
-  /** Pass when |a − n| ≤ atol + rtol·|n| (defaults 1e-5 and 1e-3: PyTorch gradcheck's). */
-  atol?: number;
-  rtol?: number;
-  /** Entries per parameter tensor in `sampled` mode (default 10). */
-  samples?: number;
-  /** Random direction pairs in `directional` mode (default 2). */
-  directions?: number;
-  /** Seed for sampled entries and directions (default 0). */
-  seed?: number;
-  /** How many worst entries to list per layer (default 5). */
-  worst?: number;
-  /**
-   * Training rows a ModelSpec is checked on, drawn at random with `seed` (default 16, capped by the
-   * spec's batch size; an explicit value is capped only by the data): each checked entry costs two
-   * forward passes over them. Random rather than the first rows: sorted data sets start with special
-   * points (spirals start at the origin, where every ReLU input is exactly at its kink).
-   */
-  batchSize?: number;
-}
-
-/** Per-rule overrides by rule id, e.g. `{ "dead-relu": { fraction: 0.8 }, "loss-oscillating": { enabled: false } }`. */
-export type RuleOverrides = Record<string, Record<string, number | boolean>>;
+// The options a run is made with are shared with the runner protocol, which may import only the
+// report's types: they live in report.ts, and are re-exported here for the debugger's entry points.
+import type { GradcheckOptions, RecordSchedule, RuleOverrides } from "../report";
+export type { GradcheckMode, GradcheckOptions, RecordSchedule, RuleOverrides } from "../report";
 
 export interface ProgressInfo {
   step: number;

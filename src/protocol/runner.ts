@@ -2,10 +2,12 @@
  * Messages between the runner's child process and whoever started it (CLI, extension host).
  * One typed module for both sides (STYLE.md); `isRunnerEvent` validates what crosses the process boundary.
  */
-import type { Report, SourceLocation } from "../report";
-import type { GradcheckOptions, RecordSchedule, RuleOverrides } from "../instrument/types";
+import type { GradcheckOptions, RecordSchedule, Report, RuleOverrides, SourceLocation } from "../report";
 
-export type RunCommand = "check" | "train" | "list";
+/** What the extension and the CLI run a model for: a short recorded run + gradient check, or a full recorded run. */
+export type RunKind = "check" | "train";
+
+export type RunCommand = RunKind | "list";
 
 /** What to run. */
 export interface RunRequest {

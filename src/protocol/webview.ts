@@ -4,7 +4,9 @@
  * crosses the boundary is checked with an `is…` guard before use, in both directions. Imports only types.
  */
 import type { Report, SourceLocation } from "../report";
-import type { RunError, RunCommand } from "./runner";
+import type { RunError, RunKind } from "./runner";
+
+export type { RunKind } from "./runner";
 
 /** A model a workspace file exports through `defineModel`, found statically. */
 export interface ModelRef {
@@ -31,7 +33,7 @@ export interface ProgressPoint {
 /** Everything a webview needs to draw a run, live or finished; also what a webview persists in its state. */
 export interface RunSnapshot {
   runId: number;
-  command: Exclude<RunCommand, "list">;
+  command: RunKind;
   model: ModelRef;
   phase: RunPhase;
   totalSteps: number;
@@ -50,16 +52,34 @@ export type HostMessage =
   /** Append one progress point to the run being shown. */
   | { type: "progress"; runId: number; point: ProgressPoint }
   /** The side view's list of workspace models. */
-  | { type: "models"; models: ModelRef[]; scanning: boolean };
+  | { type: "models"; models: ModelRef[]; scanning: boolean }
+  /** The answer to a webview request (`requestId` is the request's). */
+  | { type: "response"; requestId: number; outcome: Outcome };
+
+/**
+ * How the host answered a request: done; the user dismissed a dialog it opened (nothing to show); or
+ * refused, with a reason the webview shows to the user (a run of an unknown file, an untrusted
+ * workspace, nothing to export, a file that could not be opened…).
+ */
+export type Outcome = { status: "ok" } | { status: "cancelled" } | { status: "refused"; reason: string };
+
+export const OK: Outcome = { status: "ok" };
+export const CANCELLED: Outcome = { status: "cancelled" };
+export const refuse = (reason: string): Outcome => ({ status: "refused", reason });
+
+export function isOutcome(v: unknown): v is Outcome {
+  if (!isObject(v)) return false;
+  if (v.status === "ok" || v.status === "cancelled") return true;
+  return v.status === "refused" && isBoundedString(v.reason, MAX_TEXT);
+}
 
 export function isModelRef(v: unknown): v is ModelRef {
   if (!isObject(v)) return false;
   return (
-    typeof v.file === "string" &&
-    v.file.length > 0 &&
-    typeof v.name === "string" &&
-    (v.exportName === undefined || typeof v.exportName === "string") &&
-    (v.line === undefined || isPositiveInt(v.line))
+    isModelPath(v.file) &&
+    typeof v.name === "string" && v.name.length <= MAX_NAME && !v.name.includes("\u0000") &&
+    (v.exportName === undefined || isBoundedString(v.exportName, MAX_NAME)) &&
+    (v.line === undefined || isLineNumber(v.line))
   );
 }
 
@@ -109,6 +129,8 @@ export function isHostMessage(v: unknown): v is HostMessage {
       return typeof v.runId === "number" && isProgressPoint(v.point);
     case "models":
       return Array.isArray(v.models) && v.models.every(isModelRef) && typeof v.scanning === "boolean";
+    case "response":
+      return isRequestId(v.requestId) && isOutcome(v.outcome);
     default:
       return false;
   }
@@ -118,34 +140,65 @@ export function isHostMessage(v: unknown): v is HostMessage {
 
 export type ExportFormat = "json" | "csv";
 
-export type WebviewMessage =
+/** Tells the host something; no answer. */
+export type WebviewNotification =
   /** The webview's script has loaded and listens: send it the current state. */
-  | { type: "ready" }
+  { type: "ready" };
+
+/** Asks the host to act; the host answers each with a `response` carrying the request's `requestId`. */
+export type WebviewRequest =
   /** Open the source line (a warning's or a layer's location). The host only opens files it knows. */
   | { type: "reveal"; location: SourceLocation }
   /** Run a model (the one shown, or the one under the cursor, when `model` is absent). */
-  | { type: "run"; command: "check" | "train"; model?: ModelRef }
+  | { type: "run"; command: RunKind; model?: ModelRef }
   | { type: "stop" }
   | { type: "openReport" }
   | { type: "export"; format: ExportFormat }
   /** Open a model file from the side view's list. */
   | { type: "openModel"; model: ModelRef };
 
-export function isSourceLocation(v: unknown): v is SourceLocation {
-  return isObject(v) && typeof v.file === "string" && v.file.length > 0 && isPositiveInt(v.line) && isPositiveInt(v.column);
+export type WebviewMessage = WebviewNotification | (WebviewRequest & { requestId: number });
+
+// What the validator admits is what the host can use: absolute TypeScript paths without control
+// characters, short names, and line/column numbers an editor can show. Anything else is refused
+// before the host looks at it (defence in depth: the host's own checks follow).
+/** Longest path accepted (PATH_MAX on Linux). */
+export const MAX_PATH = 4096;
+/** Longest model name or export name accepted. */
+export const MAX_NAME = 512;
+/** Longest reason text in a response. */
+export const MAX_TEXT = 2000;
+/** Largest 1-based line or column accepted (VS Code's own limit on a line's length is far lower). */
+export const MAX_LINE = 10_000_000;
+
+/** An absolute path (POSIX, `C:\…` or `\\server\…`) to a `.ts`, `.mts` or `.cts` file, bounded, without control characters. */
+export function isModelPath(v: unknown): v is string {
+  if (!isBoundedString(v, MAX_PATH) || /[\u0000-\u001f\u007f]/.test(v)) return false;
+  const absolute = v.startsWith("/") || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith("\\\\");
+  return absolute && /\.[cm]?ts$/i.test(v);
 }
+
+export function isSourceLocation(v: unknown): v is SourceLocation {
+  return isObject(v) && isModelPath(v.file) && isLineNumber(v.line) && isLineNumber(v.column);
+}
+
+const isRunKind = (v: unknown): v is RunKind => v === "check" || v === "train";
 
 export function isWebviewMessage(v: unknown): v is WebviewMessage {
   if (!isObject(v)) return false;
+  if (v.type === "ready") return true;
+  return isRequestId(v.requestId) && isWebviewRequest(v);
+}
+
+function isWebviewRequest(v: Record<string, unknown>): boolean {
   switch (v.type) {
-    case "ready":
     case "stop":
     case "openReport":
       return true;
     case "reveal":
       return isSourceLocation(v.location);
     case "run":
-      return (v.command === "check" || v.command === "train") && (v.model === undefined || isModelRef(v.model));
+      return isRunKind(v.command) && (v.model === undefined || isModelRef(v.model));
     case "export":
       return v.format === "json" || v.format === "csv";
     case "openModel":
@@ -155,10 +208,35 @@ export function isWebviewMessage(v: unknown): v is WebviewMessage {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+/**
+ * A one-line description of a refused message for the log: its type and keys, abridged; never its
+ * content (a hostile page could post megabytes).
+ */
+export function describeRefused(v: unknown): string {
+  if (!isObject(v)) return Array.isArray(v) ? "an array" : v === null ? "null" : `a ${typeof v}`;
+  const type = typeof v.type === "string" ? JSON.stringify(abridge(v.type, 40)) : "none";
+  const keys = Object.keys(v);
+  const shown = keys.slice(0, 6).map((k) => abridge(k, 24)).join(", ");
+  return `type ${type}, keys ${shown}${keys.length > 6 ? `, … (${keys.length} in all)` : ""}`;
 }
 
-function isPositiveInt(v: unknown): v is number {
-  return typeof v === "number" && Number.isInteger(v) && v >= 1;
+function abridge(s: string, max: number): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?");
+  return clean.length > max ? `${clean.slice(0, max)}…` : clean;
+}
+
+function isRequestId(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isBoundedString(v: unknown, max: number): v is string {
+  return typeof v === "string" && v.length > 0 && v.length <= max && !v.includes("\u0000");
+}
+
+function isLineNumber(v: unknown): v is number {
+  return typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= MAX_LINE;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -1,6 +1,6 @@
 /**
  * A real VS Code (code-server) in a real browser (Debian's chromium through playwright-core), set up
- * per /work/shared/E2E.md: fresh user-data, extensions and HOME dirs per run, the packaged .vsix
+ * per shared/E2E.md beside the checkout: fresh user-data, extensions and HOME dirs per run, the packaged .vsix
  * installed with `--install-extension`, code-server on 127.0.0.1 without auth.
  */
 import { spawn, execFileSync, spawnSync, type ChildProcess } from "node:child_process";

@@ -88,6 +88,11 @@ describe("Gradient Lens in an untrusted workspace (Restricted Mode)", () => {
     });
     await expectNothingRan(s, marker());
     await refusal(page).waitFor({ timeout: 15_000 });
+    // The page itself was answered with the reason, and shows it above the view.
+    expect(await inWebview(page, "sidebar", async (f) => {
+      await f.locator(".notice:not([hidden])").waitFor({ timeout: 10_000 });
+      return f.locator(".notice .notice-text").innerText();
+    })).toBe("Running a model is disabled in an untrusted workspace: trust the workspace first.");
     await screenshot(page, "untrusted-sidebar-refused.png");
     expect(extensionLog(s)).not.toMatch(/run #\d+/);
     s.timings.sidebar = Date.now() - t0;

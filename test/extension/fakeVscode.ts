@@ -101,6 +101,19 @@ export class FakeWebview {
   send(msg: unknown): void {
     this.incoming.fire(msg);
   }
+  private nextRequestId = 1;
+  /** Posts a request as the page's `request()` does and resolves with the outcome the host answers. */
+  async request(req: Record<string, unknown>): Promise<unknown> {
+    const requestId = this.nextRequestId++;
+    const before = this.posted.length;
+    this.send({ ...req, requestId });
+    for (let i = 0; i < 500; i++) {
+      const answer = this.posted.slice(before).find((m) => (m as { type?: unknown; requestId?: unknown }).type === "response" && (m as { requestId: unknown }).requestId === requestId);
+      if (answer) return (answer as { outcome: unknown }).outcome;
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    throw new Error(`no response to ${JSON.stringify(req)}`);
+  }
   get listeners(): number {
     return this.incoming.size;
   }
@@ -150,6 +163,9 @@ function createFake() {
     /** Files findFiles returns (a workspace scan). */
     workspaceFiles: [] as string[],
     configuration: {} as Record<string, unknown>,
+    trusted: true,
+    /** When set, showTextDocument fails with it (a file deleted since the report). */
+    openError: undefined as Error | undefined,
     textDocuments: [] as FakeDocument[],
     onDidChangeTextDocument: new EventEmitter<{ document: FakeDocument; contentChanges: unknown[] }>(),
     onDidCloseTextDocument: new EventEmitter<FakeDocument>(),
@@ -207,6 +223,7 @@ export const window = {
     return fake.saveTarget;
   },
   async showTextDocument(uri: Uri, o?: { selection?: Range }) {
+    if (fake.openError) throw fake.openError;
     fake.opened.push({ file: uri.fsPath, selection: o?.selection });
     return { revealRange() {}, document: { uri } };
   },
@@ -220,7 +237,7 @@ export const window = {
 
 export const workspace = {
   get isTrusted() {
-    return true;
+    return fake.trusted;
   },
   get workspaceFolders() {
     return fake.workspaceFolders.map((f, index) => ({ uri: Uri.file(f), name: path.basename(f), index }));

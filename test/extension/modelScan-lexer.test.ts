@@ -1,7 +1,7 @@
 // The scanner on real TypeScript source: regex literals, nested templates, escapes, comments, and the
 // export forms and scoping a line-by-line regex gets wrong. Each case failed before the tokenizer.
 import { describe, expect, it } from "vitest";
-import { maskSource, scanSource } from "../../src/extension/modelScan";
+import { scanSource } from "../../src/extension/modelScan";
 
 const IMPORT = `import { defineModel, checkGradients } from "gradient-lens";\n`;
 const models = (body: string) => scanSource(IMPORT + body).models.map((m) => [m.exportName, m.name]);
@@ -66,12 +66,9 @@ describe("scanSource: lexing", () => {
     expect(models(src)).toEqual([["a", "A"], ["b", "B"], ["c", "C"], ["c2", "C2"], ["c3", "C3"], ["g", "G"]]);
   });
 
-  it("masks comments, string, template and regex contents and keeps offsets", () => {
-    const src = "a = /'x/ + `t ${ b } u` + 'q' // c\nd";
-    const masked = maskSource(src);
-    expect(masked.length).toBe(src.length);
-    expect(masked).not.toMatch(/[xtucq]/);
-    expect(masked).toMatch(/^a = \/.*\/ \+ `.*b.*` \+ '.' +\nd$/);
+  it("keeps the call's position exact after regex, template and string contents on the same and earlier lines", () => {
+    const src = IMPORT + "a = /'x/ + `t ${ b } u\n v` + 'q' // c\nexport default defineModel({ name: 'D' }); const z = /[`'\"]/;";
+    expect(scanSource(src).models).toEqual([{ exportName: "default", name: "D", line: 3, column: 15 }]);
   });
 });
 
@@ -121,5 +118,54 @@ describe("scanSource: export forms", () => {
   it("still links checkGradients to the exported model of a multi-declarator const", () => {
     const r = scanSource(IMPORT + `export const a = 1, b = defineModel({ name: "B" });\ncheckGradients(b);`);
     expect(r.checks).toEqual([{ line: 2, column: 0, exportName: "b" }]);
+  });
+});
+
+describe("scanSource: CommonJS, assignments and re-exports", () => {
+  it("finds `module.exports = defineModel(…)` as the default export and `exports.foo = …` as a named one", () => {
+    const cjs = `const { defineModel } = require("gradient-lens");\n`;
+    expect(scanSource(cjs + `module.exports = defineModel({ name: "M" });`).models).toEqual([{ exportName: "default", name: "M", line: 1, column: 17 }]);
+    expect(scanSource(cjs + `exports.foo = defineModel({ name: "F" });\nmodule.exports.bar = defineModel({ name: "B" });`).models).toEqual([
+      { exportName: "foo", name: "F", line: 1, column: 14 },
+      { exportName: "bar", name: "B", line: 2, column: 21 },
+    ]);
+    expect(scanSource(cjs + `const m = defineModel({ name: "M" });\nmodule.exports = m;`).models.map((m) => m.exportName)).toEqual(["default"]);
+    expect(scanSource(cjs + `const m = defineModel({ name: "M" });\nmodule.exports = { large: m, other: 1 };`).models.map((m) => m.exportName)).toEqual(["large"]);
+    // Not an export: a property of some other object.
+    expect(scanSource(cjs + `config.exports = defineModel({ name: "M" });`).models).toEqual([]);
+  });
+
+  it("finds a model assigned after its declaration", () => {
+    expect(models(`let m;\nm = defineModel({ name: "Late" });\nexport default m;`)).toEqual([["default", "Late"]]);
+    expect(models(`export let m: unknown;\nm = defineModel({ name: "Late" });`)).toEqual([["m", "Late"]]);
+    // An assignment inside a function is not the module's value.
+    expect(models(`let m;\nfunction f() { m = defineModel({ name: "inner" }); }\nexport default m;`)).toEqual([]);
+  });
+
+  it("takes re-exports of other files for theirs, and `export { m as n }` of a local for this file's", () => {
+    expect(models(`export { default as x } from "./other";\nexport * from "./more";`)).toEqual([]);
+    expect(models(`const m = defineModel({ name: "M" });\nexport { m as n };`)).toEqual([["n", "M"]]);
+    // A re-export does not export the local binding of the same name.
+    expect(models(`export { default as m } from "./other";\nconst m = defineModel({ name: "M" });`)).toEqual([]);
+    // A file that only re-exports gradient-lens still counts as using it.
+    expect(scanSource(`export { defineModel } from "gradient-lens";`).importsGradientLens).toBe(true);
+  });
+
+  it("reads regex and template literals the old tokenizer confused", () => {
+    const src = [
+      "const a = x => /`/.test(x) ? `}${'`'}` : /'/;",
+      "const b = `${`${`deep ${'}'}`}`}`; const c = y < 2 ? /</ : />/g;",
+      "class K { static re = /\\/\\*/; m() { return this.re / 2 /** / */; } }",
+      "type T = `a${string}`; const d = <T,>(v: T) => v / /x/.source.length;",
+      `export const e = defineModel({ name: "E" });`,
+    ].join("\n");
+    expect(scanSource(IMPORT + src).models).toEqual([{ exportName: "e", name: "E", line: 5, column: 17 }]);
+  });
+
+  it("keeps the models above the line a file being edited stops parsing at", () => {
+    expect(models(`export const a = defineModel({ name: "A" });\nexport const b = defineModel({ name: "B" }`)).toEqual([["a", "A"]]);
+    expect(models(`export const a = defineModel({ name: "A" });\nexport const b = defineModel({ name: "B",\n  model: (`)).toEqual([["a", "A"]]);
+    // Errors Babel recovers from (a missing initializer) lose nothing.
+    expect(models(`export const a = defineModel({ name: "A" });\nlet x: number = ;\nexport const b = defineModel({ name: "B" });`)).toEqual([["a", "A"], ["b", "B"]]);
   });
 });
