@@ -1,6 +1,6 @@
 // One esbuild script, one context per target (after vscode-extension-samples' esbuild-sample):
-// the library (cjs + esm), the CLI, the runner's child process, the extension host (vscode external)
-// and the webview (browser). Type checking is its own step: `npm run typecheck`.
+// the library (cjs + esm), the CLI, the runner's child process, the extension host (vscode external),
+// the TypeScript server plugin and the webview (browser). Type checking is its own step: `npm run typecheck`.
 import * as esbuild from "esbuild";
 import { existsSync, mkdirSync, chmodSync } from "node:fs";
 
@@ -25,6 +25,8 @@ const targets = [
   { ...node, entryPoints: ["src/cli.ts"], outfile: "dist/cli.js", format: "cjs", banner: { js: "#!/usr/bin/env node" }, external: ["esbuild"] },
   { ...node, entryPoints: ["src/runner/worker.ts"], outfile: "dist/runner/worker.js", format: "cjs", external: ["esbuild"] },
   { ...node, entryPoints: ["src/extension/extension.ts"], outfile: "dist/extension.js", format: "cjs", external: ["vscode", "esbuild"] },
+  // The TypeScript server plugin: tsserver hands it `typescript`, so nothing is external but Node's own.
+  { ...node, entryPoints: ["src/ts-plugin/index.ts"], outfile: "dist/ts-plugin/index.js", format: "cjs" },
   { ...common, platform: "browser", target: "es2022", entryPoints: ["webview/main.ts"], outfile: "dist/webview/main.js", format: "iife" },
 ].filter((t) => existsSync(t.entryPoints[0]));
 

@@ -224,6 +224,8 @@ export interface Report {
   timing?: { stepMsMean: number; recordMsMean: number; overhead: number; recordedSteps: number };
   /** Evaluation on the validation split after training, when the data has one. */
   validation?: { loss: number; accuracy?: number };
+  /** The engine that produced the report: the `gradient-lens` package version (the CLI's own, or the extension's). */
+  engine?: { version: string };
 }
 
 // ── Options a report is made with (shared by the debugger's entry points and the runner protocol) ──

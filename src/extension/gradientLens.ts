@@ -19,6 +19,7 @@ import { layerTableCsv, reportToJson } from "./reportExport";
 import { modelAtLine } from "./modelPick";
 import { bundledEsbuild } from "./packaging";
 import { isInside } from "./paths";
+import { EngineVersionNotice } from "./engineVersion";
 
 export class GradientLens implements Disposable {
   private readonly store = new DisposableStore();
@@ -51,6 +52,7 @@ export class GradientLens implements Disposable {
       if (e.kind === "snapshot" && e.snapshot.phase === "running" && e.snapshot.progress.length === 0) this.panel.show(true);
     }));
     this.registerCommands();
+    void this.store.add(new EngineVersionNotice(context.workspaceState)).check();
   }
 
   private registerCommands(): void {

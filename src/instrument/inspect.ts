@@ -12,6 +12,7 @@ import { NanTracker } from "./nan";
 import { DEFAULT_RECORD, Recorder } from "./recorder";
 import { runRules, type RuleLayer } from "./rules";
 import type { InspectOptions, ProgressInfo } from "./types";
+import { ENGINE_VERSION } from "../version";
 
 /** How often `inspect` yields to the event loop (so a worker can receive a cancel message), ms. */
 const YIELD_EVERY_MS = 50;
@@ -49,6 +50,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     model: { name: spec.name, parameters: 0, layers: [] },
     steps: [],
     warnings: [],
+    engine: { version: ENGINE_VERSION },
   };
   if (options.file) report.model.file = options.file;
   if (options.exportName) report.model.exportName = options.exportName;

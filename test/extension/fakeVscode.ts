@@ -265,6 +265,7 @@ export const workspace = {
   },
   onDidChangeTextDocument: (fn: Listener<{ document: FakeDocument; contentChanges: unknown[] }>) => fake.onDidChangeTextDocument.event(fn),
   onDidCloseTextDocument: (fn: Listener<FakeDocument>) => fake.onDidCloseTextDocument.event(fn),
+  onDidChangeWorkspaceFolders: () => new Disposable(),
   asRelativePath(p: string) {
     return p;
   },
