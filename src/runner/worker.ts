@@ -173,6 +173,11 @@ function startWatchdog(timeLimitMs: number | undefined): void {
   watchdog.unref();
 }
 
+// Ctrl-C in a terminal signals the whole process group, this child included: it is a request to stop
+// (the parent decides, and kills after its grace period), not a reason to die without a report.
+process.on("SIGINT", () => void (stopRequested = true));
+process.on("SIGTERM", () => void (stopRequested = true));
+
 let started = false;
 process.on("message", (message: unknown) => {
   if (isRunnerStop(message)) {
