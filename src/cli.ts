@@ -3,25 +3,34 @@
  * Runs models through the isolated runner (`startRun`), prints tables (src/cli/format.ts) or `--json`,
  * and exits 0 healthy (an inconclusive gradient check included), 1 unhealthy (gradient check failed or an
  * error-level warning), 2 could not run.
+ *
+ * Nothing finished is lost: a run stopped by its time limit, Ctrl-C or SIGTERM prints and saves the
+ * partial report; `--out` is checked before the run, written atomically, and when writing fails anyway
+ * the report still goes to stdout. Text from data is sanitized (src/cli/sanitize.ts); `--json` is exact.
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { version } from "../package.json";
 import { parseArgs, USAGE, type CliArgs } from "./cli/args";
 import { EXIT, exitCodeFor, exitCodeForReport, formatModels, formatProgress, formatReport, formatRunError, shouldColor, style } from "./cli/format";
-import type { RunnerEvent, RunOutcome, RunRequest } from "./protocol/runner";
+import { checkModelFile, checkOutFile, writeFileAtomic } from "./cli/files";
+import { sanitize, sanitizeDeep } from "./cli/sanitize";
+import type { RunError, RunnerEvent, RunOutcome, RunRequest } from "./protocol/runner";
+import type { Report } from "./report";
 import { listModels, startRun } from "./runner";
 import { validateReport } from "./cli/validate";
 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`);
 
+type Fmt = { color: boolean; cwd: string };
+
 async function main(argv: string[]): Promise<number> {
   let args: CliArgs;
   try {
     args = parseArgs(argv);
   } catch (e) {
-    err(`gradient-lens: ${(e as Error).message}\n\n${USAGE}`);
+    err(`gradient-lens: ${sanitize((e as Error).message)}\n\n${USAGE}`);
     return EXIT.failed;
   }
   const color = shouldColor(process.stdout.isTTY, process.env);
@@ -36,9 +45,11 @@ async function main(argv: string[]): Promise<number> {
     case "report":
       return showReport(args, fmt);
     case "list": {
+      const problem = checkModelFile(args.file!);
+      if (problem) return usageError(problem);
       const result = await listModels(path.resolve(args.file!), { timeLimitMs: args.timeLimitMs });
-      if (!result.ok) return printFailure(result, args, fmt);
-      out(args.json ? JSON.stringify(result.models, null, 2) : formatModels(result.models, fmt));
+      if (!result.ok) return printFailure(result.error, args, fmt);
+      out(args.json ? JSON.stringify(result.models, null, 2) : formatModels(sanitizeDeep(result.models), fmt));
       return EXIT.healthy;
     }
     case "check":
@@ -47,35 +58,54 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-function printFailure(outcome: { ok: false; error: import("./protocol/runner").RunError }, args: CliArgs, fmt: { color: boolean; cwd: string }): number {
-  if (args.json) out(JSON.stringify({ error: outcome.error }, null, 2));
-  err(formatRunError(outcome.error, { ...fmt, color: shouldColor(process.stderr.isTTY, process.env) }));
+function usageError(message: string): number {
+  err(`gradient-lens: ${sanitize(message)}`);
   return EXIT.failed;
 }
 
-function showReport(args: CliArgs, fmt: { color: boolean; cwd: string }): number {
+function printFailure(error: RunError, args: CliArgs, fmt: Fmt): number {
+  if (args.json) out(JSON.stringify({ error }, null, 2));
+  const { partialReport, ...rest } = error;
+  if (partialReport && !args.json) out(formatReport(sanitizeDeep(partialReport), fmt));
+  err(formatRunError(sanitizeDeep(rest), { ...fmt, color: shouldColor(process.stderr.isTTY, process.env) }));
+  return EXIT.failed;
+}
+
+function showReport(args: CliArgs, fmt: Fmt): number {
   let parsed: unknown;
   try {
+    if (statSync(args.file!).isDirectory()) return usageError(`${args.file} is a directory, not a report file`);
     parsed = JSON.parse(readFileSync(args.file!, "utf8"));
   } catch (e) {
-    err(`gradient-lens: cannot read ${args.file}: ${(e as Error).message}`);
-    return EXIT.failed;
+    const code = (e as { code?: string }).code;
+    if (code === "ENOENT") return usageError(`no such file: ${args.file}`);
+    return usageError(`cannot read ${args.file}: ${(e as Error).message}`);
   }
   // Early reports could omit an empty warnings list; everything else must match the schema.
   if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && (parsed as { warnings?: unknown }).warnings === undefined) {
     (parsed as { warnings: unknown[] }).warnings = [];
   }
   const checked = validateReport(parsed);
-  if (!checked.ok) {
-    err(`gradient-lens: ${args.file} is not a valid Gradient Lens report (version 1): ${checked.problem}`);
-    return EXIT.failed;
-  }
+  if (!checked.ok) return usageError(`${args.file} is not a valid Gradient Lens report (version 1): ${checked.problem}`);
   const report = checked.report;
-  out(args.json ? JSON.stringify(report, null, 2) : formatReport(report, fmt));
+  out(args.json ? JSON.stringify(report, null, 2) : formatReport(sanitizeDeep(report), fmt));
   return exitCodeForReport(report);
 }
 
-async function run(args: CliArgs, fmt: { color: boolean; cwd: string }): Promise<number> {
+/** Saves the report to --out; on failure says so in one line (the report still goes to stdout). */
+function save(report: Report, file: string): boolean {
+  try {
+    writeFileAtomic(file, JSON.stringify(report, null, 2));
+    return true;
+  } catch (e) {
+    err(`gradient-lens: could not write the report to ${sanitize(file)}: ${sanitize((e as Error).message)} (the report is printed below)`);
+    return false;
+  }
+}
+
+async function run(args: CliArgs, fmt: Fmt): Promise<number> {
+  const problem = checkModelFile(args.file!) ?? (args.out ? checkOutFile(args.out) : undefined);
+  if (problem) return usageError(problem);
   const request: RunRequest = {
     file: path.resolve(args.file!),
     command: args.command as "check" | "train",
@@ -99,26 +129,30 @@ async function run(args: CliArgs, fmt: { color: boolean; cwd: string }): Promise
       process.stderr.write(`\r\x1b[K${formatProgress(e)}`);
       progressShown = true;
     } else if (e.type === "started" && !args.json) {
-      err(st.dim(`${args.command === "check" ? "Checking" : "Training"} "${e.name}" (export ${e.exportName}), ${e.totalSteps} steps…`));
+      err(st.dim(`${args.command === "check" ? "Checking" : "Training"} "${sanitize(e.name)}" (export ${sanitize(e.exportName)}), ${e.totalSteps} steps…`));
     } else if (e.type === "log") {
       clearProgress();
       // The model's own output goes to stderr so stdout stays a clean table or JSON.
-      err(e.level === "warn" ? st.yellow(e.text) : e.text);
+      err(e.level === "warn" ? st.yellow(sanitize(e.text)) : sanitize(e.text));
     }
   };
   const handle = startRun(request, onEvent);
-  const onSigint = () => handle.cancel();
-  process.once("SIGINT", onSigint);
+  // Ctrl-C or SIGTERM asks the run to stop: it answers with the steps done (a second signal still waits for it).
+  const onSignal = () => handle.cancel();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   const outcome: RunOutcome = await handle.result;
-  process.off("SIGINT", onSigint);
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
   clearProgress();
   if (!outcome.ok) {
-    if (outcome.error.partialReport && args.out) writeFileSync(args.out, JSON.stringify(outcome.error.partialReport, null, 2));
-    return printFailure(outcome, args, fmt);
+    const partial = outcome.error.partialReport;
+    if (partial && args.out) save(partial, args.out);
+    return printFailure(outcome.error, args, fmt);
   }
-  if (args.out) writeFileSync(args.out, JSON.stringify(outcome.report, null, 2));
-  out(args.json ? JSON.stringify(outcome.report, null, 2) : formatReport(outcome.report, fmt));
-  return exitCodeFor(outcome);
+  const saved = args.out ? save(outcome.report, args.out) : true;
+  out(args.json ? JSON.stringify(outcome.report, null, 2) : formatReport(sanitizeDeep(outcome.report), fmt));
+  return saved ? exitCodeFor(outcome) : EXIT.failed;
 }
 
 main(process.argv.slice(2)).then(
@@ -126,7 +160,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e) => {
-    err(`gradient-lens: internal error: ${(e as Error).stack ?? e}`);
+    err(`gradient-lens: internal error: ${sanitize(String((e as Error).stack ?? e))}`);
     process.exitCode = EXIT.failed;
   },
 );

@@ -217,8 +217,11 @@ export interface Report {
     /** Steps run and steps asked for. */
     steps?: number;
     totalSteps?: number;
-    /** Why training ended: all steps done, stopped by the caller, or a non-finite loss. */
-    reason?: "completed" | "stopped" | "non-finite-loss" | "error";
+    /**
+     * Why training ended: all steps done, stopped by the caller, a non-finite loss, an error, or (set by
+     * the runner on a partial report) the time limit or a cancel (Ctrl-C, SIGTERM, the Stop command).
+     */
+    reason?: "completed" | "stopped" | "non-finite-loss" | "error" | "timeout" | "cancelled";
   };
   /** Where the time went: mean step time and the recorder's share (overhead = recordMs / (stepMs − recordMs)). */
   timing?: { stepMsMean: number; recordMsMean: number; overhead: number; recordedSteps: number };

@@ -1,4 +1,8 @@
-/** Command-line parsing for `gradient-lens`: pure, so every accepted and rejected form is unit-tested. */
+/**
+ * Command-line parsing for `gradient-lens` on `node:util` parseArgs: pure, so every accepted and
+ * rejected form is unit-tested. A flag whose value is missing never takes the next flag as its value.
+ */
+import { parseArgs as utilParseArgs } from "node:util";
 import type { GradcheckMode } from "../instrument/types";
 
 export type CliCommand = "check" | "train" | "report" | "list" | "help" | "version";
@@ -52,67 +56,97 @@ Colour is used on a terminal only; NO_COLOR=1 turns it off.`;
 
 const MODES = new Set(["full", "sampled", "directional"]);
 
+/** The options, as `node:util` parseArgs reads them: a value-taking flag never takes the next flag as its value. */
+const OPTIONS = {
+  model: { type: "string" },
+  mode: { type: "string" },
+  steps: { type: "string" },
+  "batch-size": { type: "string" },
+  json: { type: "boolean" },
+  out: { type: "string" },
+  "time-limit": { type: "string" },
+  memory: { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "v" },
+} as const;
+
+type OptionName = keyof typeof OPTIONS;
+
 function positiveInt(flag: string, v: string | undefined): number {
   const n = Number(v);
-  if (v === undefined || !Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got ${v ?? "nothing"}`);
+  if (v === undefined || v.trim() === "" || !Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got ${v || "nothing"}`);
   return n;
 }
 
 function positiveNumber(flag: string, v: string | undefined): number {
   const n = Number(v);
-  if (v === undefined || !(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} expects a positive number, got ${v ?? "nothing"}`);
+  if (v === undefined || v.trim() === "" || !(n > 0) || !Number.isFinite(n)) throw new Error(`${flag} expects a positive number, got ${v || "nothing"}`);
   return n;
+}
+
+/** node:util's messages, reworded to one line in the CLI's terms. */
+function reword(e: Error & { code?: string }, argv: readonly string[]): Error {
+  const flag = /'(--?[\w-]+)/.exec(e.message)?.[1];
+  const name = flag?.replace(/^-+/, "") as OptionName | undefined;
+  const expected: Partial<Record<OptionName, string>> = {
+    model: "an export name",
+    mode: "full, sampled or directional",
+    steps: "a positive integer",
+    "batch-size": "a positive integer",
+    out: "a file name",
+    "time-limit": "a positive number",
+    memory: "a positive integer",
+  };
+  if (e.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") return new Error(`unknown option ${flag ?? ""}`.trim());
+  if (e.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && name && expected[name]) {
+    const i = argv.indexOf(`--${name}`);
+    const next = i >= 0 ? argv[i + 1] : undefined;
+    return new Error(`--${name} expects ${expected[name]}, got ${next === undefined ? "nothing" : `the option ${next}`}`);
+  }
+  return new Error(e.message.split("\n")[0]);
+}
+
+/** `--steps -3`: a negative number after a value-taking flag is that flag's (invalid) value, not an option. */
+function attachNegativeNumbers(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith("--") ? (argv[i].slice(2) as OptionName) : undefined;
+    if (name && OPTIONS[name]?.type === "string" && /^-\d/.test(argv[i + 1] ?? "")) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
 }
 
 /** Parses argv (without node and the script); throws an Error with a one-line message on bad input. */
 export function parseArgs(argv: readonly string[]): CliArgs {
-  const args: CliArgs = { command: "help", json: false };
-  const positional: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith("--") && a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
-    const value = () => (inline !== undefined ? inline : argv[++i]);
-    switch (flag) {
-      case "-h":
-      case "--help":
-        return { ...args, command: "help" };
-      case "-v":
-      case "--version":
-        return { ...args, command: "version" };
-      case "--json":
-        args.json = true;
-        break;
-      case "--model":
-        args.model = value();
-        if (!args.model) throw new Error("--model expects an export name");
-        break;
-      case "--mode": {
-        const m = value();
-        if (!m || !MODES.has(m)) throw new Error(`--mode expects full, sampled or directional, got ${m ?? "nothing"}`);
-        args.mode = m as GradcheckMode;
-        break;
-      }
-      case "--steps":
-        args.steps = positiveInt("--steps", value());
-        break;
-      case "--batch-size":
-        args.batchSize = positiveInt("--batch-size", value());
-        break;
-      case "--out":
-        args.out = value();
-        if (!args.out) throw new Error("--out expects a file name");
-        break;
-      case "--time-limit":
-        args.timeLimitMs = Math.round(positiveNumber("--time-limit", value()) * 1000);
-        break;
-      case "--memory":
-        args.memoryLimitMb = positiveInt("--memory", value());
-        break;
-      default:
-        if (a.startsWith("-") && a !== "-") throw new Error(`unknown option ${a}`);
-        positional.push(a);
-    }
+  let parsed: { values: Partial<Record<OptionName, string | boolean>>; positionals: string[] };
+  try {
+    parsed = utilParseArgs({ args: attachNegativeNumbers(argv), options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw reword(e as Error & { code?: string }, argv);
   }
+  const v = parsed.values as Partial<Record<OptionName, string>> & { json?: boolean; help?: boolean; version?: boolean };
+  if (v.help) return { command: "help", json: false };
+  if (v.version) return { command: "version", json: false };
+  const args: CliArgs = { command: "help", json: v.json === true };
+  if (v.model !== undefined) {
+    if (!v.model) throw new Error("--model expects an export name");
+    args.model = v.model;
+  }
+  if (v.mode !== undefined) {
+    if (!MODES.has(v.mode)) throw new Error(`--mode expects full, sampled or directional, got ${v.mode || "nothing"}`);
+    args.mode = v.mode as GradcheckMode;
+  }
+  if (v.steps !== undefined) args.steps = positiveInt("--steps", v.steps);
+  if (v["batch-size"] !== undefined) args.batchSize = positiveInt("--batch-size", v["batch-size"]);
+  if (v.out !== undefined) {
+    if (!v.out) throw new Error("--out expects a file name");
+    args.out = v.out;
+  }
+  if (v["time-limit"] !== undefined) args.timeLimitMs = Math.round(positiveNumber("--time-limit", v["time-limit"]) * 1000);
+  if (v.memory !== undefined) args.memoryLimitMb = positiveInt("--memory", v.memory);
+
+  const positional = parsed.positionals;
   if (positional.length === 0) return args;
   const [command, file, ...rest] = positional;
   if (!["check", "train", "report", "list"].includes(command)) throw new Error(`unknown command "${command}"`);

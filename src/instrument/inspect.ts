@@ -11,8 +11,34 @@ import { checkGradients } from "./gradcheck";
 import { NanTracker } from "./nan";
 import { DEFAULT_RECORD, Recorder } from "./recorder";
 import { runRules, type RuleLayer } from "./rules";
-import type { InspectOptions, ProgressInfo } from "./types";
 import { ENGINE_VERSION } from "../version";
+import type { GradcheckOptions, InspectOptions, ProgressInfo } from "./types";
+
+/** A `check` run takes at most this many steps (fewer when the spec asks for fewer; an explicit `steps` wins). */
+export const CHECK_MAX_STEPS = 20;
+
+/**
+ * `full` mode compares every parameter, two forward passes each, so its cost grows with the square of
+ * the model's size (a 4.5k-parameter MLP takes about a second, a 67k one minutes). Above this many
+ * parameters `inspect` checks a sample instead and says so in the check's notes.
+ */
+export const FULL_MODE_PARAMETER_BUDGET = 20_000;
+
+/** The gradient check a run asks for: explicit options win; a `train` run checks only when asked. */
+function requestedCheck(options: InspectOptions): GradcheckOptions | false {
+  if (options.gradcheck !== undefined) return options.gradcheck;
+  return options.purpose === "train" ? false : { mode: "sampled" };
+}
+
+/** When `full` mode on `parameters` would exceed its budget: the note saying the check was sampled instead. */
+export function fullModeBudgetNote(parameters: number): string | undefined {
+  if (parameters <= FULL_MODE_PARAMETER_BUDGET) return undefined;
+  return (
+    `full mode would compare all ${parameters.toLocaleString("en-US")} parameters (two forward passes each), more than its ` +
+    `budget of ${FULL_MODE_PARAMETER_BUDGET.toLocaleString("en-US")}: sampled mode was used instead (a sample of entries per tensor; ` +
+    `directional mode checks every parameter at once along random directions)`
+  );
+}
 
 /** How often `inspect` yields to the event loop (so a worker can receive a cancel message), ms. */
 const YIELD_EVERY_MS = 50;
@@ -54,11 +80,14 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   };
   if (options.file) report.model.file = options.file;
   if (options.exportName) report.model.exportName = options.exportName;
+  let check = requestedCheck(options);
+  const checkNotes: string[] = [];
 
   try {
     nan?.start();
     trainer = createTrainer(spec, {
       steps: options.steps,
+      maxSteps: options.purpose === "check" && options.steps === undefined ? CHECK_MAX_STEPS : undefined,
       batchSize: options.batchSize,
       shouldStop: () => (options.shouldStop?.() ?? false) || !!nan?.origin,
       hooks: {
@@ -79,6 +108,12 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     const model = trainer.model;
     report.model.parameters = model.parameterCount();
     report.model.layers = modelLayers(model);
+    const budget = check && check.mode === "full" ? fullModeBudgetNote(report.model.parameters) : undefined;
+    if (check && budget) {
+      check = { ...check, mode: "sampled" };
+      checkNotes.push(budget);
+    }
+    options.onStart?.({ totalSteps: trainer.result().totalSteps, parameters: report.model.parameters, notes: [...checkNotes] });
     let lastYield = performance.now();
     let reported = 0;
     const emit = () => {
@@ -125,10 +160,12 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   if (result?.validation) report.validation = result.validation;
 
   let gradcheck: GradcheckResult | undefined;
-  if (options.gradcheck !== false && !error) {
+  // A run its caller stopped (time limit, Ctrl-C) reports what it has without starting the check.
+  const stoppedByCaller = options.shouldStop?.() ?? false;
+  if (check !== false && !error && !stoppedByCaller) {
     // Checked on as many rows as the run trains on (its batch size, capped by the data): a model that
     // reshapes to a fixed batch would throw on any other row count.
-    const gcOptions = { ...(options.gradcheck ?? {}) };
+    const gcOptions = { ...check };
     if (gcOptions.batchSize === undefined && result?.batchSize) gcOptions.batchSize = result.batchSize;
     try {
       gradcheck = checkGradients(spec, gcOptions);
@@ -140,6 +177,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
         notes: [`the check could not run (inconclusive): ${msg}`],
       };
     }
+    if (checkNotes.length) gradcheck.notes = [...checkNotes, ...(gradcheck.notes ?? [])];
     report.gradcheck = gradcheck;
   }
 

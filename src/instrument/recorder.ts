@@ -21,16 +21,31 @@ export const SATURATION_THRESHOLD = 5;
 /** Default schedule: every step (the overhead budget allows it for the models Gradient Lens targets). */
 export const DEFAULT_RECORD: RecordSchedule = { kind: "every", interval: 1 };
 
-/** The set of recorded steps for a run of `totalSteps` (the first and last steps are always included). */
-export function recordedSteps(schedule: RecordSchedule, totalSteps: number): Set<number> {
+/** The recorded steps of a run: a membership test and, lazily, the steps in order (never materialized per step). */
+export interface RecordedSteps extends Iterable<number> {
+  has(step: number): boolean;
+}
+
+/**
+ * The recorded steps for a run of `totalSteps` (the first and last steps are always included). The
+ * `every` schedule is arithmetic, so a run of `steps: 1e9` costs nothing up front; `log` and `steps`
+ * list at most their count.
+ */
+export function recordedSteps(schedule: RecordSchedule, totalSteps: number): RecordedSteps {
+  if (totalSteps > 0 && schedule.kind === "every") {
+    const k = Math.max(1, Math.floor(schedule.interval ?? 1));
+    const last = totalSteps - 1;
+    return {
+      has: (step) => step === last || (step >= 0 && step < totalSteps && step % k === 0),
+      *[Symbol.iterator]() {
+        for (let s = 0; s < totalSteps; s += k) yield s;
+        if (last % k !== 0) yield last;
+      },
+    };
+  }
   const out = new Set<number>();
   if (totalSteps <= 0) return out;
   switch (schedule.kind) {
-    case "every": {
-      const k = Math.max(1, Math.floor(schedule.interval ?? 1));
-      for (let s = 0; s < totalSteps; s += k) out.add(s);
-      break;
-    }
     case "log": {
       // Cockpit-style: dense early (where most pathologies start), sparse late.
       const count = Math.max(2, Math.floor(schedule.count ?? 50));
@@ -84,7 +99,7 @@ export class Recorder {
   readonly stats = new Map<number, LayerStepStats[]>();
   /** Milliseconds spent inside the recorder (its share of the training time). */
   recordMs = 0;
-  private readonly steps: Set<number>;
+  private readonly steps: RecordedSteps;
   private recording = false;
   private current: LayerStepStats[] | null = null;
   private readonly slots: LayerSlot[] = [];

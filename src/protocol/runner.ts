@@ -120,6 +120,13 @@ export type RunnerCommand = {
   esbuildPath?: string;
 };
 
+/** Asks a running child to end training and answer with the steps done (the parent kills it after a grace period). */
+export type RunnerStop = { type: "stop" };
+
+export function isRunnerStop(value: unknown): value is RunnerStop {
+  return typeof value === "object" && value !== null && (value as { type?: unknown }).type === "stop";
+}
+
 /** Validates a message from the parent process. */
 export function isRunnerCommand(value: unknown): value is RunnerCommand {
   if (typeof value !== "object" || value === null) return false;

@@ -8,9 +8,9 @@
  * Nothing here imports esbuild or the engine, so the extension host stays light.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { isRunnerEvent, type ModelEntry, type RunError, type RunnerCommand, type RunnerEvent, type RunOutcome, type RunRequest } from "../protocol/runner";
+import { isRunnerEvent, type RunnerStop, type ModelEntry, type RunError, type RunnerCommand, type RunnerEvent, type RunOutcome, type RunRequest } from "../protocol/runner";
 
 /** Default wall-clock limit of a run (RunRequest.timeLimitMs). */
 export const DEFAULT_TIME_LIMIT_MS = 120_000;
@@ -36,7 +36,10 @@ export interface RunOptions {
 export interface RunHandle {
   /** Settles once: the report, or why there is none. Never rejects. */
   readonly result: Promise<RunOutcome>;
-  /** Stops the run (kills the child); `result` becomes a `cancelled` error unless already settled. */
+  /**
+   * Stops the run: the child is asked to end training and answer with the steps done (then
+   * `result` is a `cancelled` error carrying that `partialReport`); after a grace period it is killed.
+   */
   cancel(): void;
   /** The child's process id (for diagnostics). */
   readonly pid: number | undefined;
@@ -54,9 +57,17 @@ export function defaultWorkerPath(): string {
 }
 
 const STDERR_TAIL = 16_384;
+/** How long a child asked to stop (time limit, cancel) has to answer with its partial report before it is killed. */
+export const STOP_GRACE_MS = 3000;
+/** How long, after the final message, the child's remaining output is awaited before the run settles. */
+const DRAIN_MS = 2000;
+/** The model's console lines passed on per run; the rest is counted and announced, never silently lost. */
+export const MAX_LOG_LINES = 2000;
 
 /** V8's messages when the heap limit is reached (the process aborts right after). */
 const OOM_PATTERN = /heap out of memory|Reached heap limit|Allocation failed|ERR_WORKER_OUT_OF_MEMORY|invalid table size|invalid array length Allocation/i;
+/** Lines of V8's fatal-error report (GC trace, native stack), which precede or follow the OOM line. */
+const V8_REPORT_LINE = /^\s*(<--- .* --->|\[\d+:0x[0-9a-f]+\]|\d+: 0x[0-9a-f]+ |=+ JS stack trace|Security context:|FATAL ERROR:|----- Native stack trace -----)/i;
 
 /** Resident memory of a process in MB (Linux /proc; elsewhere unknown). */
 function residentMb(pid: number): number | undefined {
@@ -85,16 +96,22 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
   const result = new Promise<RunOutcome>((resolve) => (settle = resolve));
   let settled = false;
   let child: ChildProcess | undefined;
-  let reason: RunError | undefined; // why the parent killed the child
+  let reason: RunError | undefined; // why the parent stopped the child
   let stderrTail = "";
   let lastModels: ModelEntry[] | undefined;
   let trainingDone = false; // the last step's progress arrived: what runs now is the gradient check
+  let final: RunOutcome | undefined; // the child's answer, settled once its output is drained
+  let closed = false;
+  let oomSeen = false;
+  let logLines = 0;
+  let droppedLines = 0;
   const timers: NodeJS.Timeout[] = [];
 
   const done = (outcome: RunOutcome) => {
     if (settled) return;
     settled = true;
     for (const t of timers) clearTimeout(t), clearInterval(t);
+    if (droppedLines) emit({ type: "log", level: "warn", text: `… ${droppedLines} lines of the model's output dropped (more than ${MAX_LOG_LINES})` });
     if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     settle(outcome);
   };
@@ -105,13 +122,42 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
       // A throwing listener must not take the run (or the caller's process) down with it.
     }
   };
+  const log = (level: "info" | "warn", text: string) => {
+    if (settled) return;
+    if (logLines >= MAX_LOG_LINES) return void droppedLines++;
+    logLines++;
+    emit({ type: "log", level, text });
+  };
+  /** The answer arrived: wait (briefly) for the output written before it, then settle. */
+  const answer = (outcome: RunOutcome) => {
+    if (final || settled) return;
+    final = reason && outcome.ok ? { ok: false, error: { ...reason, partialReport: stopped(outcome.report, reason) } } : outcome;
+    if (closed) return done(final);
+    const t = setTimeout(() => done(final!), DRAIN_MS);
+    timers.push(t);
+  };
   const kill = (error: RunError) => {
     reason ??= error;
     done({ ok: false, error });
   };
+  /** Asks the child for its partial report; kills it if it does not answer within the grace period. */
+  const stop = (error: RunError) => {
+    if (settled || reason) return;
+    reason = error;
+    if (final) return;
+    if (!child?.connected) return kill(error);
+    child.send({ type: "stop" } satisfies RunnerStop, () => {});
+    timers.push(setTimeout(() => kill(error), STOP_GRACE_MS));
+  };
 
   if (!existsSync(workerPath)) {
     done({ ok: false, error: { kind: "load", message: `runner worker not found at ${workerPath} (build with \`npm run build\`)` } });
+    return { result, cancel() {}, pid: undefined };
+  }
+
+  const fileProblem = modelFileProblem(request.file);
+  if (fileProblem) {
+    done({ ok: false, error: { kind: "not-found", message: fileProblem } });
     return { result, cancel() {}, pid: undefined };
   }
 
@@ -131,37 +177,59 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
   const proc = child;
 
   proc.stdout?.setEncoding("utf8");
+  let stdoutRest = "";
   proc.stdout?.on("data", (text: string) => {
-    for (const line of text.split(/\r?\n/)) if (line) emit({ type: "log", level: "info", text: line });
+    const lines = (stdoutRest + text).split(/\r?\n/);
+    stdoutRest = lines.pop() ?? "";
+    for (const line of lines) if (line) log("info", line);
+  });
+  proc.stdout?.on("end", () => {
+    if (stdoutRest) log("info", stdoutRest);
+    stdoutRest = "";
   });
   proc.stderr?.setEncoding("utf8");
+  let stderrRest = "";
   proc.stderr?.on("data", (text: string) => {
     stderrTail = (stderrTail + text).slice(-STDERR_TAIL);
-    // V8's fatal OOM report is noise to a user; the classified error says it better.
-    if (OOM_PATTERN.test(text)) return;
-    for (const line of text.split(/\r?\n/)) if (line) emit({ type: "log", level: "warn", text: line });
+    const lines = (stderrRest + text).split(/\r?\n/);
+    stderrRest = lines.pop() ?? "";
+    for (const line of lines) stderrLine(line);
   });
+  proc.stderr?.on("end", () => {
+    if (stderrRest) stderrLine(stderrRest);
+    stderrRest = "";
+  });
+  // V8's fatal OOM report (GC trace, native stack) is noise to a user; the classified error says it better.
+  function stderrLine(line: string) {
+    if (OOM_PATTERN.test(line)) oomSeen = true;
+    if (!line || oomSeen || V8_REPORT_LINE.test(line)) return;
+    log("warn", line);
+  }
 
   proc.on("message", (message: unknown) => {
-    if (settled) return;
+    if (settled || final) return;
     if (!isRunnerEvent(message)) {
-      emit({ type: "log", level: "warn", text: `runner: ignored a malformed message ${JSON.stringify(message)?.slice(0, 120)}` });
+      log("warn", `runner: ignored a malformed message ${JSON.stringify(message)?.slice(0, 120)}`);
       return;
     }
-    emit(message);
+    if (message.type === "log") log(message.level, message.text);
+    else emit(message);
     if (message.type === "progress" && message.step + 1 >= message.totalSteps) trainingDone = true;
     if (message.type === "models") lastModels = message.models;
-    if (message.type === "report") done({ ok: true, report: message.report });
-    else if (message.type === "failed") done({ ok: false, error: message.error });
-    else if (message.type === "models" && request.command === "list") done({ ok: true, report: emptyReport(request.file, lastModels ?? []) });
+    if (message.type === "report") answer({ ok: true, report: message.report });
+    else if (message.type === "failed") answer({ ok: false, error: message.error });
+    else if (message.type === "models" && request.command === "list") answer({ ok: true, report: emptyReport(request.file, lastModels ?? []) });
   });
 
   proc.on("error", (e) => kill({ kind: "load", message: `runner process error: ${e.message}` }));
 
   // 'close' (not 'exit') so stderr has been read to the end before the exit is classified.
   proc.on("close", (code, signal) => {
+    closed = true;
     if (settled) return;
-    if (OOM_PATTERN.test(stderrTail)) {
+    if (final) return done(final);
+    if (reason) return done({ ok: false, error: reason });
+    if (oomSeen || OOM_PATTERN.test(stderrTail)) {
       return done({ ok: false, error: oomError(memoryLimitMb) });
     }
     const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
@@ -178,15 +246,14 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
 
   timers.push(
     setTimeout(() => {
-      kill({ kind: "timeout", message: timeoutMessage(request, timeLimitMs, trainingDone) });
+      stop({ kind: "timeout", message: timeoutMessage(request, timeLimitMs, trainingDone) });
     }, timeLimitMs),
   );
   // Typed arrays live outside the V8 heap, so --max-old-space-size alone does not bound a model's
-  // memory; watch the resident size too (Linux), with headroom for Node itself.
-  const rssLimitMb = memoryLimitMb * 2 + 256;
+  // memory: the limit is on the resident size of the whole process (Linux /proc), heap and buffers together.
   const watch = setInterval(() => {
     const rss = proc.pid ? residentMb(proc.pid) : undefined;
-    if (rss !== undefined && rss > rssLimitMb) kill(oomError(memoryLimitMb, rss));
+    if (rss !== undefined && rss > memoryLimitMb) kill(oomError(memoryLimitMb, rss));
   }, 250);
   watch.unref?.();
   timers.push(watch);
@@ -199,12 +266,22 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
   return {
     result,
     cancel() {
-      kill({ kind: "cancelled", message: "The run was cancelled." });
+      stop({ kind: "cancelled", message: "The run was cancelled." });
     },
     get pid() {
       return proc.pid;
     },
   };
+}
+
+/** "no such file: …" or "… is a directory" for a model path that cannot be run (else spawn would blame Node with ENOENT). */
+function modelFileProblem(file: string): string | undefined {
+  try {
+    if (statSync(file).isDirectory()) return `${file} is a directory, not a model file`;
+    return undefined;
+  } catch {
+    return `no such file: ${file}`;
+  }
 }
 
 /**
@@ -219,11 +296,17 @@ function childEnv(options: RunOptions): NodeJS.ProcessEnv {
 }
 
 function oomError(limitMb: number, rssMb?: number): RunError {
-  const seen = rssMb === undefined ? "" : ` (resident memory reached ${Math.round(rssMb)} MB)`;
+  const seen = rssMb === undefined ? "" : ` (its resident memory reached ${Math.round(rssMb)} MB)`;
   return {
     kind: "out-of-memory",
-    message: `The model ran out of memory: the limit is ${limitMb} MB of heap${seen}. Use smaller layers, batches or datasets, or raise RunRequest.memoryLimitMb / the gradientLens memory-limit setting.`,
+    message: `The model ran out of memory: the limit is ${limitMb} MB for the model's process${seen}. Use smaller layers, batches or datasets, or raise the limit (--memory MB, RunRequest.memoryLimitMb, the gradientLens.memoryLimitMb setting).`,
   };
+}
+
+/** The child's report as a partial one: the status says why it stopped (the time limit or a cancel). */
+function stopped(report: import("../report").Report, why: RunError): import("../report").Report {
+  const reasonOf = why.kind === "timeout" ? "timeout" : "cancelled";
+  return { ...report, status: { ...(report.status ?? { ok: false }), ok: false, reason: reasonOf, error: why.message } };
 }
 
 /**

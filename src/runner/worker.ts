@@ -5,12 +5,10 @@
  * cancellation belong to the parent: this process may be killed at any moment.
  */
 import * as lens from "../index";
-import { isRunnerCommand, type ModelEntry, type RunError, type RunnerCommand, type RunnerEvent, type RunRequest } from "../protocol/runner";
+import { isRunnerCommand, isRunnerStop, type ModelEntry, type RunError, type RunnerCommand, type RunnerEvent, type RunRequest } from "../protocol/runner";
 import type { InspectOptions } from "../instrument/types";
 import type { Report, SourceLocation } from "../report";
 import type { DefinedModel } from "../train/spec";
-import { DEFAULT_STEPS, resolveSteps, splitData } from "../train/loop";
-import { datasetSize } from "../data/dataset";
 import { compileModel } from "./compile";
 import { Worker } from "node:worker_threads";
 import { findModels, loadBundle, noModelsError, userStack, type EngineModule } from "./load";
@@ -21,6 +19,8 @@ export const WORKER_EXIT = { ok: 0, modelCalledExit: 70 } as const;
 const realExit = process.exit.bind(process);
 let userFiles: ReadonlySet<string> = new Set();
 let finished = false;
+/** Set by the parent's `stop` command (time limit, Ctrl-C): inspect ends training and reports the steps done. */
+let stopRequested = false;
 
 function send(event: RunnerEvent): Promise<void> {
   return new Promise((resolve) => {
@@ -29,10 +29,23 @@ function send(event: RunnerEvent): Promise<void> {
   });
 }
 
-/** Sends the final message, then leaves even if the model left timers or handles open. */
+/** One turn of the event loop: a promise rejected without a handler is reported by then. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Resolves once everything written to `stream` so far has been handed to the OS. */
+const drained = (stream: NodeJS.WriteStream) => new Promise<void>((resolve) => stream.write("", () => resolve()));
+
+/**
+ * Sends the final message, then leaves even if the model left timers or handles open. A success waits
+ * one turn first, so a rejection the model left unhandled fails the run every time rather than only
+ * when the run happened to be long; the model's console output is flushed before the exit.
+ */
 async function finish(event: RunnerEvent): Promise<void> {
   if (finished) return;
+  if (event.type !== "failed") await nextTurn();
+  if (finished) return;
   finished = true;
+  await Promise.all([drained(process.stdout), drained(process.stderr)]);
   await send(event);
   realExit(WORKER_EXIT.ok);
 }
@@ -63,6 +76,8 @@ async function run(command: RunnerCommand): Promise<void> {
   guardProcessExit();
   const loaded = loadBundle(req.file, compiled.code, compiled.userFiles, lens as unknown as EngineModule);
   if (!loaded.ok) return finish({ type: "failed", error: loaded.error });
+  await nextTurn(); // a top-level promise rejected while loading fails the run before training starts
+  if (finished) return;
 
   const { models, others } = findModels(loaded.exports, lens.isModelSpec);
   // Default first, then in source order (esbuild lists named exports alphabetically).
@@ -80,25 +95,23 @@ async function run(command: RunnerCommand): Promise<void> {
   await send({ type: "models", models: entries });
 
   const spec = chosen.spec as unknown as DefinedModel;
-  const check = req.command === "check";
-  // `check` is a short recorded run plus the gradient check; `train` checks gradients only when asked.
-  const specSteps = req.steps === undefined ? specStepCount(spec, req.batchSize) : req.steps;
-  const steps = req.steps ?? (check ? Math.min(specSteps, CHECK_MAX_STEPS) : undefined);
-  const requested = req.gradcheck ?? (check ? { mode: "sampled" as const } : false);
-  const budget = requested && requested.mode === "full" ? fullModeBudget(spec) : undefined;
-  const gradcheck = budget ? { ...requested, mode: "sampled" as const } : requested;
-  if (budget) await send({ type: "log", level: "warn", text: budget });
-  await send({ type: "started", exportName: chosen.exportName, name: String(spec.name), totalSteps: steps ?? specSteps });
-
+  // What a check run is (its step cap, the full check's budget) is inspect's policy: it builds the run
+  // once and says how many steps it will take through onStart.
   let lastSent = 0;
   const options: InspectOptions = {
-    steps,
+    purpose: req.command,
+    steps: req.steps,
     batchSize: req.batchSize,
     record: req.record,
     rules: req.rules,
-    gradcheck,
+    gradcheck: req.gradcheck,
     file: req.file,
     exportName: chosen.exportName,
+    shouldStop: () => stopRequested,
+    onStart: (info) => {
+      for (const note of info.notes) void send({ type: "log", level: "warn", text: note });
+      void send({ type: "started", exportName: chosen.exportName, name: String(spec.name), totalSteps: info.totalSteps });
+    },
     onProgress: (p) => {
       // IPC is asynchronous and training is not: throttle so progress never dominates a run.
       const now = Date.now();
@@ -114,7 +127,6 @@ async function run(command: RunnerCommand): Promise<void> {
     return finish({ type: "failed", error: runtimeError(e, `${spec.name} failed`) });
   }
   fillLocations(report, req.file, chosen.exportName);
-  if (budget && report.gradcheck) report.gradcheck.notes = [budget, ...(report.gradcheck.notes ?? [])];
   if (report.status && report.status.ok === false) {
     // inspect keeps the steps done, the error's message and its stack, which we map to the user's source.
     const message = report.status.error ?? "the model failed during the run";
@@ -125,48 +137,6 @@ async function run(command: RunnerCommand): Promise<void> {
     return finish({ type: "failed", error });
   }
   return finish({ type: "report", report });
-}
-
-/** `check` runs at most this many steps (fewer when the spec asks for fewer). */
-export const CHECK_MAX_STEPS = 20;
-
-/**
- * `full` mode compares every parameter, two forward passes each, so its cost grows with the square of
- * the model's size (a 4.5k-parameter MLP takes about a second, a 67k one minutes). Above this many
- * parameters the runner checks a sample instead and says so in the check's notes.
- */
-export const FULL_MODE_PARAMETER_BUDGET = 20_000;
-
-/**
- * The steps the spec asks for, as the training loop will count them: `steps`, else `epochs` over the
- * training set in batches (which needs the data's size: `data()` is called once here for it), else 100.
- */
-function specStepCount(spec: DefinedModel, batchSizeOverride: number | undefined): number {
-  if (spec.steps !== undefined || spec.epochs === undefined) return resolveSteps(spec, 0, 1);
-  try {
-    const n = datasetSize(splitData(spec.data()).train);
-    const batchSize = Math.max(1, Math.min(batchSizeOverride ?? spec.batchSize ?? n, n));
-    return resolveSteps(spec, n, batchSize);
-  } catch {
-    // The run itself reports data() failing, with the user's stack; the count only labels progress.
-    return DEFAULT_STEPS;
-  }
-}
-
-/** When `full` mode would exceed the parameter budget: the note saying the check was sampled instead. */
-function fullModeBudget(spec: DefinedModel): string | undefined {
-  let parameters: number;
-  try {
-    parameters = spec.model().parameterCount();
-  } catch {
-    return undefined; // the run reports the model failing to build
-  }
-  if (parameters <= FULL_MODE_PARAMETER_BUDGET) return undefined;
-  return (
-    `full mode would compare all ${parameters.toLocaleString("en-US")} parameters (two forward passes each), more than its ` +
-    `budget of ${FULL_MODE_PARAMETER_BUDGET.toLocaleString("en-US")}: sampled mode was used instead (a sample of entries per tensor; ` +
-    `directional mode checks every parameter at once along random directions)`
-  );
 }
 
 /** Completes what the report leaves out: the file, layer locations from the built modules, warning locations from layers. */
@@ -203,12 +173,24 @@ function startWatchdog(timeLimitMs: number | undefined): void {
   watchdog.unref();
 }
 
-process.once("message", (message: unknown) => {
-  if (isRunnerCommand(message)) startWatchdog(message.request.timeLimitMs);
+// Ctrl-C in a terminal signals the whole process group, this child included: it is a request to stop
+// (the parent decides, and kills after its grace period), not a reason to die without a report.
+process.on("SIGINT", () => void (stopRequested = true));
+process.on("SIGTERM", () => void (stopRequested = true));
+
+let started = false;
+process.on("message", (message: unknown) => {
+  if (isRunnerStop(message)) {
+    stopRequested = true;
+    return;
+  }
+  if (started) return;
+  started = true;
   if (!isRunnerCommand(message)) {
     void finish({ type: "failed", error: { kind: "load", message: `runner: malformed request ${JSON.stringify(message)?.slice(0, 200)}` } });
     return;
   }
+  startWatchdog(message.request.timeLimitMs);
   run(message).catch((e) => finish({ type: "failed", error: runtimeError(e, "runner") }));
 });
 // Without a parent there is nobody to answer: leave instead of waiting forever.

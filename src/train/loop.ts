@@ -83,6 +83,8 @@ export function addLoopObserver(o: LoopObserver): () => void {
 export interface TrainOptions {
   /** Overrides the spec's step count (and epochs). */
   steps?: number;
+  /** Caps the step count the spec (or `steps`) asks for. */
+  maxSteps?: number;
   /** Overrides the spec's batch size. */
   batchSize?: number;
   hooks?: TrainHooks;
@@ -193,7 +195,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
   const n = datasetSize(trainSet);
   if (n === 0) throw new Error(`${spec.name}: the training set is empty`);
   const batchSize = Math.max(1, Math.min(options.batchSize ?? spec.batchSize ?? n, n));
-  const totalSteps = resolveSteps(spec, n, batchSize, options.steps);
+  const totalSteps = Math.min(resolveSteps(spec, n, batchSize, options.steps), options.maxSteps ?? Infinity);
   const params = model.namedParameters().map(([name, p]) => [name, p] as const);
   // Shuffling draws from its own stream, derived from the seed after init: adding a layer changes the
   // weights but not the order of the batches, and vice versa.
