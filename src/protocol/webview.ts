@@ -96,11 +96,15 @@ export function isProgressPoint(v: unknown): v is ProgressPoint {
 
 const PHASES = new Set<string>(["running", "done", "failed", "cancelled"]);
 
+export function isRunKind(v: unknown): v is RunKind {
+  return v === "check" || v === "train";
+}
+
 export function isRunSnapshot(v: unknown): v is RunSnapshot {
   if (!isObject(v)) return false;
   return (
     typeof v.runId === "number" &&
-    (v.command === "check" || v.command === "train") &&
+    isRunKind(v.command) &&
     isModelRef(v.model) &&
     typeof v.phase === "string" &&
     PHASES.has(v.phase) &&
@@ -181,8 +185,6 @@ export function isModelPath(v: unknown): v is string {
 export function isSourceLocation(v: unknown): v is SourceLocation {
   return isObject(v) && isModelPath(v.file) && isLineNumber(v.line) && isLineNumber(v.column);
 }
-
-const isRunKind = (v: unknown): v is RunKind => v === "check" || v === "train";
 
 export function isWebviewMessage(v: unknown): v is WebviewMessage {
   if (!isObject(v)) return false;

@@ -60,7 +60,7 @@ describe("parseSettings", () => {
     const declared = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^gradientLens\./, ""));
     expect(new Set(declared)).toEqual(new Set(SETTING_KEYS));
     for (const key of Object.keys(RULE_SETTINGS)) {
-      expect((pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string }>)[`gradientLens.${key}`].markdownDescription).toBeTruthy();
+      expect((pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string }>)[`gradientLens.${key}`].markdownDescription, key).toMatch(/\w{3,}.*\w{3,}/);
     }
   });
 });
