@@ -20,6 +20,7 @@ import { modelAtLine } from "./modelPick";
 import { bundledEsbuild } from "./packaging";
 import { isInside } from "./paths";
 import { EngineVersionNotice } from "./engineVersion";
+import { newModelFile } from "./newModel";
 
 export class GradientLens implements Disposable {
   private readonly store = new DisposableStore();
@@ -72,6 +73,7 @@ export class GradientLens implements Disposable {
     command("gradientLens.exportJson", () => this.exportReport("json"));
     command("gradientLens.exportCsv", () => this.exportReport("csv"));
     command("gradientLens.openExample", () => this.openExample());
+    command("gradientLens.newModelFile", () => newModelFile(this.context.extensionUri.fsPath, this.models));
     command("gradientLens.showLog", () => this.log.show(true));
     command("gradientLens.refreshModels", () => this.models.refresh());
   }
@@ -151,6 +153,10 @@ export class GradientLens implements Disposable {
         return this.exportReport(msg.format);
       case "openModel":
         return this.reveal({ file: msg.model.file, line: msg.model.line ?? 1, column: 1 });
+      case "newModelFile":
+        return void vscode.commands.executeCommand("gradientLens.newModelFile");
+      case "openExample":
+        return this.openExample();
     }
   }
 

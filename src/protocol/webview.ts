@@ -129,7 +129,10 @@ export type WebviewMessage =
   | { type: "openReport" }
   | { type: "export"; format: ExportFormat }
   /** Open a model file from the side view's list. */
-  | { type: "openModel"; model: ModelRef };
+  | { type: "openModel"; model: ModelRef }
+  /** The side view's empty state: create a model file from a template, or open an example. */
+  | { type: "newModelFile" }
+  | { type: "openExample" };
 
 export function isSourceLocation(v: unknown): v is SourceLocation {
   return isObject(v) && typeof v.file === "string" && v.file.length > 0 && isPositiveInt(v.line) && isPositiveInt(v.column);
@@ -141,6 +144,8 @@ export function isWebviewMessage(v: unknown): v is WebviewMessage {
     case "ready":
     case "stop":
     case "openReport":
+    case "newModelFile":
+    case "openExample":
       return true;
     case "reveal":
       return isSourceLocation(v.location);
