@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, openFile, screenshot, startSession, type Session } from "./harness";
+import { ROOT, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
 
 const model = path.join(ROOT, "test", "e2e", "workspace-types", "model.ts");
 /** Conv2d arrives with the CNN layers: completion must list it once nn exports it. */
@@ -92,5 +92,19 @@ describe("IntelliSense for gradient-lens in a workspace with nothing installed",
     // The squiggle is in the editor too.
     await expect.poll(() => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await screenshot(page, "types-problems.png");
+  });
+
+  it("creates a model file from a template with New Model File…, its lenses live at once", async () => {
+    const { page } = s;
+    await runPaletteCommand(page, "Gradient Lens: New Model File…");
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "MLP on spirals" }).first().click();
+    // The save dialog (code-server's simple dialog) proposes <workspace>/mlp-spirals.ts: accept it.
+    const input = page.locator(".quick-input-widget input");
+    await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toMatch(/mlp-spirals\.ts$/);
+    await page.keyboard.press("Enter");
+    await page.locator(".tabs-container .tab", { hasText: "mlp-spirals.ts" }).first().waitFor({ timeout: 15_000 });
+    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().waitFor({ timeout: 60_000 });
+    expect(existsSync(path.join(s.workspace, "mlp-spirals.ts"))).toBe(true);
+    await screenshot(page, "new-model-file.png");
   });
 });
