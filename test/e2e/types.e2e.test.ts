@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
+import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
 
 const model = path.join(ROOT, "test", "e2e", "workspace-types", "model.ts");
 /** Conv2d arrives with the CNN layers: completion must list it once nn exports it. */
@@ -106,5 +106,29 @@ describe("IntelliSense for gradient-lens in a workspace with nothing installed",
     await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().waitFor({ timeout: 60_000 });
     expect(existsSync(path.join(s.workspace, "mlp-spirals.ts"))).toBe(true);
     await screenshot(page, "new-model-file.png");
+  });
+});
+
+describe("the side panel of a workspace without a model", () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await startSession("empty", { files: {} });
+  });
+  afterAll(async () => s?.close());
+
+  it("explains what a model file is and offers New Model File… and the examples", async () => {
+    const { page } = s;
+    await page.locator(".activitybar .action-item a[aria-label^='Gradient Lens']").first().click();
+    const text = await inWebview(page, "sidebar", async (f) => {
+      await f.locator(".empty-state").waitFor({ timeout: 30_000 });
+      return f.locator(".empty-state").innerText();
+    });
+    expect(text).toMatch(/A model file is a TypeScript file that imports gradient-lens/);
+    await screenshot(page, "side-panel-empty.png");
+    await inWebview(page, "sidebar", (f) => f.locator(".empty-state vscode-button", { hasText: "New model file" }).click());
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "MLP on spirals" }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press("Escape");
+    await inWebview(page, "sidebar", (f) => f.locator(".empty-state vscode-button", { hasText: "Open an example" }).click());
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "relu-he" }).first().waitFor({ timeout: 15_000 });
   });
 });
