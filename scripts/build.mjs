@@ -37,5 +37,7 @@ if (watch) {
 } else {
   await Promise.all(targets.map((t) => esbuild.build(t)));
   if (existsSync("dist/cli.js")) chmodSync("dist/cli.js", 0o755);
+  // New-model templates, cut from the examples' healthy exports (scripts/templates.mjs).
+  (await import("./templates.mjs")).writeTemplates("dist/templates");
   console.log(`built ${targets.map((t) => t.outfile).join(", ")}`);
 }

@@ -21,6 +21,7 @@ node_modules/.bin/tsc -p tsconfig.types.json --outDir "$STAGE/dist/types"
 cp dist/extension.js "$STAGE/dist/"
 cp dist/runner/worker.js "$STAGE/dist/runner/"
 cp dist/webview/main.js "$STAGE/dist/webview/"
+cp -r dist/templates "$STAGE/dist/templates"
 PLUGIN="$STAGE/node_modules/gradient-lens-ts-plugin"
 mkdir -p "$PLUGIN" && cp dist/ts-plugin/index.js "$PLUGIN/index.js"
 for f in dist/extension.js dist/runner/worker.js dist/webview/main.js node_modules/gradient-lens-ts-plugin/index.js; do

@@ -55,7 +55,7 @@ export class SidebarView extends LiveView {
       list.append(li);
     }
     this.root.append(section("Models", this.scanning ? "scanning…" : String(this.models.length),
-      this.models.length ? list : h("p", { class: "muted small" }, this.scanning ? "Looking for defineModel exports…" : "No models found. Export one with defineModel from a .ts file that imports gradient-lens."),
+      this.models.length ? list : this.scanning ? h("p", { class: "muted small" }, "Looking for defineModel exports…") : emptyState(),
     ));
 
     if (!s) return;
@@ -127,6 +127,21 @@ export class SidebarView extends LiveView {
 
 function section(title: string, count: string, ...body: Array<Node | null>): HTMLElement {
   return h("section", { class: "side-section" }, h("h2", {}, title, count ? h("span", { class: "count" }, count) : null), ...body);
+}
+
+/** No model in the workspace yet: what a model file is, and two ways to get one. */
+function emptyState(): HTMLElement {
+  return h("div", { class: "empty-state" },
+    h("p", { class: "small" }, "No model file in this workspace yet."),
+    h("p", { class: "muted small" },
+      "A model file is a TypeScript file that imports gradient-lens and exports defineModel({ model, data, loss, optimizer }). " +
+      "Each export gets Check gradients and Train & inspect above it.",
+    ),
+    h("div", { class: "actions" },
+      button("New model file…", () => act({ type: "newModelFile" }), true),
+      button("Open an example", () => act({ type: "openExample" }), false),
+    ),
+  );
 }
 
 function link(text: string, onClick: () => void): HTMLElement {

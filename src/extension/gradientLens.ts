@@ -20,6 +20,7 @@ import { modelAtLine } from "./modelPick";
 import { bundledEsbuild } from "./packaging";
 import { isInside } from "./paths";
 import { EngineVersionNotice } from "./engineVersion";
+import { newModelFile } from "./newModel";
 
 export class GradientLens implements Disposable {
   private readonly store = new DisposableStore();
@@ -76,6 +77,7 @@ export class GradientLens implements Disposable {
     command("gradientLens.exportJson", () => this.exportReport("json"));
     command("gradientLens.exportCsv", () => this.exportReport("csv"));
     command("gradientLens.openExample", () => this.openExample());
+    command("gradientLens.newModelFile", () => newModelFile(this.context.extensionUri.fsPath, this.models));
     command("gradientLens.showLog", () => this.log.show(true));
     command("gradientLens.refreshModels", () => this.models.refresh());
   }
@@ -165,6 +167,12 @@ export class GradientLens implements Disposable {
         return this.exportReport(req.format);
       case "openModel":
         return this.reveal({ file: req.model.file, line: req.model.line ?? 1, column: 1 });
+      case "newModelFile":
+        await vscode.commands.executeCommand("gradientLens.newModelFile");
+        return OK;
+      case "openExample":
+        await this.openExample();
+        return OK;
     }
   }
 

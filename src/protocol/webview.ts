@@ -159,7 +159,10 @@ export type WebviewRequest =
   | { type: "openReport" }
   | { type: "export"; format: ExportFormat }
   /** Open a model file from the side view's list. */
-  | { type: "openModel"; model: ModelRef };
+  | { type: "openModel"; model: ModelRef }
+  /** The side view's empty state: create a model file from a template, or open an example. */
+  | { type: "newModelFile" }
+  | { type: "openExample" };
 
 export type WebviewMessage = WebviewNotification | (WebviewRequest & { requestId: number });
 
@@ -196,6 +199,8 @@ function isWebviewRequest(v: Record<string, unknown>): boolean {
   switch (v.type) {
     case "stop":
     case "openReport":
+    case "newModelFile":
+    case "openExample":
       return true;
     case "reveal":
       return isSourceLocation(v.location);

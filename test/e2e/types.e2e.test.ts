@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, openFile, screenshot, startSession, type Session } from "./harness";
+import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
 
 const model = path.join(ROOT, "test", "e2e", "workspace-types", "model.ts");
 /** Conv2d arrives with the CNN layers: completion must list it once nn exports it. */
@@ -92,5 +92,43 @@ describe("IntelliSense for gradient-lens in a workspace with nothing installed",
     // The squiggle is in the editor too.
     await expect.poll(() => page.locator(".monaco-editor .squiggly-error").count(), { timeout: 10_000 }).toBeGreaterThan(0);
     await screenshot(page, "types-problems.png");
+  });
+
+  it("creates a model file from a template with New Model File…, its lenses live at once", async () => {
+    const { page } = s;
+    await runPaletteCommand(page, "Gradient Lens: New Model File…");
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "MLP on spirals" }).first().click();
+    // The save dialog (code-server's simple dialog) proposes <workspace>/mlp-spirals.ts: accept it.
+    const input = page.locator(".quick-input-widget input");
+    await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toMatch(/mlp-spirals\.ts$/);
+    await page.keyboard.press("Enter");
+    await page.locator(".tabs-container .tab", { hasText: "mlp-spirals.ts" }).first().waitFor({ timeout: 15_000 });
+    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().waitFor({ timeout: 60_000 });
+    expect(existsSync(path.join(s.workspace, "mlp-spirals.ts"))).toBe(true);
+    await screenshot(page, "new-model-file.png");
+  });
+});
+
+describe("the side panel of a workspace without a model", () => {
+  let s: Session;
+  beforeAll(async () => {
+    s = await startSession("empty", { files: {} });
+  });
+  afterAll(async () => s?.close());
+
+  it("explains what a model file is and offers New Model File… and the examples", async () => {
+    const { page } = s;
+    await page.locator(".activitybar .action-item a[aria-label^='Gradient Lens']").first().click();
+    const text = await inWebview(page, "sidebar", async (f) => {
+      await f.locator(".empty-state").waitFor({ timeout: 30_000 });
+      return f.locator(".empty-state").innerText();
+    });
+    expect(text).toMatch(/A model file is a TypeScript file that imports gradient-lens/);
+    await screenshot(page, "side-panel-empty.png");
+    await inWebview(page, "sidebar", (f) => f.locator(".empty-state vscode-button", { hasText: "New model file" }).click());
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "MLP on spirals" }).first().waitFor({ timeout: 15_000 });
+    await page.keyboard.press("Escape");
+    await inWebview(page, "sidebar", (f) => f.locator(".empty-state vscode-button", { hasText: "Open an example" }).click());
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "relu-he" }).first().waitFor({ timeout: 15_000 });
   });
 });

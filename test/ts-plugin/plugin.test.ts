@@ -83,7 +83,7 @@ describe("the TypeScript server plugin", () => {
   });
 
   for (const hostResolves of [true, false]) {
-    it(`resolves gradient-lens to the shipped declarations${hostResolves ? " (wrapping the host's resolution)" : " (host without its own resolution)"}: no errors, completion, hover docs`, () => {
+    it(`resolves gradient-lens to the shipped declarations${hostResolves ? " (wrapping the host's resolution)" : " (host without its own resolution)"}: no errors, completion, hover docs, signature help`, () => {
       const { ls, file } = service(path.join(dir, "bare"), true, hostResolves);
       expect(codes(ls, file)).toEqual([]);
       const program = ls.getProgram()!;
@@ -100,7 +100,11 @@ describe("the TypeScript server plugin", () => {
 
       const hover = ls.getQuickInfoAtPosition(file, at)!;
       expect(ts.displayPartsToString(hover.displayParts)).toMatch(/class nn\.Linear|Linear/);
-      expect(ts.displayPartsToString(hover.documentation).length).toBeGreaterThan(10);
+      expect(ts.displayPartsToString(hover.documentation)).toMatch(/y = x·W \+ b/);
+
+      const sigAt = text.indexOf("new nn.Linear(2, 16)") + "new nn.Linear(".length;
+      const signature = ls.getSignatureHelpItems(file, sigAt, undefined)!;
+      expect(signature.items[0].parameters.map((p) => p.name)).toEqual(["inFeatures", "outFeatures", "options"]);
     });
   }
 
