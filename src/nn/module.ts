@@ -29,11 +29,10 @@ export function layerOfError(e: unknown): { name: string; kind: string; location
   return typeof e === "object" && e !== null ? (e as { [LAYER]?: { name: string; kind: string; location?: SourceLocation } })[LAYER] : undefined;
 }
 
-/** Names the innermost layer in an error thrown by its forward (a wrong input shape names the layer, and its line through `location`). */
+/** Marks an error thrown by a module's forward with the innermost layer (the runner names the line that built it); the message is left as thrown. */
 function blameLayer(e: unknown, module: Module): unknown {
   if (!(e instanceof Error) || layerOfError(e)) return e;
   Object.defineProperty(e, LAYER, { value: { name: module.path, kind: module.kind, location: module.location }, enumerable: false });
-  if (!e.message.includes(module.path)) e.message = `${e.message} (in layer ${module.path}, ${module.kind})`;
   return e;
 }
 
