@@ -99,23 +99,35 @@ export function checkSpecOptimizer(spec: ModelSpec, optimizer: unknown): void {
   }
 }
 
+/** Checks what `model()` returned: a Module (something with parameters and `call`). */
+export function checkSpecModel(spec: ModelSpec, model: unknown): void {
+  const m = model as Partial<Module> | undefined;
+  if (typeof m?.namedModules !== "function" || typeof m.call !== "function" || typeof m.parameters !== "function") {
+    throw new ModelContractError(`${spec.name}: model() must return an nn.Module (e.g. new nn.Sequential(new nn.Linear(2, 8), …)), got ${describeValue(model)}`);
+  }
+}
+
 /**
- * Checks the first forward pass: the loss is a scalar tensor and, for a classification run with class
- * labels, every label is a class the model's output can score.
+ * Checks the first forward pass, before the loss sees it: the model returned a tensor and, for a
+ * classification run with class labels, every label is a class the model's output can score.
  */
-export function checkFirstStep(spec: ModelSpec, prediction: unknown, target: Tensor, loss: unknown, classification: boolean): void {
+export function checkFirstForward(spec: ModelSpec, prediction: unknown, target: Tensor, classification: boolean): void {
   if (!isTensorLike(prediction)) throw new ModelContractError(`${spec.name}: the model's forward must return a Tensor, got ${describeValue(prediction)}`);
-  if (!isTensorLike(loss)) throw new ModelContractError(`${spec.name}: loss(prediction, target) must return a scalar Tensor, got ${describeValue(loss)}`);
-  if (loss.size !== 1) throw new ModelContractError(`${spec.name}: loss(prediction, target) must return a scalar, got a tensor of shape [${loss.shape.join(", ")}] (take its mean)`);
   const n = prediction.shape[0] ?? 1;
   const classes = prediction.ndim === 2 ? prediction.shape[1] : 0;
   if (!classification || classes < 2 || target.size !== n) return;
   for (let i = 0; i < target.size; i++) {
     const label = target.data[i];
     if (!Number.isInteger(label) || label < 0 || label >= classes) {
-      throw new ModelContractError(`${spec.name}: class label ${label} (target row ${i}) is outside the model's ${classes} outputs (labels must be integers 0..${classes - 1})`);
+      throw new ModelContractError(`${spec.name}: class label ${label} (in the first batch) is outside the model's ${classes} outputs (labels must be integers 0..${classes - 1})`);
     }
   }
+}
+
+/** Checks the first step's loss: a scalar tensor. */
+export function checkFirstLoss(spec: ModelSpec, loss: unknown): void {
+  if (!isTensorLike(loss)) throw new ModelContractError(`${spec.name}: loss(prediction, target) must return a scalar Tensor, got ${describeValue(loss)}`);
+  if (loss.size !== 1) throw new ModelContractError(`${spec.name}: loss(prediction, target) must return a scalar, got a tensor of shape [${loss.shape.join(", ")}] (take its mean)`);
 }
 
 export function isModelSpec(value: unknown): value is DefinedModel {
