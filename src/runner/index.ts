@@ -14,7 +14,7 @@ import { isRunnerEvent, type RunnerStop, type ModelEntry, type RunError, type Ru
 
 /** Default wall-clock limit of a run (RunRequest.timeLimitMs). */
 export const DEFAULT_TIME_LIMIT_MS = 120_000;
-/** Default heap limit of the child (RunRequest.memoryLimitMb). */
+/** Default memory limit of the child, on its resident size (RunRequest.memoryLimitMb). */
 export const DEFAULT_MEMORY_LIMIT_MB = 2048;
 /** `listModels` only loads the file, so it gets a shorter leash. */
 export const DEFAULT_LIST_TIME_LIMIT_MS = 30_000;
