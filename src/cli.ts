@@ -66,7 +66,7 @@ function usageError(message: string): number {
 function printFailure(error: RunError, args: CliArgs, fmt: Fmt): number {
   if (args.json) out(JSON.stringify({ error }, null, 2));
   const { partialReport, ...rest } = error;
-  if (partialReport && !args.json) out(formatReport(sanitizeDeep(partialReport), fmt));
+  if (partialReport && partialReport.steps.length > 0 && !args.json) out(formatReport(sanitizeDeep(partialReport), fmt));
   err(formatRunError(sanitizeDeep(rest), { ...fmt, color: shouldColor(process.stderr.isTTY, process.env) }));
   return EXIT.failed;
 }

@@ -213,6 +213,8 @@ export interface Report {
     error?: string;
     /** The error's stack (the runner maps it to the user's source). */
     stack?: string;
+    /** Where the error points in the user's source when the stack cannot say (the layer that threw was built here). */
+    location?: SourceLocation;
     durationMs?: number;
     /** Steps run and steps asked for. */
     steps?: number;

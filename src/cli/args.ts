@@ -38,9 +38,12 @@ Options:
                         epochs over the training set; check: at most 20)
   --batch-size N        Override the model's batch size
   --json                Print the report (or the error) as JSON on stdout
-  --out FILE            Also write the report as JSON to FILE
-  --time-limit SECONDS  Stop the run after this long (default 120)
-  --memory MB           Heap limit of the model's process (default 2048)
+  --out FILE            Also write the report as JSON to FILE (checked before the run,
+                        written atomically; the partial report of a stopped run too)
+  --time-limit SECONDS  Stop the run after this long (default 120); the steps done are
+                        printed as a partial report, as on Ctrl-C
+  --memory MB           Memory limit of the model's process: its resident size, heap
+                        and buffers together (default 2048)
   -h, --help            Show this help
   -v, --version         Show the version
 

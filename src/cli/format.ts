@@ -37,8 +37,12 @@ export function inconclusiveReason(gc: GradcheckResult): string {
   return why ?? notes[notes.length - 1] ?? "the check could not judge the gradients";
 }
 
-/** The exit code for a report (0 or 1): 1 for a failed gradient check or an error-level warning. */
+/**
+ * The exit code for a report: 1 for a failed gradient check or an error-level warning, 2 for a partial
+ * report of a run that did not finish (an error, the time limit, a cancel), else 0.
+ */
 export function exitCodeForReport(report: Report): number {
+  if (report.status?.ok === false) return EXIT.failed;
   if (report.gradcheck && gradcheckStatus(report.gradcheck) === "failed") return EXIT.unhealthy;
   if (report.warnings.some((w) => w.severity === "error")) return EXIT.unhealthy;
   return EXIT.healthy;
@@ -264,6 +268,10 @@ export function formatReport(report: Report, options: FormatOptions = {}): strin
 }
 
 function verdictLine(report: Report, st: Style): string {
+  if (report.status?.ok === false) {
+    const why = { timeout: "stopped by its time limit", cancelled: "cancelled" }[report.status.reason as string] ?? "the model failed";
+    return st.red(`Did not finish (${why}): a partial report of ${count(report.status.steps ?? report.steps.length)} steps.`);
+  }
   const errors = report.warnings.filter((w) => w.severity === "error").length;
   const warnings = report.warnings.filter((w) => w.severity === "warning").length;
   const status = report.gradcheck ? gradcheckStatus(report.gradcheck) : undefined;

@@ -3,8 +3,8 @@
  * the gradient check, and returns the Report every front end reads. Errors thrown by the user's model
  * end the run but still produce a report (status.ok = false) with the steps done so far.
  */
-import type { Module } from "../nn";
-import { REPORT_VERSION, type GradcheckResult, type LayerInfo, type Report, type StepRecord } from "../report";
+import { layerOfError, type Module } from "../nn/module";
+import { REPORT_VERSION, type SourceLocation, type GradcheckResult, type LayerInfo, type Report, type StepRecord } from "../report";
 import { createTrainer, type TrainResult, type Trainer } from "../train/loop";
 import type { ModelSpec } from "../train/spec";
 import { checkGradients } from "./gradcheck";
@@ -71,6 +71,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   let result: TrainResult | null = null;
   let error: string | undefined;
   let errorStack: string | undefined;
+  let errorLocation: SourceLocation | undefined;
   const report: Report = {
     version: REPORT_VERSION,
     model: { name: spec.name, parameters: 0, layers: [] },
@@ -144,6 +145,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
     if (e instanceof Error && e.stack) errorStack = e.stack;
+    errorLocation = layerOfError(e)?.location;
     result = trainer?.result() ?? null;
   } finally {
     nan?.stop();
@@ -209,5 +211,6 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   };
   if (error) report.status.error = error;
   if (errorStack) report.status.stack = errorStack;
+  if (errorLocation) report.status.location = errorLocation;
   return report;
 }

@@ -22,6 +22,20 @@ export function addModuleObserver(observer: ModuleObserver): () => void {
 
 let captureLocation: (() => SourceLocation | undefined) | null = null;
 
+const LAYER = Symbol.for("gradient-lens.failed-layer");
+
+/** The layer an error was thrown in (the innermost module whose forward threw), when a module's call threw it. */
+export function layerOfError(e: unknown): { name: string; kind: string; location?: SourceLocation } | undefined {
+  return typeof e === "object" && e !== null ? (e as { [LAYER]?: { name: string; kind: string; location?: SourceLocation } })[LAYER] : undefined;
+}
+
+/** Marks an error thrown by a module's forward with the innermost layer (the runner names the line that built it); the message is left as thrown. */
+function blameLayer(e: unknown, module: Module): unknown {
+  if (!(e instanceof Error) || layerOfError(e)) return e;
+  Object.defineProperty(e, LAYER, { value: { name: module.path, kind: module.kind, location: module.location }, enumerable: false });
+  return e;
+}
+
 /**
  * Installs the function that tells where a module is being constructed (the runner maps the stack of
  * a user's model file through its source map). Off by default: capturing a stack costs time.
@@ -60,7 +74,12 @@ export abstract class Module {
 
   /** Runs `forward` with this module as the active layer scope and notifies observers. */
   call(...inputs: Tensor[]): Tensor {
-    const out = withScope(this.path, () => this.forward(...inputs));
+    let out: Tensor;
+    try {
+      out = withScope(this.path, () => this.forward(...inputs));
+    } catch (e) {
+      throw blameLayer(e, this);
+    }
     if (moduleObservers.length) for (const o of moduleObservers) o.afterForward?.(this, inputs, out);
     return out;
   }

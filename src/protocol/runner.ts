@@ -24,7 +24,7 @@ export interface RunRequest {
   record?: RecordSchedule;
   /** Wall-clock limit (default 120 000 ms). */
   timeLimitMs?: number;
-  /** Heap limit of the child process (default 2048 MB). */
+  /** Memory limit of the child process: its resident size, V8 heap and buffers together (default 2048 MB). */
   memoryLimitMb?: number;
 }
 

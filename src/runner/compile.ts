@@ -8,7 +8,7 @@
  * may choose: its native binary is a packaging decision (esbuild-wasm or per-platform packages).
  */
 import * as path from "node:path";
-import { pathToFileURL } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { RunError } from "../protocol/runner";
 import type { SourceLocation } from "../report";
 
@@ -49,6 +49,27 @@ function loadEsbuild(esbuildPath: string | undefined): EsbuildLike {
   // A plain `require` keeps the bundler from inlining esbuild; vitest (vite-node) provides one too.
   const req: NodeRequire = typeof require === "function" ? require : (globalThis as { require?: NodeRequire }).require!;
   return req(id) as EsbuildLike;
+}
+
+/**
+ * A source map's `sources` entry (or a mapped stack frame's file) as a file system path: `file:` URLs
+ * and percent-encoded paths are decoded, so a file named "naïve モデル.ts" is not reported as
+ * "na%C3%AFve %E3%83%A2….ts" (which the Problems panel and go-to-line cannot open).
+ */
+export function sourcePath(source: string): string {
+  if (source.startsWith("file:")) {
+    try {
+      return fileURLToPath(source);
+    } catch {
+      return source;
+    }
+  }
+  if (!/%[0-9A-Fa-f]{2}/.test(source)) return source;
+  try {
+    return decodeURIComponent(source);
+  } catch {
+    return source;
+  }
 }
 
 /** esbuild's column counts UTF-8 bytes from 0; editors count UTF-16 units from 1. */
@@ -141,7 +162,9 @@ export async function compileModel(file: string, options: CompileOptions = {}): 
     const mapFile = result.outputFiles?.find((f) => f.path.endsWith(".map"));
     if (!js || !mapFile) return { ok: false, error: { kind: "load", message: "esbuild produced no output" } };
     const map = JSON.parse(mapFile.text) as { sources: string[]; sourceRoot?: string };
-    map.sources = map.sources.map((s) => path.resolve(cwd, s));
+    // Sources are URLs (esbuild percent-encodes accents and CJK); Node encodes them again when it reads
+    // the map, so they are stored as plain paths and decoded once on the way out (sourcePath).
+    map.sources = map.sources.map((s) => path.resolve(cwd, sourcePath(s)));
     delete map.sourceRoot;
     const userFiles = map.sources.filter((s) => !s.split(path.sep).includes("node_modules"));
     // esbuild ends the JS with a comment naming the external map; replace it with the map inline.

@@ -3,8 +3,10 @@
  *
  * Each run forks dist/runner/worker.js with a heap limit and source maps on, sends one `run` command,
  * streams validated `RunnerEvent`s back, and settles exactly once with a `RunOutcome`. The parent owns
- * every limit (a model stuck in a loop cannot answer): a wall-clock timer, a memory watch, and
- * cancellation all kill the child, and an unexplained exit is classified from its stderr and signal.
+ * every limit: the wall-clock timer and cancellation ask the child to stop (it answers with the steps
+ * done, kept as the error's `partialReport`) and kill it after STOP_GRACE_MS if it cannot answer (a
+ * model stuck in a loop); the memory watch kills at once. An unexplained exit is classified from its
+ * stderr and signal. The model's output is drained before the run settles and capped at MAX_LOG_LINES.
  * Nothing here imports esbuild or the engine, so the extension host stays light.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -14,7 +16,7 @@ import { isRunnerEvent, type RunnerStop, type ModelEntry, type RunError, type Ru
 
 /** Default wall-clock limit of a run (RunRequest.timeLimitMs). */
 export const DEFAULT_TIME_LIMIT_MS = 120_000;
-/** Default heap limit of the child (RunRequest.memoryLimitMb). */
+/** Default memory limit of the child, on its resident size (RunRequest.memoryLimitMb). */
 export const DEFAULT_MEMORY_LIMIT_MB = 2048;
 /** `listModels` only loads the file, so it gets a shorter leash. */
 export const DEFAULT_LIST_TIME_LIMIT_MS = 30_000;

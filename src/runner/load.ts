@@ -12,10 +12,9 @@
  */
 import * as path from "node:path";
 import * as nodeModule from "node:module";
-import { fileURLToPath } from "node:url";
 import type { RunError } from "../protocol/runner";
 import type { SourceLocation } from "../report";
-import { ENGINE_IMPORT } from "./compile";
+import { ENGINE_IMPORT, sourcePath } from "./compile";
 
 /** The engine as the bundle sees it (the `gradient-lens` module namespace). */
 export type EngineModule = Record<string, unknown> & {
@@ -61,7 +60,7 @@ function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>, b
     if (line == null || column == null || !map) continue;
     const entry = map.findEntry(line - 1, column - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
     if (!entry.originalSource || entry.originalLine == null || entry.originalColumn == null) continue;
-    const file = entry.originalSource.startsWith("file:") ? fileURLToPath(entry.originalSource) : entry.originalSource;
+    const file = sourcePath(entry.originalSource);
     // Frames in bundled npm packages are not the user's lines.
     if (!userFiles.has(file)) continue;
     const superCall = bundleLines[line - 1]?.startsWith("super", column - 1) ?? false;
@@ -71,7 +70,7 @@ function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>, b
 }
 
 /** A stack line's location: "at f (/a/b.ts:3:7)" or "at /a/b.ts:3:7". */
-const FRAME = /\(?((?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?\s*$/;
+const FRAME = /\(?((?:file:\/\/)?(?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?\s*$/;
 
 /**
  * The first frame of a (source-mapped) stack that lies in one of the user's files, and the stack cut
@@ -86,7 +85,8 @@ export function userStack(stack: string | undefined, userFiles: ReadonlySet<stri
     if (!/^\s+at /.test(l)) return;
     const m = FRAME.exec(l);
     if (!m) return;
-    const file = m[1].startsWith("file://") ? fileURLToPath(m[1]) : m[1];
+    const file = sourcePath(m[1]);
+    if (file !== m[1]) lines[i] = l.slice(0, m.index) + l.slice(m.index).replace(m[1], file);
     if (!userFiles.has(file)) return;
     first ??= { file, line: Number(m[2]), column: Number(m[3]) };
     last = i;

@@ -131,9 +131,15 @@ async function run(command: RunnerCommand): Promise<void> {
     // inspect keeps the steps done, the error's message and its stack, which we map to the user's source.
     const message = report.status.error ?? "the model failed during the run";
     const mapped = userStack(report.status.stack, userFiles);
-    const error: RunError = { kind: "runtime", message: `${spec.name} failed: ${message}`, partialReport: report };
-    if (mapped.stack) error.stack = mapped.stack;
-    if (mapped.location) error.location = mapped.location;
+    // A broken contract (data rows, labels, a non-scalar loss) is the spec's fault: name its defineModel line.
+    const contract = report.status.stack?.startsWith("ModelContractError") ?? false;
+    const error: RunError = contract
+      ? { kind: "invalid-model", message: `invalid model: ${message}`, partialReport: report }
+      : { kind: "runtime", message: `${spec.name} failed: ${message}`, partialReport: report };
+    if (mapped.stack && !contract) error.stack = mapped.stack;
+    // The first user frame; else the layer that threw (built on the user's line); else the defineModel line.
+    const location = (contract ? undefined : mapped.location ?? report.status.location) ?? loaded.specLocations.get(chosen.spec);
+    if (location) error.location = location;
     return finish({ type: "failed", error });
   }
   return finish({ type: "report", report });

@@ -9,7 +9,7 @@ import type { Module } from "../nn";
 import { binaryCrossEntropyWithLogits, softmaxCrossEntropy } from "../nn/losses";
 import type { Optimizer } from "../optim";
 import { batches, datasetSize, type Dataset, type SplitDataset } from "../data";
-import type { ModelSpec } from "./spec";
+import { checkFirstForward, checkFirstLoss, checkSpecData, checkSpecModel, checkSpecOptimizer, type ModelSpec } from "./spec";
 
 /** Default number of steps when a spec gives neither `steps` nor `epochs` (ModelSpec documents 100). */
 export const DEFAULT_STEPS = 100;
@@ -164,9 +164,13 @@ export function accuracyOf(prediction: Tensor, target: Tensor): number {
 export function buildRun(spec: ModelSpec): { model: Module; optimizer: Optimizer; train: Dataset; validation?: Dataset; task: Task } {
   manualSeed(spec.seed ?? 0);
   const model = spec.model();
+  checkSpecModel(spec, model);
   model.namedModules();
-  const { train, validation } = splitData(spec.data());
+  const raw = spec.data();
+  checkSpecData(spec, raw);
+  const { train, validation } = splitData(raw);
   const optimizer = spec.optimizer(model.parameters());
+  checkSpecOptimizer(spec, optimizer);
   return { model, optimizer, train, validation, task: inferTask(spec) };
 }
 
@@ -241,7 +245,9 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
     };
     hooks.beforeStep?.(ctx);
     const prediction = model.call(batch.x);
+    if (step === 0) checkFirstForward(spec, prediction, batch.y, task === "classification");
     const dataLoss = spec.loss(prediction, batch.y);
+    if (step === 0) checkFirstLoss(spec, dataLoss);
     const total = spec.regularizer ? ops.add(dataLoss, spec.regularizer(model)) : dataLoss;
     ctx.dataLoss = dataLoss.item();
     ctx.loss = total.item();

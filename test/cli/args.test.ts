@@ -29,6 +29,18 @@ describe("parseArgs", () => {
   ])("rejects %j", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
+  it.each([
+    [["train", "m.ts", "--out", "--json"], "--out expects a file name, got the option --json"],
+    [["train", "m.ts", "--model", "--steps", "3"], "--model expects an export name, got the option --steps"],
+    [["train", "m.ts", "--out="], "--out expects a file name"],
+    [["train", "m.ts", "--steps", "1e3x"], "--steps expects a positive integer, got 1e3x"],
+    [["train", "m.ts", "--time-limit", "-1"], "--time-limit expects a positive number, got -1"],
+  ])("never lets a flag swallow the next one: %j", (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+  it("takes a value that starts with a dash through the --flag=value form", () => {
+    expect(parseArgs(["train", "m.ts", "--out=-r.json"]).out).toBe("-r.json");
+  });
   it("documents the exit codes", () => {
     expect(USAGE).toMatch(/0\s+healthy/);
     expect(USAGE).toMatch(/1\s+the gradient check failed/);
