@@ -65,7 +65,15 @@ export type Outcome = { status: "ok" } | { status: "cancelled" } | { status: "re
 
 export const OK: Outcome = { status: "ok" };
 export const CANCELLED: Outcome = { status: "cancelled" };
-export const refuse = (reason: string): Outcome => ({ status: "refused", reason });
+/**
+ * A refusal with `reason` abridged to MAX_TEXT (a reason quoting an error or a path can be longer, and
+ * the webview drops a response whose reason is over the bound: its request would never be answered)
+ * and never empty.
+ */
+export const refuse = (reason: string): Outcome => ({
+  status: "refused",
+  reason: reason.length > MAX_TEXT ? `${reason.slice(0, MAX_TEXT - 1)}…` : reason || "Refused.",
+});
 
 export function isOutcome(v: unknown): v is Outcome {
   if (!isObject(v)) return false;

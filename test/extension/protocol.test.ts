@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  describeRefused, isHostMessage, isModelPath, isRunSnapshot, isWebviewMessage, MAX_LINE, MAX_NAME, MAX_PATH, type RunSnapshot,
+  describeRefused, isHostMessage, isModelPath, isRunSnapshot, isWebviewMessage, MAX_LINE, MAX_NAME, MAX_PATH, MAX_TEXT, refuse, type RunSnapshot,
 } from "../../src/protocol/webview";
 import { sampleReport } from "./fixtures";
 
@@ -104,5 +104,20 @@ describe("host → webview messages", () => {
     expect(isRunSnapshot({ ...snapshot, progress: [{ step: "0", loss: 1 }] })).toBe(false);
     expect(isHostMessage({ type: "progress", runId: 1, point: { step: 0, loss: 1, layers: [{ name: 1 }] } })).toBe(false);
     expect(isHostMessage({ type: "models", models: [{}], scanning: false })).toBe(false);
+  });
+});
+
+describe("refuse", () => {
+  it("keeps every refusal the host makes within what the webview accepts (long reasons abridged, empty ones filled)", () => {
+    // A refusal quoting a long path or error message must still reach the page, or its request never settles.
+    const long = refuse(`Could not write report.json: ${"x".repeat(5000)}`);
+    expect(isHostMessage({ type: "response", requestId: 1, outcome: long })).toBe(true);
+    expect(long).toMatchObject({ status: "refused" });
+    const reason = (long as { reason: string }).reason;
+    expect(reason.length).toBe(MAX_TEXT);
+    expect(reason.startsWith("Could not write report.json: xxx")).toBe(true);
+    expect(reason.endsWith("…")).toBe(true);
+    expect(isHostMessage({ type: "response", requestId: 1, outcome: refuse("") })).toBe(true);
+    expect(refuse("No run to stop.")).toEqual({ status: "refused", reason: "No run to stop." });
   });
 });
