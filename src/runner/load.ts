@@ -69,8 +69,12 @@ function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>, b
   return out;
 }
 
-/** A stack line's location: "at f (/a/b.ts:3:7)" or "at /a/b.ts:3:7". */
-const FRAME = /\(?((?:file:\/\/)?(?:[A-Za-z]:)?[^():]+):(\d+):(\d+)\)?\s*$/;
+/**
+ * A stack line's location: "at f (/a/b.ts:3:7)" or "at /a/b.ts:3:7". The path is taken whole, so a
+ * folder named "models (copy)" or "C:\\Program Files (x86)" keeps its parentheses and its colon.
+ */
+const FRAME_IN_PARENS = /^\s+at (?:.*? )?\((.+):(\d+):(\d+)\)\s*$/;
+const FRAME_BARE = /^\s+at (.+):(\d+):(\d+)\s*$/;
 
 /**
  * The first frame of a (source-mapped) stack that lies in one of the user's files, and the stack cut
@@ -83,7 +87,7 @@ export function userStack(stack: string | undefined, userFiles: ReadonlySet<stri
   let last = -1;
   lines.forEach((l, i) => {
     if (!/^\s+at /.test(l)) return;
-    const m = FRAME.exec(l);
+    const m = FRAME_IN_PARENS.exec(l) ?? FRAME_BARE.exec(l);
     if (!m) return;
     const file = sourcePath(m[1]);
     if (file !== m[1]) lines[i] = l.slice(0, m.index) + l.slice(m.index).replace(m[1], file);

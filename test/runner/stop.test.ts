@@ -47,6 +47,21 @@ describe("source paths", () => {
     expect(sourcePath("/tmp/100%.ts")).toBe("/tmp/100%.ts");
   });
 
+  it("userStack keeps parentheses in a path (a folder \"models (copy)\", C:\\Program Files (x86))", () => {
+    const copy = "/tmp/models (copy)/naïve (1).ts";
+    const win = "C:\\Program Files (x86)\\models\\m.ts";
+    const named = ["Error: boom", "    at Linear.forward (/engine/layers.ts:51:13)", `    at build (${copy}:7:9)`, "    at run (/engine/worker.ts:1:1)"].join("\n");
+    expect(userStack(named, new Set([copy])).location).toEqual({ file: copy, line: 7, column: 9 });
+    const bare = ["Error: boom", `    at ${copy}:12:3`, "    at run (/engine/worker.ts:1:1)"].join("\n");
+    expect(userStack(bare, new Set([copy])).location).toEqual({ file: copy, line: 12, column: 3 });
+    const url = ["Error: boom", `    at Object.<anonymous> (${pathToFileURL(copy).href}:4:2)`].join("\n");
+    const mapped = userStack(url, new Set([copy]));
+    expect(mapped.location).toEqual({ file: copy, line: 4, column: 2 });
+    expect(mapped.stack).toContain(`at Object.<anonymous> (${copy}:4:2)`);
+    const windows = ["Error: boom", `    at new Net (${win}:5:11)`].join("\n");
+    expect(userStack(windows, new Set([win])).location).toEqual({ file: win, line: 5, column: 11 });
+  });
+
   it("userStack finds the user's frame in a stack of file URLs and prints it decoded", () => {
     const stack = ["Error: boom", "    at Linear.forward (/engine/layers.ts:51:13)", `    at build (${pathToFileURL(real).href}:7:9)`, "    at run (/engine/worker.ts:1:1)"].join("\n");
     const mapped = userStack(stack, new Set([real]));
