@@ -152,7 +152,10 @@ export class RunManager implements Disposable {
     };
     this.log.info(`run #${snapshot.runId}: ${command} ${model.name} (${model.file}${model.exportName ? `#${model.exportName}` : ""}) ${JSON.stringify(fields)}`);
 
-    const onEvent = (e: RunnerEvent) => this.onRunnerEvent(snapshot, e);
+    // A replaced run is asked to stop and may still report (its start, its last steps) during the
+    // runner's grace period: it must not be published over the run that replaced it.
+    let replacing: ActiveRun | undefined;
+    const onEvent = (e: RunnerEvent) => this.onRunnerEvent(snapshot, e, replacing?.replaced ?? false);
     let handle: RunHandle;
     try {
       handle = this.startRun(request, onEvent, this.runnerOptions());
@@ -160,6 +163,7 @@ export class RunManager implements Disposable {
       handle = { result: Promise.resolve<RunOutcome>({ ok: false, error: { kind: "load", message: String(e) } }), cancel() {}, pid: undefined };
     }
     const active: ActiveRun = { snapshot, handle, replaced: false };
+    replacing = active;
     this.active.set(key, active);
     this.current = snapshot;
     this.publish(snapshot);
@@ -219,13 +223,13 @@ export class RunManager implements Disposable {
     return n;
   }
 
-  private onRunnerEvent(snapshot: RunSnapshot, e: RunnerEvent): void {
+  private onRunnerEvent(snapshot: RunSnapshot, e: RunnerEvent, replaced: boolean): void {
     switch (e.type) {
       case "started":
         snapshot.totalSteps = e.totalSteps;
         if (e.name && e.name !== snapshot.model.name) snapshot.model = { ...snapshot.model, name: e.name };
         if (!snapshot.model.exportName) snapshot.model = { ...snapshot.model, exportName: e.exportName };
-        this.publish(snapshot);
+        if (!replaced) this.publish(snapshot);
         break;
       case "progress": {
         const point: ProgressPoint = { step: e.step, loss: e.loss, accuracy: e.accuracy, layers: e.layers };

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { fakeRunner, settle } from "./fakeRunner";
 import { sampleReport } from "./fixtures";
+import type { RunnerEvent, RunOutcome } from "../../src/protocol/runner";
 
 vi.mock("vscode", () => import("./fakeVscode"));
 const vscode = await import("./fakeVscode");
@@ -83,6 +84,41 @@ describe("run keys", () => {
     expect(runs.finishedInFile(file)).toHaveLength(1);
     expect(vscode.fake.diagnostics.get("/ws/deep-sigmoid.ts")).toBeUndefined();
     diagnostics.dispose();
+  });
+});
+
+describe("a replaced run", () => {
+  it("is not published over the run that replaced it while it winds down (the runner's grace period)", async () => {
+    // The real runner's cancel asks the child to stop: it may still send `started` and steps before it ends.
+    const handles: Array<{ emit(e: RunnerEvent): void; end(o: RunOutcome): void }> = [];
+    const graceful = ((request: unknown, onEvent: (e: RunnerEvent) => void) => {
+      let end!: (o: RunOutcome) => void;
+      const result = new Promise<RunOutcome>((r) => (end = r));
+      handles.push({ emit: onEvent, end });
+      return { result, pid: undefined, cancel() {} };
+    }) as never;
+    const manager = new RunManager(graceful, () => ({}), vscode.window.createOutputChannel("t", { log: true }) as never);
+    const published: number[] = [];
+    manager.onDidChange((e) => {
+      if (e.kind === "snapshot" && e.snapshot) published.push(e.snapshot.runId);
+    });
+    const model = { file, exportName: "small", name: "S" };
+    const first = manager.run("check", model);
+    await settle();
+    const second = manager.run("train", model);
+    await settle();
+    const newer = manager.currentSnapshot!.runId;
+    published.length = 0;
+    handles[0].emit({ type: "started", exportName: "small", name: "S", totalSteps: 20 });
+    handles[1].emit({ type: "started", exportName: "small", name: "S", totalSteps: 100 });
+    handles[0].emit({ type: "started", exportName: "small", name: "S", totalSteps: 20 });
+    expect(published).toEqual([newer]);
+    handles[0].end({ ok: false, error: { kind: "cancelled", message: "cancelled" } });
+    await first;
+    handles[1].end({ ok: true, report: sampleReport() });
+    await second;
+    expect(published.every((id) => id === newer)).toBe(true);
+    manager.dispose();
   });
 });
 
