@@ -6,25 +6,8 @@
 import { accessSync, closeSync, constants, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import * as path from "node:path";
 
-/** Why `file` cannot be a model to run, or undefined when it is a readable file. */
-export function checkModelFile(file: string): string | undefined {
-  let stat;
-  try {
-    stat = statSync(file);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === "ENOENT" || code === "ENOTDIR") return `no such file: ${file}`;
-    return `cannot read ${file}: ${(e as Error).message}`;
-  }
-  if (stat.isDirectory()) return `${file} is a directory; give the model's .ts file`;
-  if (!stat.isFile()) return `${file} is not a regular file`;
-  try {
-    accessSync(file, constants.R_OK);
-  } catch {
-    return `cannot read ${file}: permission denied`;
-  }
-  return undefined;
-}
+/** Why `file` cannot be a model to run (the runner's own check, shared so the CLI and the extension say the same). */
+export { modelFileProblem as checkModelFile } from "../runner/modelFile";
 
 /** Why the report cannot be written to `file` (checked before training), or undefined. */
 export function checkOutFile(file: string): string | undefined {

@@ -10,8 +10,9 @@
  * Nothing here imports esbuild or the engine, so the extension host stays light.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
+import { modelFileProblem } from "./modelFile";
 import { isRunnerEvent, type RunnerStop, type ModelEntry, type RunError, type RunnerCommand, type RunnerEvent, type RunOutcome, type RunRequest } from "../protocol/runner";
 
 /** Default wall-clock limit of a run (RunRequest.timeLimitMs). */
@@ -274,16 +275,6 @@ export function startRun(req: RunRequest, onEvent?: (e: RunnerEvent) => void, op
       return proc.pid;
     },
   };
-}
-
-/** "no such file: …" or "… is a directory" for a model path that cannot be run (else spawn would blame Node with ENOENT). */
-function modelFileProblem(file: string): string | undefined {
-  try {
-    if (statSync(file).isDirectory()) return `${file} is a directory, not a model file`;
-    return undefined;
-  } catch {
-    return `no such file: ${file}`;
-  }
 }
 
 /**

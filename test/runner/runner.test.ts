@@ -3,7 +3,7 @@
  * (dist/runner/worker.js) in a real child process, as the CLI and the extension run it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listModels, startRun, timeoutMessage, type RunOptions } from "../../src/runner";
@@ -84,6 +84,19 @@ describe("compile and load", () => {
     const outcome = await run({ file: fixture("two-models.ts"), command: "train", exportName: "large" }).result;
     expect(!outcome.ok && outcome.error.kind).toBe("not-found");
     expect(!outcome.ok && outcome.error.message).toContain("default, small");
+  });
+
+  it("names a path it cannot run as the CLI does: a missing file, a directory, a name the file system refuses", async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "gl-runner-path-"));
+    const missing = await run({ file: path.join(dir, "nope.ts"), command: "check" }).result;
+    expect(!missing.ok && missing.error).toMatchObject({ kind: "not-found", message: `no such file: ${path.join(dir, "nope.ts")}` });
+    const folder = await run({ file: dir, command: "check" }).result;
+    expect(!folder.ok && folder.error.message).toBe(`${dir} is a directory; give the model's .ts file`);
+    // A name over the file system's limit exists no more than it is missing: say why it cannot be read.
+    const tooLong = path.join(dir, `${"m".repeat(300)}.ts`);
+    const refused = await run({ file: tooLong, command: "check" }).result;
+    expect(!refused.ok && refused.error.message).toMatch(/^cannot read .*ENAMETOOLONG/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
