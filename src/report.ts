@@ -1,7 +1,8 @@
 /**
  * The report: what every front end reads (CLI, extension, webview, outside tools). A contract:
  * extend freely, bump `REPORT_VERSION` on a breaking change. Plain JSON, validated against
- * `schema/report.schema.json` in tests. This module imports nothing.
+ * `schema/report.schema.json` in tests. This module imports nothing; besides the types it holds only the
+ * few pure readers every front end must agree on (the gradient check's verdict).
  */
 
 export const REPORT_VERSION = 1;
@@ -224,4 +225,36 @@ export interface Report {
   timing?: { stepMsMean: number; recordMsMean: number; overhead: number; recordedSteps: number };
   /** Evaluation on the validation split after training, when the data has one. */
   validation?: { loss: number; accuracy?: number };
+}
+
+/**
+ * The gradient check's verdict, the one reading every front end uses (CLI, CodeLens, status bar,
+ * Problems, webview). `status` is authoritative; reports written before it existed carry only `passed`.
+ * "inconclusive" (the check could not run or could not judge) is not a failure.
+ */
+export function gradcheckStatus(gc: GradcheckResult): GradcheckStatus {
+  if (gc.status === "passed" || gc.status === "failed" || gc.status === "inconclusive") return gc.status;
+  if (gc.passed) return "passed";
+  // Before `status`: a check that compared nothing ("the check could not run: …", a NaN loss at the
+  // checked point) was written as passed: false; it found no wrong gradient either.
+  const comparedNothing = gc.layers.length === 0 || gc.checked === 0;
+  return comparedNothing && (gc.notes?.length ?? 0) > 0 ? "inconclusive" : "failed";
+}
+
+/** One layer's (or tensor's) verdict, read the same way: `status` when present, else `passed`. */
+export function gradcheckLayerStatus(l: Pick<GradcheckLayer, "passed" | "status">): GradcheckStatus {
+  if (l.status === "passed" || l.status === "failed" || l.status === "inconclusive") return l.status;
+  return l.passed ? "passed" : "failed";
+}
+
+/** How a verdict is written to the user: "passed", "FAILED" (shouted: it is the one to act on), "inconclusive". */
+export function gradcheckStatusLabel(status: GradcheckStatus): "passed" | "FAILED" | "inconclusive" {
+  return status === "failed" ? "FAILED" : status;
+}
+
+/** Why an inconclusive check could not judge: the note that says so (else the last note). */
+export function inconclusiveReason(gc: GradcheckResult): string {
+  const notes = gc.notes ?? [];
+  const why = notes.find((n) => /could not|cannot|can't|nothing to compare|non-finite|not finite|NaN|Inf\b|too few|inconclusive|unverifiable|resolve/i.test(n));
+  return why ?? notes[notes.length - 1] ?? "the check could not judge the gradients";
 }
