@@ -108,6 +108,12 @@ export interface GradcheckComparison {
   negligible?: boolean;
   /** The analytic or numeric value is NaN or ±Inf: not judged (see the nan-or-inf warning). */
   nonFinite?: boolean;
+  /**
+   * Present when the loss is large enough that central differences cannot resolve derivatives down to
+   * atol: the smallest |derivative| they resolve here (round-off of the loss divided by eps). The
+   * comparison's atol is widened by it; `negligible` with a floor means unresolvable.
+   */
+  noiseFloor?: number;
 }
 
 export interface GradcheckEntry extends GradcheckComparison {
@@ -134,6 +140,8 @@ export interface GradcheckTensor {
   unverified?: number;
   /** Entries left out of maxRelError: below the resolution of central differences. */
   negligible?: number;
+  /** Negligible entries whose noise floor is above atol: not verifiable at this loss scale. */
+  unresolvable?: number;
 }
 
 /** One random-direction comparison of `directional` mode: (g·u) against (f(θ+εu) − f(θ−εu))/2ε. */
