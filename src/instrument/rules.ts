@@ -178,23 +178,30 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
 };
 
 /**
- * A layer's gradient norm above `ratio` × the last layer's, sustained over `window` recorded steps, or a
- * layer's gradient norm growing more than `growth`× between the first and last recorded steps.
- * Default ratio 70: AUTOTRAINER (ICSE 2021); growth 1e3 and window 5 are ours (norms that grow a
- * thousandfold while training do not settle).
+ * Exploding gradients in each of their forms, each with the layer where the growth starts:
+ * - relative: a layer's gradient norm above `ratio` × the last layer's, sustained over `window` recorded
+ *   steps (each layer amplifies the gradient on its way back). Default 70: AUTOTRAINER (ICSE 2021).
+ * - absolute: gradient norms above `magnitude` × the layer's weight norm (at least 1) in every recorded
+ *   step of a `window`: a uniformly huge stack has no first-to-last ratio and may not grow over time,
+ *   yet no step of plain gradient descent can follow such gradients. Default 1e3 (ours: healthy layers
+ *   sit at ‖g‖/‖w‖ ≲ 1; the deep large-init nets that explode reach 1e5 and more).
+ * - forward activation growth: at the first recorded step, activation std multiplying by ≥ `activationFactor`
+ *   per activation layer, ≥ `activationGrowth` overall over ≥ 3 activation layers (the init-scale problem).
+ * - over time: a layer's gradient norm growing more than `growth`× between the first and the largest
+ *   recorded norm (growth 1e3, window 5: ours; norms that grow a thousandfold while training do not settle).
  */
-export const explodingGradient: Rule<{ ratio: number; growth: number; window: number }> = {
+export const explodingGradient: Rule<{ ratio: number; growth: number; window: number; magnitude: number; activationFactor: number; activationGrowth: number }> = {
   id: "exploding-gradient",
   severity: "warning",
-  description: "Early layers receive gradients far larger than the last layer, or gradient norms grow without bound.",
-  defaults: { ratio: 70, growth: 1e3, window: 5 },
+  description: "Gradient norms far above the weights, growing layer by layer (backward or forward) or without bound over steps.",
+  defaults: { ratio: 70, growth: 1e3, window: 5, magnitude: 1e3, activationFactor: 2, activationGrowth: 100 },
   check(ctx, p) {
     const steps = recorded(ctx);
     const layers = paramLayers(ctx);
     if (!steps.length || !layers.length) return [];
     const last = layers[layers.length - 1].name;
     const out: Warning[] = [];
-    const hint = "use a smaller init (Xavier/He scale), clip gradients, add normalization, or lower the learning rate";
+    const hint = "use a smaller init (nn.init.heNormal for ReLU, nn.init.xavierNormal for tanh), add normalization (nn.LayerNorm, nn.BatchNorm1d), or lower the learning rate";
     for (const layer of layers.slice(0, -1)) {
       const cond = (s: StepRecord) => {
         const a = stat(s, layer.name);
@@ -210,7 +217,35 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
         rule: "exploding-gradient", severity: "warning", layer: layer.name, step: at.step,
         message: `${layer.name} receives gradients ${fmt(ratio)}× larger than ${last}: each layer amplifies the gradient on its way back.`,
         hint,
-        evidence: { gradNorm: a.gradNorm, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio },
+        evidence: { form: "relative", gradNorm: a.gradNorm, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio },
+      }));
+    }
+    if (!out.length) {
+      // Absolute magnitude: every layer over the threshold on the same steps is one finding, at the first such layer.
+      const huge = (s: StepRecord, name: string) => {
+        const a = stat(s, name);
+        return !!a && Number.isFinite(a.gradNorm) && a.gradNorm > p.magnitude * Math.max(a.weightNorm, 1);
+      };
+      const over = layers.filter((l) => sustained(steps, p.window, (s) => huge(s, l.name)));
+      if (over.length) {
+        const at = sustained(steps, p.window, (s) => huge(s, over[0].name))!;
+        const a = stat(at, over[0].name)!;
+        const scale = a.gradNorm / Math.max(a.weightNorm, 1);
+        out.push(warn(ctx, {
+          rule: "exploding-gradient", severity: "warning", layer: over[0].name, step: at.step,
+          message: `gradient norms are ${fmt(scale)}× the weight norms from ${over[0].name} on (${over.length} of ${layers.length} layers, ‖g‖ ${fmt(a.gradNorm)}): no gradient step of this size can be followed.`,
+          hint,
+          evidence: { form: "absolute", gradNorm: a.gradNorm, weightNorm: a.weightNorm, scale, threshold: p.magnitude, layers: over.map((l) => l.name), loss: at.loss },
+        }));
+      }
+    }
+    const growth = activationGrowth(ctx, steps[0], p.activationFactor, p.activationGrowth);
+    if (growth) {
+      out.push(warn(ctx, {
+        rule: "exploding-gradient", severity: "warning", layer: growth.start, step: steps[0].step,
+        message: `activations grow ${fmt(growth.factor)}× per layer in the forward pass from ${growth.start} on (std ${fmt(growth.stds[0])} → ${fmt(growth.stds[growth.stds.length - 1])} over ${growth.stds.length} activation layers): the init scale is too large, so gradients explode on the way back too.`,
+        hint,
+        evidence: { form: "activation-growth", startLayer: growth.start, layers: growth.layers, stds: growth.stds, factorPerLayer: growth.factor, threshold: p.activationFactor },
       }));
     }
     if (steps.length >= 2) {
@@ -225,14 +260,37 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
         out.push(warn(ctx, {
           rule: "exploding-gradient", severity: "warning", layer: layer.name, step: peak.step,
           message: `${layer.name}'s gradient norm grew ${fmt(peak.n / first.n)}× in ${peak.step - first.step} steps (${fmt(first.n)} → ${fmt(peak.n)}): training is diverging.`,
-          hint,
-          evidence: { firstStep: first.step, firstGradNorm: first.n, peakStep: peak.step, gradNorm: peak.n, growth: peak.n / first.n, threshold: p.growth },
+          hint: "lower the learning rate, or add normalization (nn.LayerNorm, nn.BatchNorm1d)",
+          evidence: { form: "over-steps", firstStep: first.step, firstGradNorm: first.n, peakStep: peak.step, gradNorm: peak.n, growth: peak.n / first.n, threshold: p.growth },
         }));
       }
     }
     return out;
   },
 };
+
+/**
+ * The longest run of consecutive activation layers (forward order) whose std multiplies by at least
+ * `factor` from each to the next, when it spans ≥ 3 layers and `total`× overall: its first layer, the
+ * stds and the geometric-mean factor per layer. Read at one step (the first: the init's doing).
+ */
+export function activationGrowth(ctx: RuleContext, step: StepRecord, factor: number, total: number):
+  { start: string; layers: string[]; stds: number[]; factor: number } | null {
+  const acts = ctx.layers
+    .filter((l) => !l.hasParams)
+    .map((l) => ({ name: l.name, std: stat(step, l.name)?.activation?.std }))
+    .filter((a): a is { name: string; std: number } => a.std !== undefined && Number.isFinite(a.std) && a.std > 0);
+  let best: typeof acts = [];
+  let run: typeof acts = [];
+  for (const a of acts) {
+    run = run.length && a.std >= factor * run[run.length - 1].std ? [...run, a] : [a];
+    if (run.length > best.length) best = run;
+  }
+  if (best.length < 3) return null;
+  const growth = best[best.length - 1].std / best[0].std;
+  if (growth < total) return null;
+  return { start: best[0].name, layers: best.map((a) => a.name), stds: best.map((a) => a.std), factor: growth ** (1 / (best.length - 1)) };
+}
 
 /**
  * At least `fraction` of a ReLU layer's units output zero on the whole batch, sustained over `window`
