@@ -9,6 +9,13 @@ import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
 import { getOp } from "../engine";
+import * as optim from "../optim";
+
+/**
+ * Hints name only fixes this library has: gradient clipping is offered only once `optim.clipGradNorm`
+ * is exported (a test checks every API a hint names exists).
+ */
+export const CLIP_HINT = "clipGradNorm" in optim ? ", or clip gradients (optim.clipGradNorm)" : "";
 
 /** What a rule knows about a layer. */
 export interface RuleLayer {
@@ -118,12 +125,12 @@ function squashingHint(ctx: RuleContext): { cause: string; hint: string } {
   if (kinds.has("sigmoid") || kinds.has("tanh")) {
     return {
       cause: `deep ${kinds.has("sigmoid") ? "sigmoid" : "tanh"} stacks squash gradients (σ' ≤ 0.25 per layer)`,
-      hint: "try ReLU with He init, or add normalization (BatchNorm/LayerNorm), or use fewer layers",
+      hint: "try ReLU with He init (nn.ReLU, nn.init.heNormal), add normalization (nn.BatchNorm1d, nn.LayerNorm), or use fewer layers",
     };
   }
   return {
     cause: "each layer shrinks the gradient on its way back",
-    hint: "check the init scale (He for ReLU, Xavier for tanh), add normalization or residual connections",
+    hint: "check the init scale (nn.init.heNormal for ReLU, nn.init.xavierNormal for tanh), or add normalization (nn.BatchNorm1d, nn.LayerNorm)",
   };
 }
 
@@ -169,7 +176,7 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
         message: zero
           ? `${layer.name} receives no gradient at all (exactly 0, while ${last} gets ${fmt(b.gradNorm)}): something between them blocks it, typically dead ReLUs.`
           : `${layer.name} receives gradients ${fmt(ratio)}× smaller than ${last}: ${cause}.`,
-        hint: zero ? "see the dead-relu warnings; init biases at 0, lower the learning rate, or use LeakyReLU" : hint,
+        hint: zero ? "see the dead-relu warnings; init biases at 0 (biasInit: nn.init.constant(0)), lower the learning rate, or use nn.LeakyReLU" : hint,
         evidence: { gradNorm: a.gradNorm, gradMeanAbs: a.gradMeanAbs, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio, absolute: p.absolute },
       }));
     }
@@ -201,7 +208,7 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
     if (!steps.length || !layers.length) return [];
     const last = layers[layers.length - 1].name;
     const out: Warning[] = [];
-    const hint = "use a smaller init (nn.init.heNormal for ReLU, nn.init.xavierNormal for tanh), add normalization (nn.LayerNorm, nn.BatchNorm1d), or lower the learning rate";
+    const hint = `use a smaller init (nn.init.heNormal for ReLU, nn.init.xavierNormal for tanh), add normalization (nn.LayerNorm, nn.BatchNorm1d), or lower the learning rate${CLIP_HINT}`;
     for (const layer of layers.slice(0, -1)) {
       const cond = (s: StepRecord) => {
         const a = stat(s, layer.name);
@@ -260,7 +267,7 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
         out.push(warn(ctx, {
           rule: "exploding-gradient", severity: "warning", layer: layer.name, step: peak.step,
           message: `${layer.name}'s gradient norm grew ${fmt(peak.n / first.n)}× in ${peak.step - first.step} steps (${fmt(first.n)} → ${fmt(peak.n)}): training is diverging.`,
-          hint: "lower the learning rate, or add normalization (nn.LayerNorm, nn.BatchNorm1d)",
+          hint: `lower the learning rate${CLIP_HINT}, or add normalization (nn.LayerNorm, nn.BatchNorm1d)`,
           evidence: { form: "over-steps", firstStep: first.step, firstGradNorm: first.n, peakStep: peak.step, gradNorm: peak.n, growth: peak.n / first.n, threshold: p.growth },
         }));
       }
@@ -312,7 +319,7 @@ export const deadRelu: Rule<{ fraction: number; window: number }> = {
       out.push(warn(ctx, {
         rule: "dead-relu", severity: "warning", layer: layer.name, step: at.step,
         message: `${pct(dead)} of ${layer.name}'s ReLU units output zero for the whole batch, so no gradient flows through them${before ? ` to ${before.name}` : ""}.`,
-        hint: "a large negative bias or a too-high learning rate kills ReLUs: init biases at 0, lower the learning rate, or use LeakyReLU",
+        hint: "a large negative bias or a too-high learning rate kills ReLUs: init biases at 0 (biasInit: nn.init.constant(0)), lower the learning rate, or use nn.LeakyReLU",
         evidence: { deadFraction: dead, threshold: p.fraction, previousLayer: before?.name },
       }));
     }
@@ -339,7 +346,7 @@ export const saturatedActivation: Rule<{ fraction: number; window: number }> = {
       out.push(warn(ctx, {
         rule: "saturated-activation", severity: "warning", layer: layer.name, step: at.step,
         message: `${pct(sat)} of ${layer.name}'s ${layer.activation} inputs have |x| ≥ 5, where its slope is nearly 0: those units barely learn.`,
-        hint: "scale the weights down (Xavier init), standardize the inputs, or add normalization before the activation",
+        hint: "scale the weights down (nn.init.xavierNormal), standardize the inputs, or add normalization (nn.LayerNorm, nn.BatchNorm1d) before the activation",
         evidence: { saturatedFraction: sat, threshold: p.fraction },
       }));
     }
@@ -388,7 +395,7 @@ export const updateRatio: Rule<{ target: number; factor: number; explosive: numb
           : median === 0
             ? `${layer.name}'s weights do not change at all during training (healthy is about ${fmt(p.target)} of their size per step).`
             : `${layer.name}'s weights change by only ${fmt(median)} of their size per step (healthy is about ${fmt(p.target)}): it is barely learning.`,
-        hint: big ? "lower the learning rate (by about the factor shown) or clip gradients" : "raise the learning rate (is it 0?), or check that gradients reach this layer",
+        hint: big ? `lower the learning rate (by about the factor shown)${CLIP_HINT}` : "raise the learning rate (is it 0?), or check that gradients reach this layer",
         evidence: { updateRatio: shown, medianUpdateRatio: median, low: lo, high: hi, steps: judged.length, direction: big ? "too-large" : "too-small" },
       }));
     }
@@ -421,8 +428,8 @@ export const nanOrInf: Rule<Record<string, never>> = {
         message: `${o.op} (the optimizer update) turned ${o.parameter ?? o.layer ?? "a parameter"} into ${o.value} at step ${o.step} (${o.nonFiniteCount} entries)` +
           (gradFinite ? ` from a finite gradient (range [${fmt(g.min)}, ${fmt(g.max)}]).` : " from a non-finite gradient."),
         hint: gradFinite
-          ? "an optimizer step made it: an eps of 0 divides 0 by 0 where a gradient is exactly 0 (dead units), or the learning rate is far too high: keep eps > 0 (1e-8), lower the learning rate, or clip gradients"
-          : "the gradient reaching the optimizer was already non-finite: lower the learning rate or clip gradients",
+          ? `an optimizer step made it: an eps of 0 divides 0 by 0 where a gradient is exactly 0 (dead units), or the learning rate is far too high: keep eps > 0 (1e-8), or lower the learning rate${CLIP_HINT}`
+          : `the gradient reaching the optimizer was already non-finite: lower the learning rate${CLIP_HINT}`,
         evidence: { ...o },
       })];
     }
@@ -431,7 +438,7 @@ export const nanOrInf: Rule<Record<string, never>> = {
       return [warn(ctx, {
         rule: "nan-or-inf", severity: "error", layer: o.layer ?? undefined, step: o.step,
         message: `${o.op}${o.phase === "backward" ? "'s backward" : ""} in ${o.layer ?? "the loss"} produced ${o.value} at step ${o.step} from finite inputs (ranges ${ranges}).`,
-        hint: nonFiniteHint(o.op) ?? "lower the learning rate, clip gradients, or check the op's inputs for extreme values",
+        hint: nonFiniteHint(o.op) ?? `lower the learning rate${CLIP_HINT}, or check the op's inputs for extreme values`,
         evidence: { ...o },
       })];
     }
@@ -440,7 +447,7 @@ export const nanOrInf: Rule<Record<string, never>> = {
     return [warn(ctx, {
       rule: "nan-or-inf", severity: "error", step: bad.step,
       message: `the loss became ${bad.loss} at step ${bad.step} (the op that produced it was not tracked).`,
-      hint: "run with NaN tracking on to find the op; lower the learning rate or clip gradients",
+      hint: `run with NaN tracking on to find the op; lower the learning rate${CLIP_HINT}`,
       evidence: { loss: String(bad.loss) },
     })];
   },
@@ -560,7 +567,7 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
     return [warn(ctx, {
       rule: "loss-oscillating", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
       message: `the loss swings up and down over the last ${span} (it more than ${p.rise === 1 ? "doubles" : `grows by ${pct(p.rise)}`} on ${pct(riseFraction)} of them, between ${fmt(Math.min(...w))} and ${fmt(Math.max(...w))}): the steps overshoot the minimum.`,
-      hint: "lower the learning rate (or the momentum), or use a learning-rate decay schedule",
+      hint: "lower the learning rate (or the momentum), or decay it with a schedule (optim.cosineLR, optim.stepLR)",
       evidence: { alternation, riseFraction, min: Math.min(...w), max: Math.max(...w), window: p.window, blockSteps: block },
     })];
   },
