@@ -1,7 +1,8 @@
 /**
  * The report: what every front end reads (CLI, extension, webview, outside tools). A contract:
  * extend freely, bump `REPORT_VERSION` on a breaking change. Plain JSON, validated against
- * `schema/report.schema.json` in tests. This module imports nothing.
+ * `schema/report.schema.json` in tests. This module imports nothing; besides the types it holds only the
+ * few pure readers every front end must agree on (the gradient check's verdict).
  */
 
 export const REPORT_VERSION = 1;
@@ -107,6 +108,12 @@ export interface GradcheckComparison {
   negligible?: boolean;
   /** The analytic or numeric value is NaN or ±Inf: not judged (see the nan-or-inf warning). */
   nonFinite?: boolean;
+  /**
+   * Present when the loss is large enough that central differences cannot resolve derivatives down to
+   * atol: the smallest |derivative| they resolve here (round-off of the loss divided by eps). The
+   * comparison's atol is widened by it; `negligible` with a floor means unresolvable.
+   */
+  noiseFloor?: number;
 }
 
 export interface GradcheckEntry extends GradcheckComparison {
@@ -133,6 +140,8 @@ export interface GradcheckTensor {
   unverified?: number;
   /** Entries left out of maxRelError: below the resolution of central differences. */
   negligible?: number;
+  /** Negligible entries whose noise floor is above atol: not verifiable at this loss scale. */
+  unresolvable?: number;
 }
 
 /** One random-direction comparison of `directional` mode: (g·u) against (f(θ+εu) − f(θ−εu))/2ε. */
@@ -270,3 +279,35 @@ export interface GradcheckOptions {
 
 /** Per-rule overrides by rule id, e.g. `{ "dead-relu": { fraction: 0.8 }, "loss-oscillating": { enabled: false } }`. */
 export type RuleOverrides = Record<string, Record<string, number | boolean>>;
+
+/**
+ * The gradient check's verdict, the one reading every front end uses (CLI, CodeLens, status bar,
+ * Problems, webview). `status` is authoritative; reports written before it existed carry only `passed`.
+ * "inconclusive" (the check could not run or could not judge) is not a failure.
+ */
+export function gradcheckStatus(gc: GradcheckResult): GradcheckStatus {
+  if (gc.status === "passed" || gc.status === "failed" || gc.status === "inconclusive") return gc.status;
+  if (gc.passed) return "passed";
+  // Before `status`: a check that compared nothing ("the check could not run: …", a NaN loss at the
+  // checked point) was written as passed: false; it found no wrong gradient either.
+  const comparedNothing = gc.layers.length === 0 || gc.checked === 0;
+  return comparedNothing && (gc.notes?.length ?? 0) > 0 ? "inconclusive" : "failed";
+}
+
+/** One layer's (or tensor's) verdict, read the same way: `status` when present, else `passed`. */
+export function gradcheckLayerStatus(l: Pick<GradcheckLayer, "passed" | "status">): GradcheckStatus {
+  if (l.status === "passed" || l.status === "failed" || l.status === "inconclusive") return l.status;
+  return l.passed ? "passed" : "failed";
+}
+
+/** How a verdict is written to the user: "passed", "FAILED" (shouted: it is the one to act on), "inconclusive". */
+export function gradcheckStatusLabel(status: GradcheckStatus): "passed" | "FAILED" | "inconclusive" {
+  return status === "failed" ? "FAILED" : status;
+}
+
+/** Why an inconclusive check could not judge: the note that says so (else the last note). */
+export function inconclusiveReason(gc: GradcheckResult): string {
+  const notes = gc.notes ?? [];
+  const why = notes.find((n) => /could not|cannot|can't|nothing to compare|non-finite|not finite|NaN|Inf\b|too few|inconclusive|unverifiable|resolve/i.test(n));
+  return why ?? notes[notes.length - 1] ?? "the check could not judge the gradients";
+}

@@ -1,6 +1,7 @@
 /** What the charts draw, derived from a run snapshot (a finished report, or the live progress). Pure. */
 import type { RunSnapshot } from "../src/protocol/webview";
-import type { Histogram, Report } from "../src/report";
+import type { GradcheckLayer, GradcheckResult, GradcheckStatus, Histogram, Report } from "../src/report";
+import { gradcheckLayerStatus, gradcheckStatus, gradcheckStatusLabel, inconclusiveReason } from "../src/report";
 
 export interface LayerSeries {
   /** Layers in model order (parameterized layers when the report says which those are). */
@@ -86,4 +87,26 @@ export function logRange(values: number[][]): [number, number] {
   }
   if (!Number.isFinite(lo)) return [0, 1];
   return hi - lo < 1e-9 ? [lo - 0.5, hi + 0.5] : [lo, hi];
+}
+
+/** The gradient-check card's title badge and the sidebar's line: the shared verdict, its label, and why when inconclusive. */
+export interface GradcheckVerdict {
+  status: GradcheckStatus;
+  label: "passed" | "FAILED" | "inconclusive";
+  /** Inconclusive only: the reason, in the check's own words. */
+  reason?: string;
+}
+
+export function gradcheckVerdict(g: GradcheckResult): GradcheckVerdict {
+  const status = gradcheckStatus(g);
+  return { status, label: gradcheckStatusLabel(status), reason: status === "inconclusive" ? inconclusiveReason(g) : undefined };
+}
+
+/** A layer row's badge: its verdict, then kinks and failures. */
+export function gradcheckLayerBadge(l: GradcheckLayer): { text: string; kind: "ok" | "warn" | "error" } {
+  const status = gradcheckLayerStatus(l);
+  if (status === "inconclusive") return { text: "inconclusive", kind: "warn" };
+  if (status === "failed") return { text: `fail${l.failures ? ` (${l.failures})` : ""}`, kind: "error" };
+  if (l.kinks) return { text: `pass · ${l.kinks} kink${l.kinks === 1 ? "" : "s"}`, kind: "warn" };
+  return { text: "pass", kind: "ok" };
 }

@@ -6,10 +6,11 @@
 import type { Chart } from "chart.js";
 import type { ProgressPoint, RunSnapshot } from "../src/protocol/webview";
 import type { GradcheckLayer, Report, Warning } from "../src/report";
+import { gradcheckLayerStatus } from "../src/report";
 import { h } from "./dom";
 import { LiveView } from "./liveView";
 import { logAxis, makeChart, palette } from "./charts";
-import { gradientFlow, lastHistogram, layerSeries, lossSeries } from "./derive";
+import { gradcheckLayerBadge, gradcheckVerdict, gradientFlow, lastHistogram, layerSeries, lossSeries } from "./derive";
 import { Heatmap } from "./heatmap";
 import { sci } from "./format";
 import { RULES } from "./explanations";
@@ -53,7 +54,7 @@ export class ReportView extends LiveView {
     // Gradient flow + warnings side by side: the two things to look at first.
     grid.append(this.flowCard(s));
     grid.append(card("Warnings", r ? `${r.warnings.length}` : "live", this.warnings(r), "warnings"));
-    grid.append(card("Gradient check", r?.gradcheck ? (r.gradcheck.passed ? "passed" : "FAILED") : "", this.gradcheck(r), "gradcheck"));
+    grid.append(card("Gradient check", r?.gradcheck ? gradcheckVerdict(r.gradcheck).label : "", this.gradcheck(r), "gradcheck"));
     grid.append(this.lossCard(s));
     if (r) {
       grid.append(this.updateRatioCard(s));
@@ -241,11 +242,13 @@ export class ReportView extends LiveView {
             ))),
           ),
         );
-        if (!l.passed) c.setAttribute("open", "");
+        if (gradcheckLayerStatus(l) === "failed") c.setAttribute("open", "");
         return c;
       }),
     );
-    return h("div", {}, culprit, table, h("p", { class: "muted small" }, notes.join(" · ")), worst);
+    const verdict = gradcheckVerdict(g);
+    const why = verdict.reason ? h("p", { class: "warn-text", "data-verdict": "inconclusive" }, `Inconclusive, not a failure: ${verdict.reason}`) : null;
+    return h("div", {}, why, culprit, table, h("p", { class: "muted small" }, notes.join(" · ")), worst);
   }
 
   private warnings(r: Report | undefined): HTMLElement {
@@ -351,10 +354,8 @@ export function badge(text: string, kind: "ok" | "warn" | "error" | "info"): HTM
 }
 
 function resultBadge(l: GradcheckLayer): HTMLElement {
-  if (!l.passed && l.status === "inconclusive") return badge("inconclusive", "warn");
-  if (!l.passed) return badge(`fail${l.failures ? ` (${l.failures})` : ""}`, "error");
-  if (l.kinks) return badge(`pass · ${l.kinks} kink${l.kinks === 1 ? "" : "s"}`, "warn");
-  return badge("pass", "ok");
+  const b = gradcheckLayerBadge(l);
+  return badge(b.text, b.kind);
 }
 
 function summaryLine(r: Report): string {

@@ -5,7 +5,7 @@ import type { ModelRef, ProgressPoint, RunSnapshot } from "../src/protocol/webvi
 import { h } from "./dom";
 import { LiveView } from "./liveView";
 import { logAxis, makeChart } from "./charts";
-import { gradientFlow, layerSeries, lossSeries } from "./derive";
+import { gradcheckVerdict, gradientFlow, layerSeries, lossSeries } from "./derive";
 import { sci } from "./format";
 import { act } from "./host";
 import { badge, basename, button, warningItem } from "./report";
@@ -155,8 +155,7 @@ function runText(s: RunSnapshot, last: ProgressPoint | undefined): string {
 
 /** One line on the check: passed, inconclusive (could not judge) or FAILED, with the largest relative error. */
 function gradcheckLine(g: GradcheckResult): HTMLElement {
-  const status = g.status ?? (g.passed ? "passed" : "failed");
-  const label = status === "passed" ? "passed" : status === "inconclusive" ? "inconclusive" : "FAILED";
+  const { status, label } = gradcheckVerdict(g);
   const errors = g.layers.map((l) => l.maxRelError).filter(Number.isFinite);
   const max = errors.length ? ` · max rel. error ${sci(Math.max(...errors), 1)}` : "";
   return h("p", { class: status === "failed" ? "error-text small" : status === "passed" ? "ok-text small" : "muted small" }, `Gradient check ${label}${max}`);

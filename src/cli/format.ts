@@ -6,6 +6,7 @@
 import * as path from "node:path";
 import type { ModelEntry, RunError, RunOutcome } from "../protocol/runner";
 import type { GradcheckResult, Report, SourceLocation, Warning } from "../report";
+import { gradcheckStatus, inconclusiveReason } from "../report";
 
 /** CLI exit codes (documented in `--help`). */
 export const EXIT = {
@@ -17,25 +18,8 @@ export const EXIT = {
   failed: 2,
 } as const;
 
-/**
- * The gradient check's verdict. `status` is authoritative; reports written before it existed carry only
- * `passed`. "inconclusive" (the check could not run or could not judge) is not a failure.
- */
-export function gradcheckStatus(gc: GradcheckResult): "passed" | "failed" | "inconclusive" {
-  if (gc.status === "passed" || gc.status === "failed" || gc.status === "inconclusive") return gc.status;
-  if (gc.passed) return "passed";
-  // Before `status`: a check that compared nothing ("the check could not run: …", a NaN loss at the
-  // checked point) was written as passed: false; it found no wrong gradient either.
-  const comparedNothing = gc.layers.length === 0 || gc.checked === 0;
-  return comparedNothing && (gc.notes?.length ?? 0) > 0 ? "inconclusive" : "failed";
-}
-
-/** Why an inconclusive check could not judge: the note that says so (else the last note). */
-export function inconclusiveReason(gc: GradcheckResult): string {
-  const notes = gc.notes ?? [];
-  const why = notes.find((n) => /could not|cannot|can't|nothing to compare|non-finite|not finite|NaN|Inf\b|too few|inconclusive/i.test(n));
-  return why ?? notes[notes.length - 1] ?? "the check could not judge the gradients";
-}
+/** The verdict and its reason are read through the report's shared functions, like every other front end. */
+export { gradcheckStatus, inconclusiveReason };
 
 /**
  * The exit code for a report: 1 for a failed gradient check or an error-level warning, 2 for a partial

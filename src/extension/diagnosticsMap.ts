@@ -4,6 +4,7 @@
  * own location, else the layer's — converted from the report's 1-based lines/columns to 0-based.
  */
 import type { Report, Severity, SourceLocation } from "../report";
+import { gradcheckLayerStatus, gradcheckStatus } from "../report";
 import type { RunError } from "../protocol/runner";
 
 export const DIAGNOSTIC_SOURCE = "Gradient Lens";
@@ -57,11 +58,11 @@ export function reportToProblems(report: Report, resolveFile: (file: string) => 
   // A failed check is an error even if the rules did not emit a `gradcheck-failed` warning for it.
   const g = report.gradcheck;
   // An inconclusive check (it could not judge: non-finite loss, unverifiable kinks) is not a failure.
-  const failed = g && (g.status ? g.status === "failed" : !g.passed);
+  const failed = g && gradcheckStatus(g) === "failed";
   if (g && failed) {
     const named = new Set(report.warnings.filter((w) => w.rule === "gradcheck-failed").map((w) => w.layer));
     for (const layer of g.layers) {
-      if (layer.passed || layer.status === "inconclusive" || named.has(layer.name)) continue;
+      if (gradcheckLayerStatus(layer) !== "failed" || named.has(layer.name)) continue;
       const loc = locate(layer.location, layer.name) ?? fallback;
       if (!loc) continue;
       const worst = layer.worst.find((e) => !e.kink);

@@ -13,7 +13,7 @@ import type { RunKind, RunOutcome, RunRequest, RunnerEvent } from "../protocol/r
 import type { ModelRef, ProgressPoint, RunSnapshot } from "../protocol/webview";
 import type { Report } from "../report";
 import { parseSettings, SETTING_KEYS } from "./settings";
-import { summarizeReport, plural } from "./summary";
+import { summarizeReport, statusBarLook } from "./summary";
 import { scanSource } from "./modelScan";
 import type { Disposable } from "./disposables";
 
@@ -271,11 +271,10 @@ export class RunManager implements Disposable {
       return;
     }
     if (s.report) {
-      const warnings = s.report.warnings.length;
-      const failed = s.report.gradcheck && !s.report.gradcheck.passed;
-      this.status.text = `${failed ? "$(error)" : warnings ? "$(warning)" : "$(pass)"} ${s.model.name}: ${warnings ? plural(warnings, "warning") : "healthy"}`;
+      const look = statusBarLook(s.model.name, s.report);
+      this.status.text = `${look.icon} ${look.text}`;
       this.status.tooltip = `Gradient Lens: ${summarizeReport(s.report)} — click to open the report`;
-      this.status.backgroundColor = failed ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
+      this.status.backgroundColor = look.background ? new vscode.ThemeColor(look.background) : undefined;
     } else {
       this.status.text = `$(circle-slash) ${s.model.name}: ${s.phase}`;
       this.status.tooltip = s.error ? `Gradient Lens: ${s.error.message}` : "Gradient Lens";

@@ -1,5 +1,6 @@
 /** One-line summaries of a finished run, for the CodeLens and the status bar. Pure. */
 import type { Report } from "../report";
+import { gradcheckLayerStatus, gradcheckStatus } from "../report";
 
 /** "3 warnings · gradcheck passed · max rel err 2e-9" */
 export function summarizeReport(report: Report): string {
@@ -10,12 +11,39 @@ export function summarizeReport(report: Report): string {
   if (warnings || !errors) parts.push(warnings ? plural(warnings, "warning") : "no warnings");
   const g = report.gradcheck;
   if (g) {
-    parts.push(g.passed ? "gradcheck passed" : `gradcheck FAILED (${g.layers.filter((l) => !l.passed).length} of ${g.layers.length} layers)`);
+    const status = gradcheckStatus(g);
+    if (status === "failed") {
+      const failed = g.layers.filter((l) => gradcheckLayerStatus(l) === "failed").length;
+      parts.push(g.layers.length ? `gradcheck FAILED (${failed} of ${plural(g.layers.length, "layer")})` : "gradcheck FAILED");
+    } else {
+      parts.push(`gradcheck ${status}`);
+    }
     const max = Math.max(...g.layers.map((l) => l.maxRelError).filter(Number.isFinite));
     if (g.layers.length && Number.isFinite(max)) parts.push(`max rel err ${shortExp(max)}`);
   }
   if (report.status && !report.status.ok) parts.push("stopped by an error");
   return parts.join(" · ");
+}
+
+/** What the status bar shows for a finished run: icon, text and background, read from the shared verdict. */
+export interface StatusBarLook {
+  icon: "$(error)" | "$(warning)" | "$(pass)";
+  text: string;
+  /** A theme colour id, or undefined for the default background. */
+  background?: "statusBarItem.errorBackground" | "statusBarItem.warningBackground";
+}
+
+/**
+ * A failed check is an error (red); an inconclusive one is not a failure but is not a pass either
+ * (warning colour, "gradcheck inconclusive"); otherwise the warning count decides.
+ */
+export function statusBarLook(modelName: string, report: Report): StatusBarLook {
+  const status = report.gradcheck ? gradcheckStatus(report.gradcheck) : undefined;
+  const warnings = report.warnings.length;
+  const what = warnings ? plural(warnings, "warning") : status === "inconclusive" ? "gradcheck inconclusive" : "healthy";
+  if (status === "failed") return { icon: "$(error)", text: `${modelName}: ${warnings ? what : "gradcheck FAILED"}`, background: "statusBarItem.errorBackground" };
+  if (status === "inconclusive") return { icon: "$(warning)", text: `${modelName}: ${what}`, background: "statusBarItem.warningBackground" };
+  return { icon: warnings ? "$(warning)" : "$(pass)", text: `${modelName}: ${what}` };
 }
 
 export function plural(n: number, word: string): string {

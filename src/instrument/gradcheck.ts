@@ -307,29 +307,34 @@ type Judged = GradcheckComparison & { passed: boolean };
  * same tolerances, or lie between them (a subgradient: consistent, flagged `unverified`).
  */
 function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean, o: typeof GRADCHECK_DEFAULTS): Judged {
-  const passes = (x: number, n: number) => withinTolerance(x, n, o);
   const n = (fp - fm) / (2 * o.eps);
   if (!Number.isFinite(a) || !Number.isFinite(n) || !Number.isFinite(f0)) {
     return { analytic: a, numeric: n, relError: NaN, passed: false, nonFinite: true, ...(kinkSeen ? { kink: true } : {}) };
   }
+  // The resolution of a central difference at this loss: below it the numeric value is noise, so the
+  // tolerance is widened by it (a difference smaller than the noise proves nothing either way).
+  const floor = noiseFloor(o.eps, f0, fp, fm);
+  const central = { atol: o.atol + floor, rtol: o.rtol };
+  const passes = (x: number, y: number, t = central) => withinTolerance(x, y, t);
   const j: Judged = { analytic: a, numeric: n, relError: relError(a, n), passed: passes(a, n) };
-  // The resolution of a central difference: its round-off is ≈ ε_machine·|f|/ε, times the loss's own
-  // summation error (measured ≈ 1e-10 for |f| ≈ 1, ε = 1e-6, hence ×100). Below it the numeric value is
-  // noise and a relative error means nothing; such entries are still judged by atol, and reported as
-  // negligible. A floor at atol instead would hide every entry of a vanishing layer (|g| ≈ 1e-6).
-  const floor = (100 * Number.EPSILON * Math.max(Math.abs(f0), Math.abs(fp), Math.abs(fm))) / o.eps;
+  // Both values below the floor: the relative error means nothing. Such entries are still judged by
+  // atol when the floor is below it (a floor at atol instead would hide every entry of a vanishing layer,
+  // |g| ≈ 1e-6); when the floor is above atol they cannot be verified at all (unresolvable).
   if (Math.abs(a) <= floor && Math.abs(n) <= floor) j.negligible = true;
+  if (floor > o.atol) j.noiseFloor = floor;
   const left = (f0 - fm) / o.eps;
   const right = (fp - f0) / o.eps;
+  // One-sided differences divide the same round-off by ε instead of 2ε.
+  const oneSided = { atol: o.atol + 2 * floor, rtol: o.rtol };
   // A kink the observer cannot see (a custom op that declared none): the central difference
   // disagrees and so do the one-sided ones, which a smooth function's never do (they differ by O(ε·f'')).
-  const kink = kinkSeen || (!j.passed && !passes(left, right) && !passes(right, left));
+  const kink = kinkSeen || (!j.passed && !passes(left, right, oneSided) && !passes(right, left, oneSided));
   if (!kink) return j;
   j.kink = true;
   j.numericLeft = left;
   j.numericRight = right;
-  const tol = o.atol + o.rtol * Math.max(Math.abs(left), Math.abs(right));
-  if (passes(a, left) || passes(a, right)) {
+  const tol = oneSided.atol + o.rtol * Math.max(Math.abs(left), Math.abs(right));
+  if (passes(a, left, oneSided) || passes(a, right, oneSided)) {
     j.passed = true;
   } else if (a >= Math.min(left, right) - tol && a <= Math.max(left, right) + tol) {
     j.passed = true;
@@ -338,6 +343,20 @@ function judge(a: number, f0: number, fp: number, fm: number, kinkSeen: boolean,
     j.passed = false;
   }
   return j;
+}
+
+/**
+ * Machine epsilon times the loss's own summation error: a loss summed over n terms in float64 carries
+ * relative round-off up to ~n·ε_machine, measured ≈ 1e-10 at |f| ≈ 1, ε = 1e-6 on the examples.
+ */
+const ROUND_OFF = 100 * Number.EPSILON;
+
+/**
+ * The smallest derivative a central difference with step `eps` resolves at loss values `fs`: the
+ * evaluations' round-off (ROUND_OFF·|f|) divided by the step.
+ */
+export function noiseFloor(eps: number, ...fs: number[]): number {
+  return (ROUND_OFF * Math.max(...fs.map(Math.abs))) / eps;
 }
 
 /**
@@ -460,7 +479,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       });
     }
 
-    const result = summarize(problem, entries, directions, o);
+    const result = summarize(problem, entries, directions, o, f0);
     if (result.status === "failed" && result.layers.some((l) => (l.failures ?? 0) > 0)) {
       const failedTensors = new Set<Tensor>();
       for (const l of result.layers) for (const t of l.tensors ?? []) {
@@ -468,6 +487,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       }
       const culprit = locateCulprit(problem, fixedRandom, o, failedTensors);
       if (culprit) result.culprit = culprit;
+      else result.notes = [...(result.notes ?? []), "no op could be blamed: every op's own output gradient matched its central difference within that op's noise floor"];
     }
     result.durationMs = performance.now() - t0;
     return result;
@@ -482,6 +502,12 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
   }
 }
 
+/** 1.2e8 → "1e8": an order of magnitude for a sentence. */
+function sci(x: number): string {
+  const [m, e] = Math.abs(x).toExponential(0).split("e");
+  return `${x < 0 ? "-" : ""}${m}e${Number(e)}`;
+}
+
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
@@ -494,7 +520,7 @@ const rank = (e: GradcheckEntryDetail) => (e.nonFinite ? 1 : e.passed === false 
 
 function summarize(
   problem: Problem, entries: GradcheckEntryDetail[][], directions: GradcheckDirectionDetail[][],
-  o: typeof GRADCHECK_DEFAULTS,
+  o: typeof GRADCHECK_DEFAULTS, f0: number,
 ): GradcheckResult {
   const byLayer = new Map<string, number[]>();
   problem.tensors.forEach((c, ti) => {
@@ -508,6 +534,7 @@ function summarize(
   let checked = 0;
   let kinkTotal = 0;
   let negligibleTotal = 0;
+  let unresolvableTotal = 0;
   for (const [name, tis] of byLayer) {
     const tensors = tis.map((ti): GradcheckTensorSummary => {
       const es = entries[ti];
@@ -520,6 +547,9 @@ function summarize(
       const nonFinite = judged.filter((e) => e.nonFinite).length;
       const unverified = judged.filter((e) => e.unverified).length;
       const negligible = judged.filter((e) => e.negligible && !e.kink).length;
+      // Below the noise floor where that floor is above atol: nothing can be said about these.
+      const unresolvable = judged.filter((e) => e.negligible && !e.kink && e.noiseFloor !== undefined).length;
+      unresolvableTotal += unresolvable;
       const maxRel = Math.max(0, ...judged.filter((e) => !e.kink && !e.negligible && !e.nonFinite).map((e) => e.relError));
       const count = es.length || ds.length;
       let status: GradcheckStatus = "passed";
@@ -527,6 +557,9 @@ function summarize(
       else if (nonFinite > 0) {
         status = "inconclusive";
         reasons.push(`${tensorName}: ${nonFinite} of ${count} ${es.length ? "entries" : "directions"} have a non-finite analytic or numeric gradient at the checked point (inconclusive, not a wrong rule; see the nan-or-inf warning)`);
+      } else if (unresolvable * 2 > count) {
+        status = "inconclusive";
+        reasons.push(`${tensorName}: ${unresolvable} of ${count} ${es.length ? "entries" : "directions"} are below what central differences resolve at this loss (inconclusive, not a wrong rule)`);
       } else if (unverified * 2 > count) {
         status = "inconclusive";
         reasons.push(`${tensorName}: ${unverified} of ${count} ${es.length ? "entries" : "directions"} sit on kinks where the analytic value is only a subgradient (between the one-sided differences): inconclusive`);
@@ -538,6 +571,7 @@ function summarize(
       if (nonFinite) t.nonFinite = nonFinite;
       if (unverified) t.unverified = unverified;
       if (negligible) t.negligible = negligible;
+      if (unresolvable) t.unresolvable = unresolvable;
       return t;
     });
     const all = tis.flatMap((ti) => entries[ti].map((e) => ({ ...e, tensor: problem.tensors[ti].name })));
@@ -565,6 +599,11 @@ function summarize(
   }
   if (kinkTotal) notes.push(`${kinkTotal} checked entries or directions crossed a kink (ReLU at 0, a max tie…): judged against the one-sided differences`);
   if (negligibleTotal) notes.push(`${negligibleTotal} entries with |analytic| and |numeric| below the resolution of central differences (100·ε_machine·|loss|/eps) are left out of maxRelError`);
+  const floor = noiseFloor(o.eps, f0);
+  if (unresolvableTotal) {
+    // In the user's terms, and first among the reasons (the one a front end shows).
+    reasons.unshift(`the loss is ~${sci(f0)}: central differences (eps ${sci(o.eps)}) cannot resolve gradients below ~${sci(floor)} here, and ${unresolvableTotal} checked entries are below that; rescale the loss (a mean instead of a sum, a smaller init) or check on a smaller batch`);
+  }
   notes.push(...reasons);
   const status = layers.reduce<GradcheckStatus>((s, l) => worse(s, l.status), "passed");
   return {
@@ -628,7 +667,6 @@ function locateCulprit(
     recorder();
     for (const c of problem.tensors) c.tensor._g = null;
   }
-  const passes = (a: number, n: number) => withinTolerance(a, n, o);
   const rng = new Random(o.seed ^ 0x2545f491);
   const correct = new Map<OpRecord, boolean>();
   records.forEach((r) => {
@@ -652,8 +690,11 @@ function locateCulprit(
         nudge();
       }
     };
-    const n = (at(1) - at(-1)) / (2 * o.eps);
-    correct.set(r, passes(a, n));
+    const fp = at(1);
+    const fm = at(-1);
+    const n = (fp - fm) / (2 * o.eps);
+    // Judged against this op's own noise floor: a difference round-off can explain blames nothing.
+    correct.set(r, withinTolerance(a, n, { atol: o.atol + noiseFloor(o.eps, fp, fm), rtol: o.rtol }));
   });
   // Tensors with a wrong gradient: intermediate outputs that failed, and the checked parameters that failed.
   const wrong = new Set<Tensor>();

@@ -9,6 +9,13 @@ import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
 import { getOp } from "../engine";
+import * as optim from "../optim";
+
+/**
+ * Hints name only fixes this library has: gradient clipping is offered only once `optim.clipGradNorm`
+ * is exported (a test checks every API a hint names exists).
+ */
+export const CLIP_HINT = "clipGradNorm" in optim ? ", or clip gradients (optim.clipGradNorm)" : "";
 
 /** What a rule knows about a layer. */
 export interface RuleLayer {
@@ -118,12 +125,12 @@ function squashingHint(ctx: RuleContext): { cause: string; hint: string } {
   if (kinds.has("sigmoid") || kinds.has("tanh")) {
     return {
       cause: `deep ${kinds.has("sigmoid") ? "sigmoid" : "tanh"} stacks squash gradients (σ' ≤ 0.25 per layer)`,
-      hint: "try ReLU with He init, or add normalization (BatchNorm/LayerNorm), or use fewer layers",
+      hint: "try ReLU with He init (nn.ReLU, nn.init.heNormal), add normalization (nn.BatchNorm1d, nn.LayerNorm), or use fewer layers",
     };
   }
   return {
     cause: "each layer shrinks the gradient on its way back",
-    hint: "check the init scale (He for ReLU, Xavier for tanh), add normalization or residual connections",
+    hint: "check the init scale (nn.init.heNormal for ReLU, nn.init.xavierNormal for tanh), or add normalization (nn.BatchNorm1d, nn.LayerNorm)",
   };
 }
 
@@ -169,7 +176,7 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
         message: zero
           ? `${layer.name} receives no gradient at all (exactly 0, while ${last} gets ${fmt(b.gradNorm)}): something between them blocks it, typically dead ReLUs.`
           : `${layer.name} receives gradients ${fmt(ratio)}× smaller than ${last}: ${cause}.`,
-        hint: zero ? "see the dead-relu warnings; init biases at 0, lower the learning rate, or use LeakyReLU" : hint,
+        hint: zero ? "see the dead-relu warnings; init biases at 0 (biasInit: nn.init.constant(0)), lower the learning rate, or use nn.LeakyReLU" : hint,
         evidence: { gradNorm: a.gradNorm, gradMeanAbs: a.gradMeanAbs, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio, absolute: p.absolute },
       }));
     }
@@ -178,23 +185,30 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
 };
 
 /**
- * A layer's gradient norm above `ratio` × the last layer's, sustained over `window` recorded steps, or a
- * layer's gradient norm growing more than `growth`× between the first and last recorded steps.
- * Default ratio 70: AUTOTRAINER (ICSE 2021); growth 1e3 and window 5 are ours (norms that grow a
- * thousandfold while training do not settle).
+ * Exploding gradients in each of their forms, each with the layer where the growth starts:
+ * - relative: a layer's gradient norm above `ratio` × the last layer's, sustained over `window` recorded
+ *   steps (each layer amplifies the gradient on its way back). Default 70: AUTOTRAINER (ICSE 2021).
+ * - absolute: gradient norms above `magnitude` × the layer's weight norm (at least 1) in every recorded
+ *   step of a `window`: a uniformly huge stack has no first-to-last ratio and may not grow over time,
+ *   yet no step of plain gradient descent can follow such gradients. Default 1e3 (ours: healthy layers
+ *   sit at ‖g‖/‖w‖ ≲ 1; the deep large-init nets that explode reach 1e5 and more).
+ * - forward activation growth: at the first recorded step, activation std multiplying by ≥ `activationFactor`
+ *   per activation layer, ≥ `activationGrowth` overall over ≥ 3 activation layers (the init-scale problem).
+ * - over time: a layer's gradient norm growing more than `growth`× between the first and the largest
+ *   recorded norm (growth 1e3, window 5: ours; norms that grow a thousandfold while training do not settle).
  */
-export const explodingGradient: Rule<{ ratio: number; growth: number; window: number }> = {
+export const explodingGradient: Rule<{ ratio: number; growth: number; window: number; magnitude: number; activationFactor: number; activationGrowth: number }> = {
   id: "exploding-gradient",
   severity: "warning",
-  description: "Early layers receive gradients far larger than the last layer, or gradient norms grow without bound.",
-  defaults: { ratio: 70, growth: 1e3, window: 5 },
+  description: "Gradient norms far above the weights, growing layer by layer (backward or forward) or without bound over steps.",
+  defaults: { ratio: 70, growth: 1e3, window: 5, magnitude: 1e3, activationFactor: 2, activationGrowth: 100 },
   check(ctx, p) {
     const steps = recorded(ctx);
     const layers = paramLayers(ctx);
     if (!steps.length || !layers.length) return [];
     const last = layers[layers.length - 1].name;
     const out: Warning[] = [];
-    const hint = "use a smaller init (Xavier/He scale), clip gradients, add normalization, or lower the learning rate";
+    const hint = `use a smaller init (nn.init.heNormal for ReLU, nn.init.xavierNormal for tanh), add normalization (nn.LayerNorm, nn.BatchNorm1d), or lower the learning rate${CLIP_HINT}`;
     for (const layer of layers.slice(0, -1)) {
       const cond = (s: StepRecord) => {
         const a = stat(s, layer.name);
@@ -210,7 +224,35 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
         rule: "exploding-gradient", severity: "warning", layer: layer.name, step: at.step,
         message: `${layer.name} receives gradients ${fmt(ratio)}× larger than ${last}: each layer amplifies the gradient on its way back.`,
         hint,
-        evidence: { gradNorm: a.gradNorm, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio },
+        evidence: { form: "relative", gradNorm: a.gradNorm, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio },
+      }));
+    }
+    if (!out.length) {
+      // Absolute magnitude: every layer over the threshold on the same steps is one finding, at the first such layer.
+      const huge = (s: StepRecord, name: string) => {
+        const a = stat(s, name);
+        return !!a && Number.isFinite(a.gradNorm) && a.gradNorm > p.magnitude * Math.max(a.weightNorm, 1);
+      };
+      const over = layers.filter((l) => sustained(steps, p.window, (s) => huge(s, l.name)));
+      if (over.length) {
+        const at = sustained(steps, p.window, (s) => huge(s, over[0].name))!;
+        const a = stat(at, over[0].name)!;
+        const scale = a.gradNorm / Math.max(a.weightNorm, 1);
+        out.push(warn(ctx, {
+          rule: "exploding-gradient", severity: "warning", layer: over[0].name, step: at.step,
+          message: `gradient norms are ${fmt(scale)}× the weight norms from ${over[0].name} on (${over.length} of ${layers.length} layers, ‖g‖ ${fmt(a.gradNorm)}): no gradient step of this size can be followed.`,
+          hint,
+          evidence: { form: "absolute", gradNorm: a.gradNorm, weightNorm: a.weightNorm, scale, threshold: p.magnitude, layers: over.map((l) => l.name), loss: at.loss },
+        }));
+      }
+    }
+    const growth = activationGrowth(ctx, steps[0], p.activationFactor, p.activationGrowth);
+    if (growth) {
+      out.push(warn(ctx, {
+        rule: "exploding-gradient", severity: "warning", layer: growth.start, step: steps[0].step,
+        message: `activations grow ${fmt(growth.factor)}× per layer in the forward pass from ${growth.start} on (std ${fmt(growth.stds[0])} → ${fmt(growth.stds[growth.stds.length - 1])} over ${growth.stds.length} activation layers): the init scale is too large, so gradients explode on the way back too.`,
+        hint,
+        evidence: { form: "activation-growth", startLayer: growth.start, layers: growth.layers, stds: growth.stds, factorPerLayer: growth.factor, threshold: p.activationFactor },
       }));
     }
     if (steps.length >= 2) {
@@ -225,14 +267,37 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
         out.push(warn(ctx, {
           rule: "exploding-gradient", severity: "warning", layer: layer.name, step: peak.step,
           message: `${layer.name}'s gradient norm grew ${fmt(peak.n / first.n)}× in ${peak.step - first.step} steps (${fmt(first.n)} → ${fmt(peak.n)}): training is diverging.`,
-          hint,
-          evidence: { firstStep: first.step, firstGradNorm: first.n, peakStep: peak.step, gradNorm: peak.n, growth: peak.n / first.n, threshold: p.growth },
+          hint: `lower the learning rate${CLIP_HINT}, or add normalization (nn.LayerNorm, nn.BatchNorm1d)`,
+          evidence: { form: "over-steps", firstStep: first.step, firstGradNorm: first.n, peakStep: peak.step, gradNorm: peak.n, growth: peak.n / first.n, threshold: p.growth },
         }));
       }
     }
     return out;
   },
 };
+
+/**
+ * The longest run of consecutive activation layers (forward order) whose std multiplies by at least
+ * `factor` from each to the next, when it spans ≥ 3 layers and `total`× overall: its first layer, the
+ * stds and the geometric-mean factor per layer. Read at one step (the first: the init's doing).
+ */
+export function activationGrowth(ctx: RuleContext, step: StepRecord, factor: number, total: number):
+  { start: string; layers: string[]; stds: number[]; factor: number } | null {
+  const acts = ctx.layers
+    .filter((l) => !l.hasParams)
+    .map((l) => ({ name: l.name, std: stat(step, l.name)?.activation?.std }))
+    .filter((a): a is { name: string; std: number } => a.std !== undefined && Number.isFinite(a.std) && a.std > 0);
+  let best: typeof acts = [];
+  let run: typeof acts = [];
+  for (const a of acts) {
+    run = run.length && a.std >= factor * run[run.length - 1].std ? [...run, a] : [a];
+    if (run.length > best.length) best = run;
+  }
+  if (best.length < 3) return null;
+  const growth = best[best.length - 1].std / best[0].std;
+  if (growth < total) return null;
+  return { start: best[0].name, layers: best.map((a) => a.name), stds: best.map((a) => a.std), factor: growth ** (1 / (best.length - 1)) };
+}
 
 /**
  * At least `fraction` of a ReLU layer's units output zero on the whole batch, sustained over `window`
@@ -254,7 +319,7 @@ export const deadRelu: Rule<{ fraction: number; window: number }> = {
       out.push(warn(ctx, {
         rule: "dead-relu", severity: "warning", layer: layer.name, step: at.step,
         message: `${pct(dead)} of ${layer.name}'s ReLU units output zero for the whole batch, so no gradient flows through them${before ? ` to ${before.name}` : ""}.`,
-        hint: "a large negative bias or a too-high learning rate kills ReLUs: init biases at 0, lower the learning rate, or use LeakyReLU",
+        hint: "a large negative bias or a too-high learning rate kills ReLUs: init biases at 0 (biasInit: nn.init.constant(0)), lower the learning rate, or use nn.LeakyReLU",
         evidence: { deadFraction: dead, threshold: p.fraction, previousLayer: before?.name },
       }));
     }
@@ -281,7 +346,7 @@ export const saturatedActivation: Rule<{ fraction: number; window: number }> = {
       out.push(warn(ctx, {
         rule: "saturated-activation", severity: "warning", layer: layer.name, step: at.step,
         message: `${pct(sat)} of ${layer.name}'s ${layer.activation} inputs have |x| ≥ 5, where its slope is nearly 0: those units barely learn.`,
-        hint: "scale the weights down (Xavier init), standardize the inputs, or add normalization before the activation",
+        hint: "scale the weights down (nn.init.xavierNormal), standardize the inputs, or add normalization (nn.LayerNorm, nn.BatchNorm1d) before the activation",
         evidence: { saturatedFraction: sat, threshold: p.fraction },
       }));
     }
@@ -330,7 +395,7 @@ export const updateRatio: Rule<{ target: number; factor: number; explosive: numb
           : median === 0
             ? `${layer.name}'s weights do not change at all during training (healthy is about ${fmt(p.target)} of their size per step).`
             : `${layer.name}'s weights change by only ${fmt(median)} of their size per step (healthy is about ${fmt(p.target)}): it is barely learning.`,
-        hint: big ? "lower the learning rate (by about the factor shown) or clip gradients" : "raise the learning rate (is it 0?), or check that gradients reach this layer",
+        hint: big ? `lower the learning rate (by about the factor shown)${CLIP_HINT}` : "raise the learning rate (is it 0?), or check that gradients reach this layer",
         evidence: { updateRatio: shown, medianUpdateRatio: median, low: lo, high: hi, steps: judged.length, direction: big ? "too-large" : "too-small" },
       }));
     }
@@ -363,8 +428,8 @@ export const nanOrInf: Rule<Record<string, never>> = {
         message: `${o.op} (the optimizer update) turned ${o.parameter ?? o.layer ?? "a parameter"} into ${o.value} at step ${o.step} (${o.nonFiniteCount} entries)` +
           (gradFinite ? ` from a finite gradient (range [${fmt(g.min)}, ${fmt(g.max)}]).` : " from a non-finite gradient."),
         hint: gradFinite
-          ? "an optimizer step made it: an eps of 0 divides 0 by 0 where a gradient is exactly 0 (dead units), or the learning rate is far too high: keep eps > 0 (1e-8), lower the learning rate, or clip gradients"
-          : "the gradient reaching the optimizer was already non-finite: lower the learning rate or clip gradients",
+          ? `an optimizer step made it: an eps of 0 divides 0 by 0 where a gradient is exactly 0 (dead units), or the learning rate is far too high: keep eps > 0 (1e-8), or lower the learning rate${CLIP_HINT}`
+          : `the gradient reaching the optimizer was already non-finite: lower the learning rate${CLIP_HINT}`,
         evidence: { ...o },
       })];
     }
@@ -373,7 +438,7 @@ export const nanOrInf: Rule<Record<string, never>> = {
       return [warn(ctx, {
         rule: "nan-or-inf", severity: "error", layer: o.layer ?? undefined, step: o.step,
         message: `${o.op}${o.phase === "backward" ? "'s backward" : ""} in ${o.layer ?? "the loss"} produced ${o.value} at step ${o.step} from finite inputs (ranges ${ranges}).`,
-        hint: nonFiniteHint(o.op) ?? "lower the learning rate, clip gradients, or check the op's inputs for extreme values",
+        hint: nonFiniteHint(o.op) ?? `lower the learning rate${CLIP_HINT}, or check the op's inputs for extreme values`,
         evidence: { ...o },
       })];
     }
@@ -382,7 +447,7 @@ export const nanOrInf: Rule<Record<string, never>> = {
     return [warn(ctx, {
       rule: "nan-or-inf", severity: "error", step: bad.step,
       message: `the loss became ${bad.loss} at step ${bad.step} (the op that produced it was not tracked).`,
-      hint: "run with NaN tracking on to find the op; lower the learning rate or clip gradients",
+      hint: `run with NaN tracking on to find the op; lower the learning rate${CLIP_HINT}`,
       evidence: { loss: String(bad.loss) },
     })];
   },
@@ -502,7 +567,7 @@ export const lossOscillating: Rule<{ window: number; alternation: number; rise: 
     return [warn(ctx, {
       rule: "loss-oscillating", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
       message: `the loss swings up and down over the last ${span} (it more than ${p.rise === 1 ? "doubles" : `grows by ${pct(p.rise)}`} on ${pct(riseFraction)} of them, between ${fmt(Math.min(...w))} and ${fmt(Math.max(...w))}): the steps overshoot the minimum.`,
-      hint: "lower the learning rate (or the momentum), or use a learning-rate decay schedule",
+      hint: "lower the learning rate (or the momentum), or decay it with a schedule (optim.cosineLR, optim.stepLR)",
       evidence: { alternation, riseFraction, min: Math.min(...w), max: Math.max(...w), window: p.window, blockSteps: block },
     })];
   },
