@@ -84,7 +84,24 @@ abstract class RecurrentBase extends Module {
     return this.batchFirst ? x : ops.transpose(x, 0, 1);
   }
 
-  /** x·W_ih + b_ih for every time step at once: (batch, time, gates·hidden), sliced per step in the loop. */
+  /**
+   * The input's time steps as (batch, features) tensors. Each layer reads the previous layer's step
+   * outputs directly (no concat-then-slice between layers: a slice's backward writes a buffer the size
+   * of the whole sequence, once per step).
+   */
+  protected timeSteps(x: Tensor): Tensor[] {
+    const seq = this.batchMajor(x);
+    const [batch, time, features] = seq.shape;
+    return Array.from({ length: time }, (_, t) => ops.reshape(ops.slice(seq, 1, t, t + 1), [batch, features]));
+  }
+
+  /** (batch, hidden) step outputs → the layer's output, (batch, time, hidden) or (time, batch, hidden). */
+  protected sequenceOutput(steps: Tensor[]): Tensor {
+    const [batch, hidden] = steps[0].shape;
+    const out = ops.concat(steps.map((h) => ops.reshape(h, [batch, 1, hidden])), 1);
+    return this.batchFirst ? out : ops.transpose(out, 0, 1);
+  }
+
   protected inputProjection(x: Tensor, p: LayerParams): Tensor {
     const y = ops.matmul(x, p.weightIh);
     return p.biasIh ? ops.add(y, p.biasIh) : y;
@@ -127,24 +144,21 @@ export class RNN extends RecurrentBase {
   }
 
   forward(x: Tensor, h0?: Tensor): Tensor {
-    let seq = this.batchMajor(x);
-    const [batch, time] = seq.shape;
+    let seq = this.timeSteps(x);
+    const batch = seq[0].shape[0];
     const finals: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const p = this.layerParams[l];
-      const projected = this.inputProjection(seq, p);
       let h = this.initial(h0, l, batch, x.dtype);
-      const outs: Tensor[] = [];
-      for (let t = 0; t < time; t++) {
-        const pre = ops.add(ops.reshape(ops.slice(projected, 1, t, t + 1), [batch, this.hiddenSize]), this.recurrentProjection(h, p));
+      seq = seq.map((xt) => {
+        const pre = ops.add(this.inputProjection(xt, p), this.recurrentProjection(h, p));
         h = this.nonlinearity === "relu" ? ops.relu(pre) : ops.tanh(pre);
-        outs.push(h);
-      }
+        return h;
+      });
       finals.push(h);
-      seq = ops.concat(outs.map((o) => ops.reshape(o, [batch, 1, this.hiddenSize])), 1);
     }
     this.state = this.stackState(finals);
-    return this.batchFirst ? seq : ops.transpose(seq, 0, 1);
+    return this.sequenceOutput(seq);
   }
 }
 
@@ -165,33 +179,29 @@ export class LSTM extends RecurrentBase {
   }
 
   forward(x: Tensor, h0?: Tensor, c0?: Tensor): Tensor {
-    let seq = this.batchMajor(x);
-    const [batch, time] = seq.shape;
-    const H = this.hiddenSize;
+    let seq = this.timeSteps(x);
+    const batch = seq[0].shape[0];
     const finalH: Tensor[] = [];
     const finalC: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const p = this.layerParams[l];
-      const projected = this.inputProjection(seq, p);
       let h = this.initial(h0, l, batch, x.dtype);
       let c = this.initial(c0, l, batch, x.dtype);
-      const outs: Tensor[] = [];
-      for (let t = 0; t < time; t++) {
-        const z = ops.add(ops.reshape(ops.slice(projected, 1, t, t + 1), [batch, 4 * H]), this.recurrentProjection(h, p));
+      seq = seq.map((xt) => {
+        const z = ops.add(this.inputProjection(xt, p), this.recurrentProjection(h, p));
         const i = ops.sigmoid(this.gate(z, 0));
         const f = ops.sigmoid(this.gate(z, 1));
         const g = ops.tanh(this.gate(z, 2));
         const o = ops.sigmoid(this.gate(z, 3));
         c = ops.add(ops.mul(f, c), ops.mul(i, g));
         h = ops.mul(o, ops.tanh(c));
-        outs.push(h);
-      }
+        return h;
+      });
       finalH.push(h);
       finalC.push(c);
-      seq = ops.concat(outs.map((o) => ops.reshape(o, [batch, 1, H])), 1);
     }
     this.state = { h: this.stackState(finalH), c: this.stackState(finalC) };
-    return this.batchFirst ? seq : ops.transpose(seq, 0, 1);
+    return this.sequenceOutput(seq);
   }
 }
 
@@ -204,29 +214,25 @@ export class GRU extends RecurrentBase {
   }
 
   forward(x: Tensor, h0?: Tensor): Tensor {
-    let seq = this.batchMajor(x);
-    const [batch, time] = seq.shape;
-    const H = this.hiddenSize;
+    let seq = this.timeSteps(x);
+    const batch = seq[0].shape[0];
     const finals: Tensor[] = [];
     for (let l = 0; l < this.numLayers; l++) {
       const p = this.layerParams[l];
-      const projected = this.inputProjection(seq, p);
       let h = this.initial(h0, l, batch, x.dtype);
-      const outs: Tensor[] = [];
-      for (let t = 0; t < time; t++) {
-        const zi = ops.reshape(ops.slice(projected, 1, t, t + 1), [batch, 3 * H]);
+      seq = seq.map((xt) => {
+        const zi = this.inputProjection(xt, p);
         const zh = this.recurrentProjection(h, p);
         const r = ops.sigmoid(ops.add(this.gate(zi, 0), this.gate(zh, 0)));
         const z = ops.sigmoid(ops.add(this.gate(zi, 1), this.gate(zh, 1)));
         const n = ops.tanh(ops.add(this.gate(zi, 2), ops.mul(r, this.gate(zh, 2))));
         // h' = (1 − z)⊙n + z⊙h = n + z⊙(h − n)
         h = ops.add(n, ops.mul(z, ops.sub(h, n)));
-        outs.push(h);
-      }
+        return h;
+      });
       finals.push(h);
-      seq = ops.concat(outs.map((o) => ops.reshape(o, [batch, 1, H])), 1);
     }
     this.state = this.stackState(finals);
-    return this.batchFirst ? seq : ops.transpose(seq, 0, 1);
+    return this.sequenceOutput(seq);
   }
 }
