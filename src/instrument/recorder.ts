@@ -91,6 +91,19 @@ interface ActivationSlot {
   saturatedFraction?: number;
   grad: GradAccumulator;
   gotGrad: boolean;
+  /**
+   * Sums over this step's calls of the module: a module called several times in one step (an activation
+   * inside a recurrent cell, a shared block) is one layer whose statistics cover every call.
+   */
+  calls: number;
+  sum: number;
+  sumSq: number;
+  count: number;
+  saturated: number;
+  inputs: number;
+  /** Per unit, the largest ReLU input over every row of every call this step (dead = never above 0). */
+  unitMax: Float64Array;
+  units: number;
 }
 
 export class Recorder {
@@ -105,7 +118,6 @@ export class Recorder {
   private readonly slots: LayerSlot[] = [];
   private readonly w2 = new Float64Array(1);
   private readonly activations = new Map<Module, ActivationSlot>();
-  private maxScratch = new Float64Array(0);
   private readonly edges = histogramEdges();
   private removeObserver: (() => void) | null = null;
   /** The optimizer measuring its own updates on the step in progress (null: the snapshot path). */
@@ -140,7 +152,12 @@ export class Recorder {
         params: own.map(([local, t]) => ({ name: path ? `${path}.${local}` : local, tensor: t, index: index.get(t) ?? -1 })),
       });
       const layer = this.layers[this.layers.length - 1];
-      if (typeof activation === "string") this.activations.set(m, { kind: activation, mean: NaN, std: NaN, grad: new GradAccumulator(), gotGrad: false });
+      if (typeof activation === "string") {
+        this.activations.set(m, {
+          kind: activation, mean: NaN, std: NaN, grad: new GradAccumulator(), gotGrad: false,
+          calls: 0, sum: 0, sumSq: 0, count: 0, saturated: 0, inputs: 0, unitMax: new Float64Array(0), units: 0,
+        });
+      }
       this.slots.push({
         layer, acc: new GradAccumulator(), tensorAcc: layer.params.map(() => new GradAccumulator()),
         activation: this.activations.get(m),
@@ -181,7 +198,12 @@ export class Recorder {
     return {
       beforeStep: (ctx) => {
         this.recording = this.steps.has(ctx.step);
-        if (this.recording) for (const slot of this.activations.values()) slot.gotGrad = false;
+        if (this.recording) {
+          for (const slot of this.activations.values()) {
+            slot.gotGrad = false;
+            slot.calls = 0;
+          }
+        }
       },
       afterBackward: (ctx) => {
         if (!this.recording) return;
@@ -205,6 +227,14 @@ export class Recorder {
   }
 
   private observeActivation(module: Module, slot: ActivationSlot, input: Tensor | undefined, output: Tensor): void {
+    const first = slot.calls === 0;
+    slot.calls++;
+    if (first) {
+      slot.sum = slot.sumSq = slot.count = slot.saturated = slot.inputs = 0;
+      slot.units = 0;
+      slot.deadFraction = undefined;
+      slot.saturatedFraction = undefined;
+    }
     const y = output.data;
     const n = y.length;
     // Two elements per iteration into two sets of sums (shorter add chains).
@@ -222,22 +252,27 @@ export class Recorder {
       s += y[h];
       s2 += y[h] * y[h];
     }
-    s += t;
-    s2 += t2;
-    const count = Math.max(1, n);
-    slot.mean = s / count;
-    slot.std = Math.sqrt(Math.max(0, s2 / count - slot.mean * slot.mean));
+    slot.sum += s + t;
+    slot.sumSq += s2 + t2;
+    slot.count += n;
+    const count = Math.max(1, slot.count);
+    slot.mean = slot.sum / count;
+    slot.std = Math.sqrt(Math.max(0, slot.sumSq / count - slot.mean * slot.mean));
     const kind = slot.kind;
     const x = input?.data;
     if ((kind === "relu" || kind === "leakyRelu") && x && x.length === n) {
-      // A unit is dead when its input is ≤ 0 for every example of the batch: then relu outputs zero and
-      // passes no gradient to anything before it for that whole batch. Its largest input over the batch
-      // tells (a running max per unit: no data-dependent branch, unlike "set alive if x > 0").
+      // A unit is dead when its input is ≤ 0 for every example of the batch (and, for a module called
+      // several times in the step, at every call): then relu outputs zero and passes no gradient to
+      // anything before it. Its largest input tells (a running max per unit: no data-dependent branch).
       const rows = output.ndim >= 2 ? output.shape[0] : 1;
       const units = n / Math.max(1, rows);
-      if (this.maxScratch.length < units) this.maxScratch = new Float64Array(units);
-      const mx = this.maxScratch;
-      mx.fill(-Infinity, 0, units);
+      if (slot.units !== units) {
+        // First call of the step, or a call with another width (then the latest width is judged alone).
+        slot.units = units;
+        if (slot.unitMax.length < units) slot.unitMax = new Float64Array(units);
+        slot.unitMax.fill(-Infinity, 0, units);
+      }
+      const mx = slot.unitMax;
       for (let r = 0; r < rows; r++) {
         const o = r * units;
         for (let u = 0; u < units; u++) {
@@ -252,11 +287,14 @@ export class Recorder {
     } else if ((kind === "sigmoid" || kind === "tanh") && x) {
       let sat = 0;
       for (let i = 0; i < x.length; i++) sat += Math.abs(x[i]) >= SATURATION_THRESHOLD ? 1 : 0;
-      slot.saturatedFraction = sat / Math.max(1, x.length);
+      slot.saturated += sat;
+      slot.inputs += x.length;
+      slot.saturatedFraction = slot.saturated / Math.max(1, slot.inputs);
     }
-    // The gradient reaching the activation's output: the flow through parameter-free layers.
+    // The gradient reaching the activation's output: the flow through parameter-free layers, summed
+    // over every call of the step (each call's output gets its hook; the accumulator resets once).
     if (output.requiresGrad) {
-      slot.grad.reset();
+      if (first) slot.grad.reset();
       output.registerHook((g) => {
         const t0 = performance.now();
         slot.grad.add(g.data, g.size);

@@ -3,5 +3,7 @@ export { Module, addModuleObserver, setLocationCapture, type ModuleObserver } fr
 export { Linear, Sequential, Activation, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, GELU, type LinearOptions, type ActivationKind } from "./layers";
 export { Dropout, type DropoutOptions } from "./dropout";
 export { BatchNorm1d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization";
+export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type LSTMOptions } from "./recurrent";
+export { Residual, MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type AttentionCallOptions, type TransformerEncoderLayerOptions } from "./attention";
 export * as init from "./init";
 export type { Initializer } from "./init";

@@ -41,7 +41,7 @@ describe("example gallery", () => {
   it("has one file per lecture topic", () => {
     expect(files.sort()).toEqual([
       "batchnorm.ts", "deep-sigmoid.ts", "dying-relu.ts", "exploding-linear.ts", "minibatch.ts", "naive-softmax.ts",
-      "optimizers.ts", "preprocessing.ts", "relu-he.ts", "weight-decay.ts", "wrong-backward.ts",
+      "optimizers.ts", "preprocessing.ts", "relu-he.ts", "rnn-adding.ts", "weight-decay.ts", "wrong-backward.ts",
     ]);
   });
 
@@ -136,4 +136,15 @@ describe("example gallery", () => {
     expect(rules(await train("batchnorm.ts")).has("vanishing-gradient")).toBe(false);
     expect(rules(await train("batchnorm.ts", "without")).has("vanishing-gradient")).toBe(true);
   });
+
+  it("rnn-adding: the plain RNN stays at the adding problem's 1/6 baseline; the LSTM with forget bias 1 learns it", async () => {
+    // Mean loss over the last 50 steps; predicting 1 always scores 1/6 ≈ 0.167.
+    const tail = (r: Report) => r.steps.slice(-50).reduce((a, s) => a + s.loss, 0) / 50;
+    const rnn = await train("rnn-adding.ts");
+    expect(rnn.steps.every((s) => Number.isFinite(s.loss))).toBe(true);
+    expect(tail(rnn)).toBeGreaterThan(0.12);
+    const lstm = await train("rnn-adding.ts", "lstm");
+    expect(tail(lstm)).toBeLessThan(0.02);
+    expect(problems(lstm)).toEqual([]);
+  }, 120_000);
 });

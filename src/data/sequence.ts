@@ -1,0 +1,121 @@
+/**
+ * Sequence tasks that test memory over time, seeded; inputs are (n, time, channels), batch first as the
+ * recurrent layers expect.
+ *   addingProblem  Hochreiter & Schmidhuber 1997 (in the form of Le et al. 2015): regression on two marked values.
+ *   copyTask       recall a sequence of symbols after a delay (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016).
+ *   parity         the XOR of a bit sequence: every step matters until the last.
+ */
+import { Random, Tensor } from "../engine";
+import type { Dataset } from "./dataset";
+
+function checkInteger(name: string, v: number, min: number): void {
+  if (!(Number.isInteger(v) && v >= min)) throw new Error(`${name} must be an integer ≥ ${min}, got ${v}`);
+}
+
+export interface AddingProblemOptions {
+  /** Number of sequences (default 1000). */
+  n?: number;
+  /** Time steps per sequence (default 50); the marked values lie one in each half. */
+  length?: number;
+  seed?: number;
+}
+
+/**
+ * The adding problem: x (n, length, 2) with channel 0 values U(0, 1) and channel 1 a marker that is 1 at
+ * exactly two steps, one in each half of the sequence; y (n, 1) is the sum of the two marked values. Always
+ * predicting 1 gives a mean squared error of 1/6 ≈ 0.167: a model below it has learned to remember.
+ */
+export function addingProblem(options: AddingProblemOptions = {}): Dataset {
+  const n = options.n ?? 1000;
+  const length = options.length ?? 50;
+  checkInteger("addingProblem: n", n, 1);
+  checkInteger("addingProblem: length", length, 2);
+  const rng = new Random(options.seed ?? 0);
+  const x = new Float64Array(n * length * 2);
+  const y = new Float64Array(n);
+  const half = Math.floor(length / 2);
+  for (let i = 0; i < n; i++) {
+    for (let t = 0; t < length; t++) x[(i * length + t) * 2] = rng.uniform();
+    const first = Math.floor(rng.uniform() * half);
+    const second = half + Math.floor(rng.uniform() * (length - half));
+    for (const t of [first, second]) {
+      x[(i * length + t) * 2 + 1] = 1;
+      y[i] += x[(i * length + t) * 2];
+    }
+  }
+  return { x: new Tensor(x, [n, length, 2]), y: new Tensor(y, [n, 1]) };
+}
+
+export interface CopyTaskOptions {
+  /** Number of sequences (default 1000). */
+  n?: number;
+  /** Symbols to remember per sequence (default 10). */
+  length?: number;
+  /** Blank steps between the symbols and the recall cue (default 10). */
+  delay?: number;
+  /** Alphabet size (default 8): symbols are classes 1..symbols, class 0 is "blank". */
+  symbols?: number;
+  seed?: number;
+}
+
+/**
+ * The copy task: the model sees `length` random symbols, `delay` blanks, then a cue, and must output the
+ * symbols again. Sequences have T = 2·length + delay + 1 steps. x (n, T, symbols + 2) is one-hot over
+ * [blank, symbol 1..symbols, cue]; y (n, T) holds the class wanted at each step (0 = blank until after the
+ * cue, then the symbols in order), `classes = symbols + 1`. For a per-step cross-entropy, reshape the
+ * logits to (n·T, classes) and the labels to (n·T). Always answering blank scores
+ * log(symbols)·length/T above a perfect copy in mean cross-entropy.
+ */
+export function copyTask(options: CopyTaskOptions = {}): Dataset {
+  const n = options.n ?? 1000;
+  const length = options.length ?? 10;
+  const delay = options.delay ?? 10;
+  const symbols = options.symbols ?? 8;
+  checkInteger("copyTask: n", n, 1);
+  checkInteger("copyTask: length", length, 1);
+  checkInteger("copyTask: delay", delay, 0);
+  checkInteger("copyTask: symbols", symbols, 1);
+  const T = 2 * length + delay + 1;
+  const C = symbols + 2;
+  const rng = new Random(options.seed ?? 0);
+  const x = new Float64Array(n * T * C);
+  const y = new Float64Array(n * T);
+  for (let i = 0; i < n; i++) {
+    const seq = Array.from({ length }, () => 1 + Math.floor(rng.uniform() * symbols));
+    for (let t = 0; t < T; t++) {
+      const channel = t < length ? seq[t] : t === length + delay ? symbols + 1 : 0;
+      x[(i * T + t) * C + channel] = 1;
+      if (t > length + delay) y[i * T + t] = seq[t - length - delay - 1];
+    }
+  }
+  return { x: new Tensor(x, [n, T, C]), y: new Tensor(y, [n, T]), classes: symbols + 1 };
+}
+
+export interface ParityOptions {
+  /** Number of sequences (default 1000). */
+  n?: number;
+  /** Bits per sequence (default 20). */
+  length?: number;
+  seed?: number;
+}
+
+/** Parity: x (n, length, 1) of random bits 0/1; y (n) is their XOR (class 0 or 1, `classes = 2`). */
+export function parity(options: ParityOptions = {}): Dataset {
+  const n = options.n ?? 1000;
+  const length = options.length ?? 20;
+  checkInteger("parity: n", n, 1);
+  checkInteger("parity: length", length, 1);
+  const rng = new Random(options.seed ?? 0);
+  const x = new Float64Array(n * length);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let p = 0;
+    for (let t = 0; t < length; t++) {
+      const bit = rng.uniform() < 0.5 ? 1 : 0;
+      x[i * length + t] = bit;
+      p ^= bit;
+    }
+    y[i] = p;
+  }
+  return { x: new Tensor(x, [n, length, 1]), y: new Tensor(y, [n]), classes: 2 };
+}
