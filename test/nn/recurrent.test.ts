@@ -149,6 +149,16 @@ describe("recurrent layers against the cell equations by hand", () => {
     ]);
   });
 
+  it("float32 weights and inputs give float32 outputs close to float64; bias: false has weights only", () => {
+    const m64 = new nn.GRU(F, H, { rng: new Random(9) });
+    const m32 = new nn.GRU(F, H, { rng: new Random(9), dtype: "float32" });
+    const x = randomInput(B, T, F);
+    const y32 = m32.call(ops.cast(x, "float32"));
+    expect(y32.dtype).toBe("float32");
+    close(y32.data, m64.call(x).data, 1e-5);
+    expect(new nn.LSTM(F, H, { bias: false }).namedParameters().map(([n]) => n)).toEqual(["weightIhL0", "weightHhL0"]);
+  });
+
   it("rejects inputs with the wrong rank or feature count", () => {
     const m = new nn.RNN(3, 4);
     expect(() => m.call(tensor([[1, 2, 3]]))).toThrow(/3-D/);
