@@ -4,7 +4,7 @@ import "./ops/methods";
 export { Tensor, noGrad, isGradEnabled, withScope, currentScope, addOpObserver, type DType, type GraphNode, type GradHook, type OpEvent, type BackwardEvent, type OpObserver } from "./tensor";
 export { tensor, zeros, ones, full, randn, rand, arange, type TensorOptions } from "./create";
 export { kernels, setKernels, jsKernels, type Kernels, type FloatArray } from "./kernels";
-export { Random, globalRandom, manualSeed } from "./random";
+export { Random, globalRandom, manualSeed, type RandomState } from "./random";
 export { broadcastShapes, sizeOf, formatShape, type Shape } from "./shape";
 export { listOps, getOp, type OpInfo, type OpKind } from "./ops/registry";
 export { defineOp, type CustomOpSpec } from "./ops/custom";

@@ -2,6 +2,15 @@
  * A seeded random generator (xoshiro128**, Blackman & Vigna) used everywhere in Gradient Lens,
  * so a run with the same seed is the same run: init, shuffling, dropout masks, augmentation, gradcheck samples.
  */
+/** A snapshot of a `Random` (opaque to callers: pass it back to `restoreState`). */
+export interface RandomState {
+  readonly s0: number;
+  readonly s1: number;
+  readonly s2: number;
+  readonly s3: number;
+  readonly spare: number | null;
+}
+
 export class Random {
   private s0 = 0;
   private s1 = 0;
@@ -11,6 +20,15 @@ export class Random {
 
   constructor(seed = 0) {
     this.seed(seed);
+  }
+
+  /** The generator's whole state, to replay a stream exactly (`restoreState`). */
+  saveState(): RandomState {
+    return { s0: this.s0, s1: this.s1, s2: this.s2, s3: this.s3, spare: this.spare };
+  }
+
+  restoreState(state: RandomState): void {
+    ({ s0: this.s0, s1: this.s1, s2: this.s2, s3: this.s3, spare: this.spare } = state);
   }
 
   seed(seed: number): void {

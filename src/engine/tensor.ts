@@ -54,6 +54,17 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
+  /**
+   * @internal Replaces the storage with `data` (same length; e.g. a float64 copy while a gradient check
+   * runs) and returns the previous array, so the caller can put it back.
+   */
+  _swapStorage(data: FloatArray): FloatArray {
+    if (data.length !== this.data.length) throw new Error(`Tensor._swapStorage: length ${data.length} for a tensor of size ${this.data.length}`);
+    const previous = this.data;
+    (this as { data: FloatArray }).data = data;
+    return previous;
+  }
+
   get dtype(): DType {
     return this.data instanceof Float32Array ? "float32" : "float64";
   }

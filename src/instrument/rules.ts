@@ -189,7 +189,7 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
  * - relative: a layer's gradient norm above `ratio` × the last layer's, sustained over `window` recorded
  *   steps (each layer amplifies the gradient on its way back). Default 70: AUTOTRAINER (ICSE 2021).
  * - absolute: gradient norms above `magnitude` × the layer's weight norm (at least 1) in every recorded
- *   step of a `window`: a uniformly huge stack has no first-to-last ratio and may not grow over time,
+ *   step of a `window`, in most of the layers (at least two): a uniformly huge stack has no first-to-last ratio and may not grow over time,
  *   yet no step of plain gradient descent can follow such gradients. Default 1e3 (ours: healthy layers
  *   sit at ‖g‖/‖w‖ ≲ 1; the deep large-init nets that explode reach 1e5 and more).
  * - forward activation growth: at the first recorded step, activation std multiplying by ≥ `activationFactor`
@@ -234,7 +234,8 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
         return !!a && Number.isFinite(a.gradNorm) && a.gradNorm > p.magnitude * Math.max(a.weightNorm, 1);
       };
       const over = layers.filter((l) => sustained(steps, p.window, (s) => huge(s, l.name)));
-      if (over.length) {
+      // A stack: at least two layers and most of them (one huge layer next to the loss is a large loss, not an explosion).
+      if (over.length >= 2 && over.length * 2 > layers.length) {
         const at = sustained(steps, p.window, (s) => huge(s, over[0].name))!;
         const a = stat(at, over[0].name)!;
         const scale = a.gradNorm / Math.max(a.weightNorm, 1);

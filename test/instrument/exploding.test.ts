@@ -85,3 +85,10 @@ describe("exploding-gradient through the pipeline", () => {
     expect(exploding(await run(deepSigmoid()))).toEqual([]);
   });
 });
+
+describe("exploding-gradient: absolute magnitude needs a stack", () => {
+  it("one huge layer next to the loss (a large loss, as in a stable softmax on big logits) is not an explosion", () => {
+    const w = runRules(context([1, 1, 1, 1e7], [1, 1, 1])).filter((x) => x.rule === "exploding-gradient" && x.evidence.form === "absolute");
+    expect(w).toEqual([]);
+  });
+});

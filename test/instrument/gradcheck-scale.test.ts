@@ -68,3 +68,23 @@ describe("loss scale", () => {
     }
   });
 });
+
+describe("the APIs the check uses instead of reaching into private fields", () => {
+  it("Random.saveState / restoreState replay a stream exactly, including the spare normal", () => {
+    const r = new Random(9);
+    r.normal();
+    const s = r.saveState();
+    const a = [r.normal(), r.uniform(), r.normal()];
+    r.restoreState(s);
+    expect([r.normal(), r.uniform(), r.normal()]).toEqual(a);
+  });
+
+  it("Tensor._swapStorage swaps the storage and hands back the previous array; a wrong length throws", () => {
+    const t = tensor([1, 2, 3]);
+    const before = t.data;
+    const copy = Float64Array.from([4, 5, 6]);
+    expect(t._swapStorage(copy)).toBe(before);
+    expect(t.data).toBe(copy);
+    expect(() => t._swapStorage(new Float64Array(2))).toThrow(/length 2/);
+  });
+});
