@@ -8,7 +8,7 @@ import { ops, Random, Tensor } from "../../src/engine";
 import { loadTfjs } from "../../bench/load.mjs";
 
 const rng = new Random(77);
-const randT = (shape: number[], requiresGrad = false) => {
+const randT = (shape: readonly number[], requiresGrad = false) => {
   const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape, requiresGrad);
   for (let i = 0; i < t.size; i++) t.data[i] = rng.range(-1, 1);
   return t;
@@ -157,7 +157,7 @@ describe("against TensorFlow.js on identical weights", () => {
 
   /** NCHW data → a tfjs NHWC tensor. */
   const toNhwc = (t: Tensor) => tf.transpose(tf.tensor(Array.from(t.data), t.shape), [0, 2, 3, 1]);
-  const fromNhwc = (t: { shape: number[]; dataSync(): Float32Array }, nchw: number[]) =>
+  const fromNhwc = (t: { shape: number[]; dataSync(): Float32Array }, nchw: readonly number[]) =>
     Array.from(tf.transpose(t, [0, 3, 1, 2]).dataSync() as Float32Array).slice(0, nchw.reduce((a, b) => a * b, 1));
 
   it("conv2d forward and gradients (stride, padding, dilation)", () => {
