@@ -3,5 +3,6 @@ export { Module, addModuleObserver, setLocationCapture, type ModuleObserver } fr
 export { Linear, Sequential, Activation, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, GELU, type LinearOptions, type ActivationKind } from "./layers";
 export { Dropout, type DropoutOptions } from "./dropout";
 export { BatchNorm1d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization";
+export { Conv2d, Conv1d, MaxPool2d, MaxPool1d, AvgPool2d, AvgPool1d, AdaptiveAvgPool2d, Flatten, BatchNorm2d, GroupNorm, type ConvOptions, type GroupNormOptions } from "./conv";
 export * as init from "./init";
 export type { Initializer } from "./init";
