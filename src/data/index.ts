@@ -5,3 +5,4 @@ export { gaussianNoise, jitter, randomFlip, composeTransforms, type BatchTransfo
 export { standardize, type Standardizer } from "./standardize";
 export { trainTestSplit, type TrainTestSplit } from "./split";
 export { loadCsv, parseCsv, type CsvOptions, type CsvDataset } from "./csv";
+export { digits, type DigitsOptions, type DigitsDataset } from "./digits";
