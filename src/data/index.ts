@@ -6,3 +6,4 @@ export { standardize, type Standardizer } from "./standardize";
 export { trainTestSplit, type TrainTestSplit } from "./split";
 export { loadCsv, parseCsv, type CsvOptions, type CsvDataset } from "./csv";
 export { addingProblem, copyTask, parity, type AddingProblemOptions, type CopyTaskOptions, type ParityOptions } from "./sequence";
+export { digits, type DigitsOptions, type DigitsDataset } from "./digits";

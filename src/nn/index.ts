@@ -5,5 +5,6 @@ export { Dropout, type DropoutOptions } from "./dropout";
 export { BatchNorm1d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization";
 export { RNN, LSTM, GRU, type RecurrentOptions, type RNNOptions, type LSTMOptions } from "./recurrent";
 export { Residual, MultiheadAttention, TransformerEncoderLayer, type MultiheadAttentionOptions, type AttentionCallOptions, type TransformerEncoderLayerOptions } from "./attention";
+export { Conv2d, Conv1d, MaxPool2d, MaxPool1d, AvgPool2d, AvgPool1d, AdaptiveAvgPool2d, Flatten, BatchNorm2d, GroupNorm, type ConvOptions, type GroupNormOptions } from "./conv";
 export * as init from "./init";
 export type { Initializer } from "./init";

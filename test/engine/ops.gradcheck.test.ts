@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { addOpObserver, getOp, listOps, noGrad, ops, Random, Tensor, tensor, defineOp } from "../../src/engine";
 import { checkAgainstNumeric } from "../helpers/numeric";
+import { cases as convCases, kinkProbes as convKinkProbes, nonFiniteProbes as convNonFiniteProbes } from "./opcases/conv";
 
 const rng = new Random(1234);
 const dim = () => 1 + rng.int(4);
@@ -86,6 +87,7 @@ const cases: Record<string, Case> = {
   gather: () => ({ f: (x) => ops.gather(x, [2, 0, 2, 1], 1), inputs: [randT([dim(), 3, dim()])] }),
   takeAlong: () => ({ f: (x) => ops.takeAlong(x, tensor([[2], [0], [1], [2]]), 1), inputs: [randT([4, 3])] }),
   broadcastTo: () => ({ f: (x) => ops.broadcastTo(x, [3, 2, 4]), inputs: [randT([2, 1])] }),
+  ...convCases,
 };
 
 /** Ops with no gradient: checked for the absence of one. */
@@ -143,6 +145,7 @@ const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }>
   leakyRelu: () => ({ f: (x) => ops.leakyRelu(x, 0.1), at: 0 }),
   clamp: () => ({ f: (x) => ops.clamp(x, -0.5, 0.7), at: 0.7 }),
   max: () => ({ f: (x) => ops.max(x, 0), at: 2 }),
+  ...convKinkProbes,
 };
 
 /** For each op that declares non-finite outputs: a case of moderate inputs that makes one (forward or backward). */
@@ -152,6 +155,7 @@ const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: n
   exp: () => ({ f: (x) => ops.exp(x), input: [800, 1] }),
   log: () => ({ f: (x) => ops.log(x), input: [0, 1] }),
   sqrt: () => ({ f: (x) => ops.sqrt(x), input: [0, 1] }),
+  ...convNonFiniteProbes,
 };
 
 /** Output and input gradients of f, all finite? */

@@ -1,0 +1,78 @@
+/** Gradient-check cases, kink probes and non-finite probes for the convolution and pooling ops (the registry walk spreads them in). */
+import { ops, Random, Tensor } from "../../../src/engine";
+
+const rng = new Random(9902);
+const dim = (lo: number, n: number) => lo + rng.int(n);
+const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
+const randT = (shape: number[]) => {
+  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.range(-2, 2);
+  return t;
+};
+/** Distinct values 0.37 apart: no window has a tie, so max pooling is smooth around them. */
+const distinct = (shape: number[]) => {
+  const t = randT(shape);
+  const perm = rng.permutation(t.size);
+  for (let i = 0; i < t.size; i++) t.data[i] = (perm[i] - t.size / 2) * 0.37 + 0.01;
+  return t;
+};
+
+type Case = () => { f: (...xs: Tensor[]) => Tensor; inputs: Tensor[]; eps?: number };
+
+export const cases: Record<string, Case> = {
+  conv2d: () => {
+    const groups = pick([1, 1, 2, 3]);
+    const cg = dim(1, 2), og = dim(1, 2);
+    const kh = dim(1, 3), kw = dim(1, 3);
+    const stride = pick([1, 2, [1, 2] as [number, number]]);
+    const dilation = pick([1, 1, 2]);
+    const padding = stride === 1 && rng.uniform() < 0.3 ? "same" as const : pick([0, 1, [1, 0] as [number, number]]);
+    const x = randT([dim(1, 2), cg * groups, dim(5, 3), dim(5, 3)]);
+    const w = randT([og * groups, cg, kh, kw]);
+    const b = randT([og * groups]);
+    return { f: (xx, ww, bb) => ops.conv2d(xx, ww, bb, { stride, padding, dilation, groups }), inputs: [x, w, b] };
+  },
+  conv1d: () => {
+    const groups = pick([1, 2]);
+    const c = groups * dim(1, 2), o = groups * dim(1, 2), k = dim(1, 3);
+    const stride = pick([1, 2]);
+    const padding = stride === 1 && rng.uniform() < 0.3 ? "same" as const : pick([0, 1, 2]);
+    const x = randT([dim(1, 2), c, dim(5, 4)]);
+    const dilation = pick([1, 2]);
+    return { f: (xx, ww) => ops.conv1d(xx, ww, null, { stride, padding, dilation, groups }), inputs: [x, randT([o, c / groups, k])] };
+  },
+  maxPool2d: () => {
+    const k = dim(2, 2);
+    const options = { stride: pick([1, 2, k]), padding: pick([0, 1]) };
+    return { f: (x) => ops.maxPool2d(x, k, options), inputs: [distinct([dim(1, 2), dim(1, 2), dim(3, 4), dim(3, 4)])] };
+  },
+  maxPool1d: () => {
+    const k = dim(2, 2);
+    const options = { stride: pick([1, 2]), padding: pick([0, 1]) };
+    return { f: (x) => ops.maxPool1d(x, k, options), inputs: [distinct([dim(1, 2), dim(1, 2), dim(3, 5)])] };
+  },
+  avgPool2d: () => {
+    const k = dim(2, 2);
+    const options = { stride: pick([1, 2, [2, 1] as [number, number]]), padding: pick([0, 1]), countIncludePad: rng.uniform() < 0.5 };
+    return { f: (x) => ops.avgPool2d(x, [k, 2], options), inputs: [randT([dim(1, 2), dim(1, 2), dim(3, 4), dim(3, 4)])] };
+  },
+  avgPool1d: () => {
+    const options = { stride: pick([1, 2]), padding: pick([0, 1]), countIncludePad: rng.uniform() < 0.5 };
+    return { f: (x) => ops.avgPool1d(x, 3, options), inputs: [randT([dim(1, 2), dim(1, 2), dim(3, 5)])] };
+  },
+  adaptiveAvgPool2d: () => {
+    const out = pick([1, 2, [3, 2] as [number, number]]);
+    return { f: (x) => ops.adaptiveAvgPool2d(x, out), inputs: [randT([dim(1, 2), dim(1, 2), dim(3, 4), dim(3, 4)])] };
+  },
+};
+
+/** Entry 0 next to a tie with entry 1 (= 2) in one window. */
+export const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }> = {
+  maxPool2d: () => ({ f: (x) => ops.maxPool2d(x.reshape([1, 1, 1, 2]), [1, 2]), at: 2 }),
+  maxPool1d: () => ({ f: (x) => ops.maxPool1d(x.reshape([1, 1, 2]), 2), at: 2 }),
+};
+
+export const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: number[] }> = {};
+
+
+
