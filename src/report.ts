@@ -70,6 +70,8 @@ export interface StepRecord {
   step: number;
   loss: number;
   accuracy?: number;
+  /** With `clipGradNorm` in the spec: the total gradient 2-norm before clipping and whether clipping scaled it. */
+  gradClip?: { totalNorm: number; clipped: boolean };
   layers: LayerStepStats[];
 }
 

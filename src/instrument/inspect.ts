@@ -156,6 +156,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   const steps: StepRecord[] = (result?.losses ?? []).map((loss, step) => {
     const s: StepRecord = { step, loss, layers: rec?.stats.get(step) ?? [] };
     if (result?.accuracies) s.accuracy = result.accuracies[step];
+    if (result?.gradClip?.[step]) s.gradClip = result.gradClip[step];
     return s;
   });
   report.steps = steps;

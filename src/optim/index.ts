@@ -6,3 +6,4 @@ export { RMSProp, type RMSPropOptions } from "./rmsprop";
 export { Adam, AdamW, type AdamOptions } from "./adam";
 export { AdaptiveGains, type AdaptiveGainsOptions } from "./adaptive-gains";
 export { constant, stepLR, exponentialLR, cosineLR, linearWarmup, momentumWarmup, type Schedule, type WarmupOptions } from "./schedules";
+export { clipGradNorm, clipGradValue } from "./clip";

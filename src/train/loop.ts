@@ -7,7 +7,7 @@
 import { manualSeed, noGrad, ops, Random, type FloatArray, type Tensor } from "../engine";
 import type { Module } from "../nn";
 import { binaryCrossEntropyWithLogits, softmaxCrossEntropy } from "../nn/losses";
-import type { Optimizer } from "../optim";
+import { clipGradNorm, type Optimizer } from "../optim";
 import { batches, datasetSize, type Dataset, type SplitDataset } from "../data";
 import { checkFirstForward, checkFirstLoss, checkSpecData, checkSpecModel, checkSpecOptimizer, type ModelSpec } from "./spec";
 
@@ -102,6 +102,8 @@ export interface TrainResult {
   losses: number[];
   /** Accuracy of every step (classification only). */
   accuracies?: number[];
+  /** With `clipGradNorm` in the spec: each step's total gradient norm before clipping, and whether clipping scaled it. */
+  gradClip?: Array<{ totalNorm: number; clipped: boolean }>;
   /** Steps actually run. */
   steps: number;
   totalSteps: number;
@@ -206,6 +208,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
   const shuffleRng = new Random(((spec.seed ?? 0) ^ 0x5eed_1e55) >>> 0);
   const previous: FloatArray[] = [];
   const losses: number[] = [];
+  const gradClip = spec.clipGradNorm !== undefined ? [] as Array<{ totalNorm: number; clipped: boolean }> : undefined;
   const accuracies: number[] | undefined = task === "classification" ? [] : undefined;
   const stepMs: number[] = [];
   let epoch = -1;
@@ -264,7 +267,12 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
       return;
     }
     total.backward();
+    // Hooks see the gradients backward produced (what the debugger diagnoses); the optimizer the clipped ones.
     hooks.afterBackward?.(ctx);
+    if (gradClip) {
+      const totalNorm = clipGradNorm(params.map(([, p]) => p), spec.clipGradNorm!);
+      gradClip.push({ totalNorm, clipped: spec.clipGradNorm! / (totalNorm + 1e-6) < 1 });
+    }
     const keep = hooks.afterStep && (hooks.wantsPrevious?.(step) ?? false);
     if (keep) {
       // Snapshot buffers are allocated once per parameter and reused (a memcpy per step).
@@ -301,7 +309,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
       return !done;
     },
     result(): TrainResult {
-      return { model, optimizer, task, losses, accuracies, steps: step, totalSteps, reason, validation: validationResult, stepMs, batchSize };
+      return { model, optimizer, task, losses, accuracies, gradClip, steps: step, totalSteps, reason, validation: validationResult, stepMs, batchSize };
     },
   };
 }

@@ -34,6 +34,11 @@ export interface ModelSpec {
   augment?: (batch: Dataset, step: number) => Dataset;
   /** Learning rate at each step, overriding the optimizer's (see optim schedules). */
   schedule?: (step: number) => number;
+  /**
+   * Clips the gradients of all parameters to this total 2-norm after backward, before the optimizer step
+   * (`optim.clipGradNorm`); the report records each step's pre-clip norm and whether it clipped.
+   */
+  clipGradNorm?: number;
   /** Per-model overrides of rule thresholds, by rule id: `{ "vanishing-gradient": { ratio: 1e-4 } }`. */
   rules?: Record<string, Record<string, number | boolean>>;
 }
