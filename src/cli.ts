@@ -19,6 +19,7 @@ import type { RunError, RunnerEvent, RunOutcome, RunRequest } from "./protocol/r
 import type { Report } from "./report";
 import { listModels, startRun } from "./runner";
 import { validateReport } from "./cli/validate";
+import { compareReports, formatComparison } from "./cli/compare";
 
 const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
 const err = (s: string) => process.stderr.write(s.endsWith("\n") ? s : `${s}\n`);
@@ -44,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return EXIT.healthy;
     case "report":
       return showReport(args, fmt);
+    case "compare":
+      return compare(args, fmt);
     case "list": {
       const problem = checkModelFile(args.file!);
       if (problem) return usageError(problem);
@@ -71,25 +74,43 @@ function printFailure(error: RunError, args: CliArgs, fmt: Fmt): number {
   return EXIT.failed;
 }
 
-function showReport(args: CliArgs, fmt: Fmt): number {
+/** Reads and validates a saved report; on failure says why and returns the exit code instead. */
+function loadReport(file: string): Report | number {
   let parsed: unknown;
   try {
-    if (statSync(args.file!).isDirectory()) return usageError(`${args.file} is a directory, not a report file`);
-    parsed = JSON.parse(readFileSync(args.file!, "utf8"));
+    if (statSync(file).isDirectory()) return usageError(`${file} is a directory, not a report file`);
+    parsed = JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
     const code = (e as { code?: string }).code;
-    if (code === "ENOENT") return usageError(`no such file: ${args.file}`);
-    return usageError(`cannot read ${args.file}: ${(e as Error).message}`);
+    if (code === "ENOENT") return usageError(`no such file: ${file}`);
+    return usageError(`cannot read ${file}: ${(e as Error).message}`);
   }
   // Early reports could omit an empty warnings list; everything else must match the schema.
   if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) && (parsed as { warnings?: unknown }).warnings === undefined) {
     (parsed as { warnings: unknown[] }).warnings = [];
   }
   const checked = validateReport(parsed);
-  if (!checked.ok) return usageError(`${args.file} is not a valid Gradient Lens report (version 1): ${checked.problem}`);
-  const report = checked.report;
+  if (!checked.ok) return usageError(`${file} is not a valid Gradient Lens report (version 1): ${checked.problem}`);
+  return checked.report;
+}
+
+function showReport(args: CliArgs, fmt: Fmt): number {
+  const report = loadReport(args.file!);
+  if (typeof report === "number") return report;
   out(args.json ? JSON.stringify(report, null, 2) : formatReport(sanitizeDeep(report), fmt));
   return exitCodeForReport(report);
+}
+
+/** b against a; exit 0 whatever the runs' health (2 when a file is not a report). */
+function compare(args: CliArgs, fmt: Fmt): number {
+  const a = loadReport(args.file!);
+  if (typeof a === "number") return a;
+  const b = loadReport(args.file2!);
+  if (typeof b === "number") return b;
+  const c = compareReports(a, b);
+  const name = (r: Report, file: string) => `${r.model.name}  (${file})`;
+  out(args.json ? JSON.stringify(c, null, 2) : formatComparison(sanitizeDeep(c), { a: sanitize(name(a, args.file!)), b: sanitize(name(b, args.file2!)) }, fmt));
+  return EXIT.healthy;
 }
 
 /** Saves the report to --out; on failure says so in one line (the report still goes to stdout). */

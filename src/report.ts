@@ -89,6 +89,32 @@ export interface Warning {
   location?: SourceLocation;
 }
 
+/**
+ * Warnings that share a root cause, grouped (src/instrument/problems.ts). Indices point into the
+ * report's `warnings`, which keeps every warning; each warning belongs to exactly one problem.
+ */
+export interface Problem {
+  /** Stable within a report: the root rule and blamed layer, e.g. "vanishing-gradient@layers.0". */
+  id: string;
+  /** One line, e.g. "vanishing gradients in layers.0–4". */
+  title: string;
+  /** The most severe of its warnings. */
+  severity: Severity;
+  /** The rule of the root-cause warning. */
+  rule: string;
+  /** The first-cause layer (earliest in forward order) and its source line. */
+  layer?: string;
+  location?: SourceLocation;
+  /** One suggested fix: the root-cause warning's hint. */
+  fix?: string;
+  /** The layers of the root-cause warnings. */
+  layers?: string[];
+  /** Indices into `warnings` of the root-cause warnings (at least one), first cause first. */
+  causes: number[];
+  /** Indices into `warnings` of the warnings this cause explains. */
+  symptoms: number[];
+}
+
 /** One comparison of an analytic derivative with central differences: an entry, or a direction. */
 export interface GradcheckComparison {
   analytic: number;
@@ -217,6 +243,8 @@ export interface Report {
   };
   steps: StepRecord[];
   warnings: Warning[];
+  /** Warnings grouped by root cause. Additive: absent in reports written before it existed. */
+  problems?: Problem[];
   gradcheck?: GradcheckResult;
   /** How the run went: finished, or stopped early by an error inside the model. */
   status?: {

@@ -15,6 +15,8 @@ import { Heatmap } from "./heatmap";
 import { sci } from "./format";
 import { RULES } from "./explanations";
 import { act } from "./host";
+import { problemList } from "./problems";
+import { problemsOf } from "../src/instrument/problems";
 import { themeColors, withAlpha } from "./theme";
 
 export class ReportView extends LiveView {
@@ -53,7 +55,7 @@ export class ReportView extends LiveView {
 
     // Gradient flow + warnings side by side: the two things to look at first.
     grid.append(this.flowCard(s));
-    grid.append(card("Warnings", r ? `${r.warnings.length}` : "live", this.warnings(r), "warnings"));
+    grid.append(card("Warnings", r ? warningsSubtitle(r) : "live", this.warnings(r), "warnings"));
     grid.append(card("Gradient check", r?.gradcheck ? gradcheckVerdict(r.gradcheck).label : "", this.gradcheck(r), "gradcheck"));
     grid.append(this.lossCard(s));
     if (r) {
@@ -254,8 +256,8 @@ export class ReportView extends LiveView {
   private warnings(r: Report | undefined): HTMLElement {
     if (!r) return h("p", { class: "muted" }, "Warnings appear when the run ends.");
     if (!r.warnings.length) return h("p", { class: "ok-text" }, "No warnings: gradients look healthy.");
-    const layerLoc = new Map(r.model.layers.map((l) => [l.name, l.location]));
-    return h("ul", { class: "warning-list" }, ...r.warnings.map((w) => warningItem(w, w.location ?? (w.layer ? layerLoc.get(w.layer) : undefined), true)));
+    // Grouped by root cause: one item per problem, its symptoms expandable beneath.
+    return problemList(r, warningItem, (location) => act({ type: "reveal", location }));
   }
 
   protected updateLive(): void {
@@ -347,6 +349,12 @@ export function button(label: string, onClick: () => void, primary = true): HTML
   const b = h("vscode-button", { secondary: !primary }, label);
   b.addEventListener("click", onClick);
   return b;
+}
+
+/** "7" when every warning is its own problem, else "1 problem · 7 warnings". */
+function warningsSubtitle(r: Report): string {
+  const n = problemsOf(r).length;
+  return n === r.warnings.length ? `${n}` : `${n} problem${n === 1 ? "" : "s"} · ${r.warnings.length} warnings`;
 }
 
 export function badge(text: string, kind: "ok" | "warn" | "error" | "info"): HTMLElement {

@@ -9,6 +9,7 @@ import { gradcheckVerdict, gradientFlow, layerSeries, lossSeries } from "./deriv
 import { sci } from "./format";
 import { act } from "./host";
 import { badge, basename, button, warningItem } from "./report";
+import { problemList } from "./problems";
 import { themeColors } from "./theme";
 
 export class SidebarView extends LiveView {
@@ -92,10 +93,9 @@ export class SidebarView extends LiveView {
 
     const r = s.report;
     if (r) {
-      const layerLoc = new Map(r.model.layers.map((l) => [l.name, l.location]));
       this.root.append(section("Warnings", String(r.warnings.length),
         r.warnings.length
-          ? h("ul", { class: "warning-list compact" }, ...r.warnings.map((w) => warningItem(w, w.location ?? (w.layer ? layerLoc.get(w.layer) : undefined), false)))
+          ? problemList(r, warningItem, (location) => act({ type: "reveal", location }), { detailed: false, listClass: "compact" })
           : h("p", { class: "ok-text small" }, "No warnings."),
         r.gradcheck ? gradcheckLine(r.gradcheck) : null,
       ));

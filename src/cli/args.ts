@@ -5,12 +5,14 @@
 import { parseArgs as utilParseArgs } from "node:util";
 import type { GradcheckMode } from "../instrument/types";
 
-export type CliCommand = "check" | "train" | "report" | "list" | "help" | "version";
+export type CliCommand = "check" | "train" | "report" | "list" | "compare" | "help" | "version";
 
 export interface CliArgs {
   command: CliCommand;
   /** The model file (check/train/list) or report file (report). */
   file?: string;
+  /** The second report (compare: b, compared against `file`, a). */
+  file2?: string;
   model?: string;
   mode?: GradcheckMode;
   steps?: number;
@@ -28,6 +30,10 @@ Commands:
   train <model.ts>      Train with recording; per-layer table and warnings
   report <report.json>  Print a saved report
   list <model.ts>       List the models a file exports
+  compare <a.json> <b.json>
+                        Compare two saved reports: per-layer gradient norm and update
+                        ratio of b vs a, the loss, warnings and problems in one only
+                        (always exits 0 for valid reports)
 
 Options:
   --model NAME          Which export to run (default: the default export, else the first)
@@ -152,6 +158,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const positional = parsed.positionals;
   if (positional.length === 0) return args;
   const [command, file, ...rest] = positional;
+  if (command === "compare") {
+    if (!file || !rest[0]) throw new Error("compare expects two report files");
+    if (rest.length > 1) throw new Error(`unexpected argument "${rest[1]}"`);
+    return { ...args, command: "compare", file, file2: rest[0] };
+  }
   if (!["check", "train", "report", "list"].includes(command)) throw new Error(`unknown command "${command}"`);
   if (!file) throw new Error(`${command} expects a file`);
   if (rest.length) throw new Error(`unexpected argument "${rest[0]}"`);

@@ -5,8 +5,9 @@
  */
 import * as path from "node:path";
 import type { ModelEntry, RunError, RunOutcome } from "../protocol/runner";
-import type { GradcheckResult, Report, SourceLocation, Warning } from "../report";
 import { gradcheckStatus, inconclusiveReason } from "../report";
+import type { GradcheckResult, Problem, Report, SourceLocation, Warning } from "../report";
+import { problemsOf } from "../instrument/problems";
 
 /** CLI exit codes (documented in `--help`). */
 export const EXIT = {
@@ -183,6 +184,36 @@ export function formatWarnings(warnings: readonly Warning[], options: FormatOpti
     .join("\n");
 }
 
+/**
+ * Problems, one block each: severity, title, blamed layer's file:line, the fix, then its warnings
+ * indented beneath (causes first, then symptoms), each with its rule, layer, step and message.
+ */
+export function formatProblems(problems: readonly Problem[], warnings: readonly Warning[], options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  if (problems.length === 0) return st.green("No warnings.");
+  return problems
+    .map((p) => {
+      const n = p.causes.length + p.symptoms.length;
+      // A problem of one warning reads best as that warning.
+      if (n === 1 && warnings[p.causes[0]]) return formatWarnings([warnings[p.causes[0]]], options).replace(/^No warnings\.$/, "");
+      const where = formatLocation(p.location, options.cwd);
+      const head = `${severityStyle(st, p.severity)(p.severity)} ${st.bold(p.title)}${where ? `  ${st.dim(where)}` : ""}${n > 1 ? st.dim(`  (${n} warnings)`) : ""}`;
+      const lines = [head];
+      if (p.fix) lines.push(`  ${st.dim("fix:")} ${p.fix}`);
+      const member = (i: number, role: string) => {
+        const w = warnings[i];
+        if (!w) return;
+        const at = [w.layer, formatLocation(w.location, options.cwd), w.step !== undefined ? `step ${w.step}` : ""].filter(Boolean).join("  ");
+        lines.push(`  ${st.dim(role)} ${w.rule}${at ? `  ${st.dim(at)}` : ""}`);
+        lines.push(`      ${w.message}`);
+      };
+      for (const i of p.causes) member(i, "cause  ");
+      for (const i of p.symptoms) member(i, "symptom");
+      return lines.join("\n");
+    })
+    .join("\n");
+}
+
 /** The gradient check: verdict, the failing layers with their worst entries, and the culprit op. */
 export function formatGradcheck(report: Report, options: FormatOptions = {}): string {
   const gc = report.gradcheck;
@@ -246,7 +277,7 @@ export function formatReport(report: Report, options: FormatOptions = {}): strin
   const parts = [head.join("\n"), formatLayerTable(report, options)];
   const gc = formatGradcheck(report, options);
   if (gc) parts.push(gc);
-  parts.push(formatWarnings(report.warnings, options));
+  parts.push(formatProblems(problemsOf(report), report.warnings, options));
   parts.push(verdictLine(report, st));
   return parts.join("\n\n");
 }
@@ -261,8 +292,13 @@ function verdictLine(report: Report, st: Style): string {
   const status = report.gradcheck ? gradcheckStatus(report.gradcheck) : undefined;
   if (exitCodeForReport(report) === EXIT.healthy) {
     // Warnings and an inconclusive check do not fail a run (exit 0) but must not read as a clean bill of health.
+    const problems = problemsOf(report).filter((p) => p.severity !== "info").length;
     const caveats = [
-      warnings ? `${warnings} warning${warnings === 1 ? "" : "s"}` : "",
+      warnings
+        ? problems === warnings
+          ? `${warnings} warning${warnings === 1 ? "" : "s"}`
+          : `${problems} problem${problems === 1 ? "" : "s"} (${warnings} warning${warnings === 1 ? "" : "s"})`
+        : "",
       status === "inconclusive" ? "gradient check inconclusive" : "",
     ].filter(Boolean);
     return caveats.length ? st.yellow(`No errors; ${caveats.join(", ")}.`) : st.green("Healthy.");

@@ -87,5 +87,11 @@ function toDiagnostic(e: ProblemEntry): vscode.Diagnostic {
   const d = new vscode.Diagnostic(range, e.message, SEVERITY[e.severity]);
   d.source = DIAGNOSTIC_SOURCE;
   d.code = e.code;
+  if (e.related?.length) {
+    d.relatedInformation = e.related.map((r) => new vscode.DiagnosticRelatedInformation(
+      new vscode.Location(vscode.Uri.file(r.file), new vscode.Range(r.line, r.column, r.line, Number.MAX_SAFE_INTEGER)),
+      r.message,
+    ));
+  }
   return d;
 }

@@ -6,6 +6,7 @@
 import type { Report, Severity, SourceLocation } from "../report";
 import { gradcheckLayerStatus, gradcheckStatus } from "../report";
 import type { RunError } from "../protocol/runner";
+import { problemsOf } from "../instrument/problems";
 
 export const DIAGNOSTIC_SOURCE = "Gradient Lens";
 
@@ -20,6 +21,8 @@ export interface ProblemEntry {
   /** The rule id. */
   code: string;
   message: string;
+  /** The problem's other warnings (its other causes and its symptoms), each on its own line: `DiagnosticRelatedInformation`. */
+  related?: Array<{ file: string; line: number; column: number; message: string }>;
 }
 
 /**
@@ -42,17 +45,33 @@ export function reportToProblems(report: Report, resolveFile: (file: string) => 
   // Model-wide warnings (the loss) go on the defineModel line.
   const fallback = modelLocation ?? (report.model.file ? { file: report.model.file, line: 1, column: 1 } : undefined);
 
-  for (const w of report.warnings) {
-    const loc = locate(w.location, w.layer) ?? fallback;
-    if (!loc) continue;
-    const severity: Severity = w.rule === "gradcheck-failed" ? "error" : w.severity;
+  // One entry per problem (warnings grouped by root cause), on its first cause's line; the problem's
+  // other warnings are related information pointing at their own lines.
+  const text = (w: Report["warnings"][number], hint: boolean) => {
     const where = w.layer && !w.message.includes(w.layer) ? `${w.layer}: ` : "";
-    push({
-      ...toZeroBased(loc, resolveFile),
-      severity,
-      code: w.rule,
-      message: `${where}${w.message}${w.hint ? ` — ${w.hint}` : ""}`,
+    return `${where}${w.message}${hint && w.hint ? ` — ${w.hint}` : ""}`;
+  };
+  for (const p of problemsOf(report)) {
+    const members = [...p.causes, ...p.symptoms].map((i) => report.warnings[i]).filter(Boolean);
+    if (!members.length) continue;
+    const first = members[0];
+    const loc = locate(p.location ?? first.location, p.layer ?? first.layer) ?? fallback;
+    if (!loc) continue;
+    const severity: Severity = members.some((w) => w.rule === "gradcheck-failed") ? "error" : p.severity;
+    const entry: ProblemEntry = members.length === 1
+      ? { ...toZeroBased(loc, resolveFile), severity, code: first.rule, message: text(first, true) }
+      : {
+          ...toZeroBased(loc, resolveFile),
+          severity,
+          code: p.rule,
+          message: `${p.title}: ${text(first, false)}${p.fix ? ` — ${p.fix}` : ""} (${members.length} warnings, see related)`,
+        };
+    const related = members.slice(1).flatMap((w) => {
+      const at = locate(w.location, w.layer) ?? fallback;
+      return at ? [{ ...toZeroBased(at, resolveFile), message: `${p.causes.includes(report.warnings.indexOf(w)) ? "cause" : "symptom"} ${w.rule}: ${text(w, false)}` }] : [];
     });
+    if (related.length) entry.related = related;
+    push(entry);
   }
 
   // A failed check is an error even if the rules did not emit a `gradcheck-failed` warning for it.

@@ -11,6 +11,7 @@ import { checkGradients } from "./gradcheck";
 import { NanTracker } from "./nan";
 import { DEFAULT_RECORD, Recorder } from "./recorder";
 import { runRules, type RuleLayer } from "./rules";
+import { groupProblems } from "./problems";
 import { ENGINE_VERSION } from "../version";
 import type { GradcheckOptions, InspectOptions, ProgressInfo } from "./types";
 
@@ -191,6 +192,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     return r;
   });
   report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize }, spec.rules, options.rules);
+  report.problems = groupProblems(report.warnings, report.model.layers.map((l) => l.name));
 
   const recordedCount = rec ? steps.filter((s) => s.layers.length).length : 0;
   if (rec && result && recordedCount) {

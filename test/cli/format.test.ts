@@ -169,3 +169,22 @@ describe("report rendering", () => {
     expect(formatModels([{ exportName: "default", name: "A", location: { file: "/p/m.ts", line: 3, column: 1 } }], { cwd: "/p" })).toContain("default  A     m.ts:3");
   });
 });
+
+describe("problems", () => {
+  it("prints a problem with its fix and its warnings indented beneath; a lone warning as itself", async () => {
+    const { formatProblems } = await import("../../src/cli/format");
+    const { groupProblems } = await import("../../src/instrument/problems");
+    const loc = { file: "/proj/m.ts", line: 12, column: 3 };
+    const warnings = [
+      { rule: "vanishing-gradient", severity: "warning" as const, layer: "layers.0", location: loc, message: "layers.0 gets tiny gradients.", hint: "use ReLU", evidence: { gradNorm: 1e-9 } },
+      { rule: "update-ratio", severity: "warning" as const, layer: "layers.0", message: "layers.0 barely moves.", hint: "raise the lr", evidence: { direction: "too-small" } },
+      { rule: "loss-oscillating", severity: "warning" as const, step: 9, message: "the loss swings.", hint: "lower the lr", evidence: {} },
+    ];
+    const problems = groupProblems(warnings, ["layers.0"]);
+    const text = formatProblems(problems, warnings, { cwd: "/proj" });
+    expect(text).toContain("warning vanishing gradients in layers.0  m.ts:12  (2 warnings)\n  fix: use ReLU\n  cause   vanishing-gradient  layers.0  m.ts:12\n      layers.0 gets tiny gradients.\n  symptom update-ratio  layers.0\n      layers.0 barely moves.");
+    expect(text).not.toContain("raise the lr");
+    expect(text).toContain("warning loss-oscillating  step 9\n  the loss swings.\n  hint: lower the lr");
+    expect(formatProblems([], [])).toBe("No warnings.");
+  });
+});

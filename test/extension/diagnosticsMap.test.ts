@@ -5,17 +5,28 @@ import { sampleReport } from "./fixtures";
 const id = (f: string) => f;
 
 describe("reportToProblems", () => {
-  it("puts a warning on the 0-based line that built its layer, with the rule as code", () => {
-    const [first] = reportToProblems(sampleReport(), id);
+  it("puts a lone warning on the 0-based line that built its layer, with the rule as code", () => {
+    const [first] = reportToProblems(sampleReport({ warnings: [sampleReport().warnings[0]] }), id);
     expect(first).toEqual({
       file: "/ws/deep-sigmoid.ts", line: 14, column: 6, severity: "warning", code: "vanishing-gradient",
       message: "layers.0 receives gradients 1e-6× smaller than layers.3 — use ReLU with He init",
     });
   });
 
-  it("puts model-wide warnings on the defineModel line when given", () => {
+  it("one entry per problem: its symptoms are related information on their own lines (model-wide ones on the defineModel line)", () => {
     const problems = reportToProblems(sampleReport(), id, { file: "/ws/deep-sigmoid.ts", line: 11, column: 1 });
-    expect(problems[1]).toMatchObject({ code: "loss-not-decreasing", line: 10, column: 0, severity: "info" });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ code: "vanishing-gradient", line: 14, column: 6, severity: "warning" });
+    expect(problems[0].message).toBe("vanishing gradients in layers.0: layers.0 receives gradients 1e-6× smaller than layers.3 — use ReLU with He init (2 warnings, see related)");
+    expect(problems[0].related).toEqual([{ file: "/ws/deep-sigmoid.ts", line: 10, column: 0, message: "symptom loss-not-decreasing: the loss did not decrease" }]);
+  });
+
+  it("two independent causes are two entries", () => {
+    const r = sampleReport({ warnings: [
+      { rule: "nan-or-inf", severity: "error", layer: "layers.2", message: "NaN in layers.2", evidence: {} },
+      { rule: "dead-relu", severity: "warning", layer: "layers.0", message: "dead", evidence: {} },
+    ] });
+    expect(reportToProblems(r, id).map((p) => [p.code, p.severity, p.related])).toEqual([["nan-or-inf", "error", undefined], ["dead-relu", "warning", undefined]]);
   });
 
   it("prefers the warning's own location and resolves relative paths", () => {

@@ -72,9 +72,18 @@ export enum ViewColumn { Active = -1, Beside = -2, One = 1, Two = 2 }
 export enum TextEditorRevealType { Default = 0, InCenter = 1, InCenterIfOutsideViewport = 2, AtTop = 3 }
 export enum FileType { Unknown = 0, File = 1, Directory = 2 }
 
+export class Location {
+  constructor(readonly uri: Uri, readonly range: Range) {}
+}
+
+export class DiagnosticRelatedInformation {
+  constructor(readonly location: Location, readonly message: string) {}
+}
+
 export class Diagnostic {
   source?: string;
   code?: string;
+  relatedInformation?: DiagnosticRelatedInformation[];
   constructor(readonly range: Range, readonly message: string, readonly severity: DiagnosticSeverity) {}
 }
 

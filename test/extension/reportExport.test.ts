@@ -31,7 +31,9 @@ describe("layerTableCsv", () => {
 
 describe("summarizeReport", () => {
   it("reads like the CodeLens: warnings · check · max error", () => {
-    expect(summarizeReport(sampleReport())).toBe("2 warnings · gradcheck passed · max rel err 2e-9");
+    // The sample's two warnings share one root cause (vanishing gradients, the flat loss its symptom).
+    expect(summarizeReport(sampleReport())).toBe("1 problem (2 warnings) · gradcheck passed · max rel err 2e-9");
+    expect(summarizeReport(sampleReport({ warnings: [sampleReport().warnings[0]] }))).toBe("1 warning · gradcheck passed · max rel err 2e-9");
     const failed = sampleReport({ warnings: [{ rule: "gradcheck-failed", severity: "error", message: "x", evidence: {} }] });
     failed.gradcheck!.passed = false;
     failed.gradcheck!.layers[0].passed = false;
