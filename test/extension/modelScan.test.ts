@@ -92,7 +92,9 @@ describe("modelAtLine", () => {
     expect(modelAtLine(models, 0)?.exportName).toBe("a");
     expect(modelAtLine([], 0)).toBeUndefined();
   });
+});
 
+describe("scanSource within the webview protocol's bounds", () => {
   it("cuts a name too long for the webview protocol (so the model list still validates) and skips an unrunnable export name", () => {
     const long = "x".repeat(MAX_NAME + 100);
     const src = `import { defineModel } from "gradient-lens";\nexport const m = defineModel({ name: "${long}" });\nexport const ${"y".repeat(MAX_NAME + 1)} = defineModel({ name: "ok" });\n`;
