@@ -9,5 +9,5 @@ export { type GeluOptions } from "./elementwise";
 export { elu, selu, relu6, hardTanh, logSigmoid } from "./activations";
 export { erf, log1p, expm1, sin, cos, reciprocal, rsqrt, sign, floor, round } from "./math";
 export { min, prod, cumsum } from "./reduce";
-export { pad, tile, repeat, stack, split, chunk, flatten, oneHot, checkIndex, type PadMode, type PadOptions } from "./layout";
-export { maskedFill } from "./composite";
+export { pad, tile, oneHot, checkIndex, type PadMode, type PadOptions } from "./layout";
+export { maskedFill, repeat, stack, split, chunk, flatten } from "./composite";

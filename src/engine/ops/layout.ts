@@ -1,7 +1,7 @@
 /**
  * Ops that move elements without changing them. Most are one gather: out[i] = x[src[i]], whose backward
  * is the matching scatter-add gx[src[i]] += g[i]; that single rule serves permute, slice, gather,
- * takeAlong and broadcastTo.
+ * takeAlong, broadcastTo and tile, and pad with a fill value for entries read from nowhere.
  */
 import { broadcastIndex, broadcastShapes, formatShape, normalizeAxes, sameShape, sizeOf, stridesOf, type Shape } from "../shape";
 import { gradBuffer, makeResult, Tensor } from "../tensor";
@@ -295,86 +295,6 @@ export function tile(x: Tensor, reps: readonly number[]): Tensor {
     src[flat] = s;
   });
   return gatherBy(TILE, x, outShape, src);
-}
-
-export const REPEAT = registerOp({ name: "repeat", kind: "composite", differentiable: true, kinks: null, nonFinite: null });
-/**
- * PyTorch's `Tensor.repeat`: tile, but `reps` must cover every axis (it may add leading ones). For
- * repeating each element in place (`repeat_interleave`) gather with repeated indices instead.
- */
-export function repeat(x: Tensor, reps: readonly number[]): Tensor {
-  if (reps.length < x.ndim) throw new Error(`repeat: ${reps.length} repetitions for a tensor with ${x.ndim} axes (give one per axis)`);
-  return tile(x, reps);
-}
-
-/** An axis index for inserting a new axis into a rank-`rank` shape: 0…rank, negatives from the end. */
-function newAxis(op: string, axis: number, rank: number): number {
-  const ax = axis < 0 ? axis + rank + 1 : axis;
-  if (!Number.isInteger(ax) || ax < 0 || ax > rank) throw new Error(`${op}: axis ${axis} is out of range for a new axis of a rank-${rank} tensor`);
-  return ax;
-}
-
-export const STACK = registerOp({ name: "stack", kind: "composite", differentiable: true, kinks: null, nonFinite: null });
-/** Joins same-shape tensors along a new axis (`torch.stack`): n tensors of shape S give S with n inserted at `axis`. */
-export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new Error("stack: needs at least one tensor");
-  const shape = tensors[0].shape;
-  for (const t of tensors) {
-    if (!sameShape(t.shape, shape)) throw new Error(`stack: shapes ${formatShape(shape)} and ${formatShape(t.shape)} differ`);
-  }
-  const ax = newAxis(STACK, axis, shape.length);
-  const expanded = [...shape.slice(0, ax), 1, ...shape.slice(ax)];
-  return concat(tensors.map((t) => reshape(t, expanded)), ax);
-}
-
-export const SPLIT = registerOp({ name: "split", kind: "composite", differentiable: true, kinks: null, nonFinite: null });
-/**
- * Cuts x along `axis` into pieces (`torch.split`): a number gives pieces of that size (the last one
- * smaller if it does not divide), a list gives the sizes themselves, which must add up to the axis.
- */
-export function split(x: Tensor, sizeOrSizes: number | readonly number[], axis = 0): Tensor[] {
-  const [ax] = normalizeAxes(SPLIT, x.shape, axis);
-  const dim = x.shape[ax];
-  let sizes: number[];
-  if (typeof sizeOrSizes === "number") {
-    if (!Number.isInteger(sizeOrSizes) || sizeOrSizes <= 0) throw new Error(`split: piece size must be a positive integer, got ${sizeOrSizes}`);
-    sizes = [];
-    for (let s = 0; s < dim; s += sizeOrSizes) sizes.push(Math.min(sizeOrSizes, dim - s));
-    if (dim === 0) sizes.push(0);
-  } else {
-    sizes = [...sizeOrSizes];
-    if (sizes.some((s) => !Number.isInteger(s) || s < 0) || sizes.reduce((a, b) => a + b, 0) !== dim) {
-      throw new Error(`split: sizes ${formatShape(sizes)} must be non-negative integers adding up to ${dim} (axis ${ax} of ${formatShape(x.shape)})`);
-    }
-  }
-  const pieces: Tensor[] = [];
-  let start = 0;
-  for (const s of sizes) {
-    pieces.push(slice(x, ax, start, start + s));
-    start += s;
-  }
-  return pieces;
-}
-
-export const CHUNK = registerOp({ name: "chunk", kind: "composite", differentiable: true, kinks: null, nonFinite: null });
-/**
- * Cuts x along `axis` into `n` pieces as `torch.chunk`: each ⌈size/n⌉ long, the last shorter; like
- * PyTorch this can return fewer than n pieces (6 into 4 chunks gives sizes 2, 2, 2).
- */
-export function chunk(x: Tensor, n: number, axis = 0): Tensor[] {
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`chunk: the number of chunks must be a positive integer, got ${n}`);
-  const [ax] = normalizeAxes(CHUNK, x.shape, axis);
-  return split(x, Math.max(1, Math.ceil(x.shape[ax] / n)), ax);
-}
-
-export const FLATTEN = registerOp({ name: "flatten", kind: "composite", differentiable: true, kinks: null, nonFinite: null });
-/** Merges axes startDim…endDim (inclusive, negatives from the end) into one, as `torch.flatten`; a scalar becomes [1]. */
-export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
-  if (x.ndim === 0) return reshape(x, [1]);
-  const [s] = normalizeAxes(FLATTEN, x.shape, startDim);
-  const [e] = normalizeAxes(FLATTEN, x.shape, endDim);
-  if (s > e) throw new Error(`flatten: startDim ${startDim} comes after endDim ${endDim} for ${formatShape(x.shape)}`);
-  return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
 }
 
 export const ONE_HOT = registerOp({ name: "oneHot", kind: "layout", differentiable: false, kinks: null, nonFinite: null });

@@ -8,7 +8,7 @@ import { logSoftmax, softmax } from "./composite";
 import type { TensorLike } from "./util";
 import * as act from "./activations";
 import * as math from "./math";
-import { maskedFill } from "./composite";
+import * as comp from "./composite";
 import type { Axis } from "./reduce";
 
 declare module "../tensor" {
@@ -138,8 +138,8 @@ p.prod = function (a, k) { return red.prod(this, a, k); };
 p.cumsum = function (a) { return red.cumsum(this, a); };
 p.pad = function (pads, o) { return lay.pad(this, pads, o); };
 p.tile = function (r) { return lay.tile(this, r); };
-p.repeat = function (r) { return lay.repeat(this, r); };
-p.split = function (s, a) { return lay.split(this, s, a); };
-p.chunk = function (n, a) { return lay.chunk(this, n, a); };
-p.flatten = function (s, e) { return lay.flatten(this, s, e); };
-p.maskedFill = function (m, v) { return maskedFill(this, m, v); };
+p.repeat = function (r) { return comp.repeat(this, r); };
+p.split = function (s, a) { return comp.split(this, s, a); };
+p.chunk = function (n, a) { return comp.chunk(this, n, a); };
+p.flatten = function (s, e) { return comp.flatten(this, s, e); };
+p.maskedFill = function (m, v) { return comp.maskedFill(this, m, v); };
