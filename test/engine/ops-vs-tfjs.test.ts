@@ -80,6 +80,13 @@ describe("elementwise ops against TensorFlow.js", () => {
     compare("logSigmoid", [randT([3, 5], -20, 20)], (a) => ops.logSigmoid(a), (a) => tf.logSigmoid(a));
   });
 
+  it("gelu, both forms, against their formulas written with tfjs ops (tfjs has no gelu)", () => {
+    const c = Math.sqrt(2 / Math.PI);
+    compare("gelu exact", [randT([3, 5], -4, 4)], (a) => ops.gelu(a), (a) => tf.mul(tf.mul(a, 0.5), tf.add(1, tf.erf(tf.mul(a, Math.SQRT1_2)))));
+    compare("gelu tanh", [randT([3, 5], -4, 4)], (a) => ops.gelu(a, { approximate: "tanh" }),
+      (a) => tf.mul(tf.mul(a, 0.5), tf.add(1, tf.tanh(tf.mul(c, tf.add(a, tf.mul(0.044715, tf.pow(a, 3))))))));
+  });
+
   it("erf, log1p, expm1, sin, cos, reciprocal, rsqrt", () => {
     compare("erf", [x()], (a) => ops.erf(a), (a) => tf.erf(a));
     compare("log1p", [randT([3, 5], -0.9, 5)], (a) => ops.log1p(a), (a) => tf.log1p(a));
