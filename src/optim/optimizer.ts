@@ -47,7 +47,7 @@ export abstract class BaseOptimizer implements Optimizer {
 
   step(): void {
     this.t++;
-    this.measuring = listening("update");
+    this.measuring = listening("update") && !measuredByCaller;
     const params = this.params;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
@@ -100,6 +100,9 @@ export abstract class BaseOptimizer implements Optimizer {
   }
 }
 
+/** True while `stepReporting` measures an optimizer from copies. */
+let measuredByCaller = false;
+
 /**
  * Runs `optimizer.step()` so that observers see each tensor's update: a `BaseOptimizer` reports them
  * itself; any other optimizer (an object with `step` and `zeroGrad`) is measured against copies of its
@@ -112,7 +115,13 @@ export function stepReporting(optimizer: Optimizer): void {
   }
   const stepping: Array<{ param: Tensor; grad: FloatArray; before: FloatArray }> = [];
   for (const param of optimizer.params ?? []) if (param._g) stepping.push({ param, grad: param._g, before: param.data.slice() });
-  optimizer.step();
+  // A BaseOptimizer it delegates to must not report the same updates a second time.
+  measuredByCaller = true;
+  try {
+    optimizer.step();
+  } finally {
+    measuredByCaller = false;
+  }
   for (const { param, grad, before } of stepping) report.update({ optimizer, param, grad, ...squaresOfUpdate(param.data, before) });
 }
 
