@@ -193,7 +193,7 @@ export function recorderBench(libs, { reps = 9, steps = 40, configs = RECORDER_C
 export async function libraryAt(rev) {
   const esbuild = await import("esbuild");
   const src = mkdtempSync(path.join(tmpdir(), "gl-rec-src-"));
-  execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src | tar -x -C "${src}"`]);
+  execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src package.json | tar -x -C "${src}"`]);
   symlinkSync(path.join(root, "node_modules"), path.join(src, "node_modules"));
   const out = await esbuild.build({
     stdin: { contents: `export * from "./src/index.ts";`, resolveDir: src, loader: "ts" }, bundle: true, write: false,

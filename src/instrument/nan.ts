@@ -81,13 +81,13 @@ export class NanTracker implements Observer {
 
   backward(e: BackwardEvent): void {
     if (this.origin) return;
-    if (!allFinite(e.outputGrad)) return;
     for (const t of e.inputs) {
       const g = t._g;
       if (!t.requiresGrad || !g || allFinite(g)) continue;
-      // A finite incoming gradient through finite forward values produced a non-finite input gradient
-      // (e.g. sqrt's 0.5/y at y = 0, log's 1/x at x = 0).
-      if (!e.inputs.every((x) => allFinite(x.data)) || !allFinite(e.output.data)) return;
+      // The origin only if a finite incoming gradient through finite forward values produced it (e.g.
+      // sqrt's 0.5/y at y = 0, log's 1/x at x = 0). Checked here, on the rare path: the incoming
+      // gradient was itself checked when the ops that produced it ran.
+      if (!allFinite(e.outputGrad) || !e.inputs.every((x) => allFinite(x.data)) || !allFinite(e.output.data)) return;
       this.found("backward", e.op, e.scope, e.inputs, g, t.shape, range(e.outputGrad));
       return;
     }
