@@ -4,6 +4,7 @@
  *
  *   node bench/recorder.mjs [--reps 9] [--steps 40] [--json]
  *   node bench/recorder.mjs --rev f935e3b        # A/B: the library at a git revision against the working tree
+ *   node bench/recorder.mjs --cpu --case "batch 32"   # CPU time per step (steadier on a shared machine), one case
  *   node bench/recorder.mjs --extras             # also: the statistics pass on dense vs sparse gradients, and
  *                                                #       the gradient check's time per mode on 101 770 parameters
  *
@@ -79,6 +80,27 @@ function mlp(gl, sizes, batchSize, steps) {
   });
 }
 
+/**
+ * Steps `trainer` to the end; returns each step's time: the loop's own wall-clock `stepMs`, or with
+ * `clock = "cpu"` the process's CPU time per step (`process.cpuUsage`, all threads: GC included), which
+ * moves far less than wall time when other processes share the cores.
+ */
+let clock = "wall";
+function stepAll(trainer) {
+  const cpu = [];
+  for (;;) {
+    const c0 = clock === "cpu" ? process.cpuUsage() : null;
+    const more = trainer.next();
+    if (c0) {
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+    if (!more) break;
+  }
+  const r = trainer.result();
+  return { r, times: clock === "cpu" ? cpu.slice(0, r.stepMs.length) : r.stepMs };
+}
+
 /** One run: median step time (ms) after warm-up, and the recorder's own ms per recorded step. */
 function run(gl, spec, config, warmup) {
   return gl.observe ? runObserved(gl, spec, config, warmup) : runHooked(gl, spec, config, warmup);
@@ -97,10 +119,9 @@ function runObserved(gl, spec, config, warmup) {
       recorder.attach(trainer.model, trainer.model.namedParameters());
       detach = gl.observe(recorder);
     }
-    while (trainer.next()) { /* step */ }
-    const r = trainer.result();
+    const { r, times } = stepAll(trainer);
     if (r.reason !== "completed") throw new Error(`${spec.name}: ${r.reason}`);
-    return { ms: median(r.stepMs.slice(warmup)), recordMs: recorder ? recorder.recordMs / Math.max(1, recorder.stats.size) : 0 };
+    return { ms: median(times.slice(warmup)), recordMs: recorder ? recorder.recordMs / Math.max(1, recorder.stats.size) : 0 };
   } finally {
     detach?.();
     detachNan?.();
@@ -133,10 +154,9 @@ function runHooked(gl, spec, config, warmup) {
       : undefined;
   try {
     const trainer = gl.createTrainer(spec, { hooks });
-    while (trainer.next()) { /* step */ }
-    const r = trainer.result();
+    const { r, times } = stepAll(trainer);
     if (r.reason !== "completed") throw new Error(`${spec.name}: ${r.reason}`);
-    return { ms: median(r.stepMs.slice(warmup)), recordMs: recorder ? recorder.recordMs / Math.max(1, recorder.stats.size) : 0 };
+    return { ms: median(times.slice(warmup)), recordMs: recorder ? recorder.recordMs / Math.max(1, recorder.stats.size) : 0 };
   } finally {
     nan?.stop();
     recorder?.detach();
@@ -148,11 +168,12 @@ function runHooked(gl, spec, config, warmup) {
  * process, interleaved. Returns one row per (case, library): plain ms, and per configuration its median
  * ms and overhead (median of the per-rep ratios to plain, minus 1, in %), plus the recorder's own time.
  */
-export function recorderBench(libs, { reps = 9, steps = 40, configs = RECORDER_CONFIGS, log = console.log } = {}) {
+export function recorderBench(libs, { reps = 9, steps = 40, configs = RECORDER_CONFIGS, cases = RECORDER_CASES, time = "wall", log = console.log } = {}) {
+  clock = time;
   const warmup = Math.min(5, Math.floor(steps / 4));
-  log?.(`recorder overhead: node ${process.version}, ${steps} steps per run (${warmup} dropped), median of ${reps} paired reps`);
+  log?.(`recorder overhead: node ${process.version}, ${steps} steps per run (${warmup} dropped), median of ${reps} paired reps, ${time === "cpu" ? "CPU time" : "wall time"} per step`);
   const rows = [];
-  for (const c of RECORDER_CASES) {
+  for (const c of cases) {
     const specs = libs.map(({ gl }) => mlp(gl, c.sizes, c.batch, steps));
     libs.forEach(({ gl }, k) => { for (const cfg of configs) run(gl, specs[k], cfg, warmup); }); // warm the JIT for every path
     const times = libs.map(() => Object.fromEntries(configs.map((cfg) => [cfg.name, []])));
@@ -261,10 +282,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.ar
   const libs = [{ name: "working tree", gl: require(path.join(root, "dist/index.cjs")) }];
   const rev = arg("rev", "");
   if (rev) libs.unshift({ name: rev, gl: await libraryAt(rev) });
-  const rows = recorderBench(libs, { reps: Number(arg("reps", 9)), steps: Number(arg("steps", 40)) });
+  const only = arg("case", "");
+  const cases = RECORDER_CASES.filter((c) => !only || c.label.includes(only));
+  const rows = recorderBench(libs, { reps: Number(arg("reps", 9)), steps: Number(arg("steps", 40)), cases, time: process.argv.includes("--cpu") ? "cpu" : "wall" });
   if (rev) {
     console.log(`\nA/B (overhead vs each library's own plain loop, same process):`);
-    for (const c of RECORDER_CASES) {
+    for (const c of cases) {
       const [a, b] = libs.map((l) => rows.find((r) => r.case === c.label && r.lib === l.name));
       for (const name of Object.keys(b.configs)) {
         if (!a.configs[name]) continue;

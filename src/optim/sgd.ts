@@ -38,23 +38,33 @@ export class SGD extends BaseOptimizer {
     const mu = this.momentum;
     const wd = this.options.weightDecay ?? 0;
     const lr = this.lr;
-    const v = mu === 0 ? null : this.velocity(i);
-    const nesterov = this.options.nesterov ?? false;
     const w = p.data;
     const measure = this.measuring;
     let d2 = 0, w2 = 0;
-    for (let j = 0; j < w.length; j++) {
-      const old = w[j];
-      let step = g[j] + wd * old;
-      if (v) {
-        v[j] = mu * v[j] + step;
-        step = nesterov ? step + mu * v[j] : v[j];
+    // Two rules, a loop each: plain SGD pays no momentum test per weight and allocates no velocity.
+    if (mu === 0) {
+      for (let j = 0; j < w.length; j++) {
+        const old = w[j];
+        w[j] = old - lr * (g[j] + wd * old);
+        if (measure) {
+          const d = w[j] - old;
+          d2 += d * d;
+          w2 += old * old;
+        }
       }
-      w[j] = old - lr * step;
-      if (measure) {
-        const d = w[j] - old;
-        d2 += d * d;
-        w2 += old * old;
+    } else {
+      const v = this.velocity(i);
+      const nesterov = this.options.nesterov ?? false;
+      for (let j = 0; j < w.length; j++) {
+        const old = w[j];
+        const gj = g[j] + wd * old;
+        v[j] = mu * v[j] + gj;
+        w[j] = old - lr * (nesterov ? gj + mu * v[j] : v[j]);
+        if (measure) {
+          const d = w[j] - old;
+          d2 += d * d;
+          w2 += old * old;
+        }
       }
     }
     if (measure) this.measured(d2, w2);
