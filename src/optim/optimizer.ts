@@ -81,7 +81,11 @@ export abstract class BaseOptimizer implements Optimizer {
     return this.paramSteps[index];
   }
 
-  /** Updates one parameter in place from its gradient `g` (and, while `measuring`, calls `measured`). */
+  /**
+   * Updates one parameter in place from its gradient `g` (and, while `measuring`, calls `measured`). A
+   * subclass's own rule that does not call `measured` is measured against a copy instead; one that calls
+   * `super.update` and then changes the weights again must measure the whole change itself.
+   */
   protected abstract update(p: Tensor, g: FloatArray, index: number): void;
 
   zeroGrad(): void {
