@@ -6,6 +6,9 @@ export {
   Tensor, tensor, zeros, ones, full, randn, rand, arange, noGrad, defineOp, ops, listOps, manualSeed, Random,
   addOpObserver, setKernels, type DType, type CustomOpSpec, type Kernels,
 } from "./engine";
+export {
+  observe, type Observer, type OpEvent, type BackwardEvent, type ModuleEvent, type ObservedModule, type StepEvent, type UpdateEvent,
+} from "./engine";
 export * as nn from "./nn";
 export * as losses from "./nn/losses";
 export * as optim from "./optim";
