@@ -160,6 +160,8 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     if (result?.gradClip?.[step]) s.gradClip = result.gradClip[step];
     return s;
   });
+  rec?.taps.fill(steps);
+  if (rec?.taps.series.size) report.model.timeSeries = [...rec.taps.series.values()];
   report.steps = steps;
   if (result?.validation) report.validation = result.validation;
 
@@ -191,7 +193,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     if (l.module.location) r.location = l.module.location;
     return r;
   });
-  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize }, spec.rules, options.rules);
+  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize, timeSeries: report.model.timeSeries }, spec.rules, options.rules);
   report.problems = groupProblems(report.warnings, report.model.layers.map((l) => l.name));
 
   const recordedCount = rec ? steps.filter((s) => s.layers.length).length : 0;

@@ -11,6 +11,7 @@ import type { LayerStepStats } from "../report";
 import type { AfterStepContext, StepContext, TrainHooks } from "../train/loop";
 import type { RecordSchedule } from "./types";
 import { GradAccumulator, histogramEdges, sumSquares, updateAndWeightSquares } from "./stats";
+import { TapCollector } from "./taps";
 
 /**
  * |x| at or above which a sigmoid/tanh input counts as saturated: σ'(5) ≈ 0.0066 and tanh'(5) ≈ 1.8e-4,
@@ -126,6 +127,9 @@ export class Recorder {
   /** For `normsOf`: the optimizer whose indices `normIndex` holds, and each recorded parameter's index in its `params` (−1: not optimized). */
   private normsOf: Optimizer | null = null;
   private normIndex: Int32Array[] = [];
+  /** Gradients through time (taps, recurrent layers) and attention entropies, per recorded step (./taps.ts). */
+  readonly taps = new TapCollector((layer) => this.modulesByPath.get(layer)?.location);
+  private readonly modulesByPath = new Map<string, Module>();
 
   constructor(readonly schedule: RecordSchedule, readonly totalSteps: number) {
     this.steps = recordedSteps(schedule, totalSteps);
@@ -140,6 +144,7 @@ export class Recorder {
     const index = new Map<Tensor, number>();
     params.forEach(([, p], i) => index.set(p, i));
     for (const [path, m] of model.namedModules()) {
+      this.modulesByPath.set(path || "model", m);
       const own = m.ownParameters();
       const activation = (m as { activation?: unknown }).activation;
       if (!own.length && typeof activation !== "string") continue;
@@ -179,6 +184,7 @@ export class Recorder {
 
   detach(): void {
     this.stopTracking();
+    this.taps.stop();
     this.removeObserver?.();
     this.removeObserver = null;
     this.recording = false;
@@ -198,6 +204,9 @@ export class Recorder {
     return {
       beforeStep: (ctx) => {
         this.recording = this.steps.has(ctx.step);
+        // Taps and attention layers report to the collector from this forward pass to the end of its backward.
+        if (this.recording) this.taps.start();
+        else this.taps.stop();
         if (this.recording) {
           for (const slot of this.activations.values()) {
             slot.gotGrad = false;
@@ -206,6 +215,7 @@ export class Recorder {
         }
       },
       afterBackward: (ctx) => {
+        this.taps.finish(ctx.step);
         if (!this.recording) return;
         const t0 = performance.now();
         this.current = this.collectGradients(ctx);
