@@ -10,7 +10,8 @@
  * is one module call per step: one layer in the report, whose parameter gradients are the sum over time.
  * Each layer taps its hidden state at every time step (`tapSeries`, free when nothing records), so the
  * report shows ‖∂L/∂h_t‖ over t: the series is named after the layer ("layers.0"; stacked layers after
- * the first "layers.0.l1", …).
+ * the first "layers.0.l1", …). An LSTM also taps its cell state ("layers.0.c"): the path its gradient
+ * is meant to survive on.
  */
 import { Tensor, globalRandom, ops, tapSeries, type DType, type Random } from "../engine";
 import { Module } from "./module";
@@ -129,9 +130,12 @@ abstract class RecurrentBase extends Module {
     return ops.slice(z, -1, k * this.hiddenSize, (k + 1) * this.hiddenSize);
   }
 
-  /** h_t of stacked layer `l`, tapped: while a recorder runs, the gradient reaching it is recorded per time step. */
-  protected tapHidden(h: Tensor, l: number): Tensor {
-    return tapSeries(h, l === 0 ? this.path : `${this.path}.l${l}`, { kind: "recurrent", layer: this.path });
+  /**
+   * A state of stacked layer `l` at one time step, tapped: while a recorder runs, the gradient reaching it
+   * is recorded per time step, in the series named after the layer (+ `suffix`: the LSTM's cell state ".c").
+   */
+  protected tapHidden(h: Tensor, l: number, suffix = ""): Tensor {
+    return tapSeries(h, `${l === 0 ? this.path : `${this.path}.l${l}`}${suffix}`, { kind: "recurrent", layer: this.path });
   }
 
   protected stackState(perLayer: Tensor[]): Tensor {
@@ -201,7 +205,7 @@ export class LSTM extends RecurrentBase {
         const f = ops.sigmoid(this.gate(z, 1));
         const g = ops.tanh(this.gate(z, 2));
         const o = ops.sigmoid(this.gate(z, 3));
-        c = tapSeries(ops.add(ops.mul(f, c), ops.mul(i, g)), `${this.path}.c`, { kind: "recurrent", layer: this.path });
+        c = this.tapHidden(ops.add(ops.mul(f, c), ops.mul(i, g)), l, ".c");
         h = this.tapHidden(ops.mul(o, ops.tanh(c)), l);
         return h;
       });
