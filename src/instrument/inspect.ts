@@ -161,7 +161,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     return s;
   });
   rec?.taps.fill(steps);
-  if (rec?.taps.series.size) report.model.timeSeries = [...rec.taps.series.values()];
+  if (rec?.taps.series.size) report.model.timeSeries = rec.taps.timeSeries();
   report.steps = steps;
   if (result?.validation) report.validation = result.validation;
 

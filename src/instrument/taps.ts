@@ -49,7 +49,7 @@ export class TapCollector implements TapSink {
       norms.push(Math.sqrt(this.sq[i]));
     }
     const record: { timeNorms?: TimeNorms[]; attention?: AttentionStats[] } = {};
-    if (byName.size) record.timeNorms = [...byName].map(([name, norms]) => ({ name, norms }));
+    if (byName.size) record.timeNorms = this.timeSeries().filter((s) => byName.has(s.name)).map(({ name }) => ({ name, norms: byName.get(name)! }));
     if (this.attentionSums.size) {
       record.attention = [...this.attentionSums].map(([layer, a]) => ({
         layer, entropy: Array.from(a.entropy, (e) => e / a.rows), uniformEntropy: a.uniform / a.rows,
@@ -99,6 +99,21 @@ export class TapCollector implements TapSink {
     for (let h = 0; h < entropy.length; h++) a.entropy[h] += entropy[h] * rows;
     a.uniform += uniformEntropy * rows;
     a.rows += rows;
+  }
+
+  /**
+   * The series in report order: grouped by layer in order of first appearance, a layer's series by name
+   * (its hidden state "layers.0" before its cell state "layers.0.c" and its stacked layers "layers.0.l1").
+   */
+  timeSeries(): TimeSeriesInfo[] {
+    const groups = new Map<string, TimeSeriesInfo[]>();
+    for (const s of this.series.values()) {
+      const key = s.kind === "recurrent" && s.layer ? s.layer : `\u0000${s.name}`;
+      const g = groups.get(key);
+      if (g) g.push(s);
+      else groups.set(key, [s]);
+    }
+    return [...groups.values()].flatMap((g) => g.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   }
 
   /** Copies each recorded step's measurements into its step record. */

@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { addOpObserver, getOp, listOps, noGrad, ops, Random, Tensor, tensor, defineOp } from "../../src/engine";
 import { checkAgainstNumeric } from "../helpers/numeric";
 import { cases as convCases, kinkProbes as convKinkProbes, nonFiniteProbes as convNonFiniteProbes } from "./opcases/conv";
+import { cases as tapCases, kinkProbes as tapKinkProbes, nonFiniteProbes as tapNonFiniteProbes } from "./opcases/tap";
 
 const rng = new Random(1234);
 const dim = () => 1 + rng.int(4);
@@ -88,6 +89,7 @@ const cases: Record<string, Case> = {
   takeAlong: () => ({ f: (x) => ops.takeAlong(x, tensor([[2], [0], [1], [2]]), 1), inputs: [randT([4, 3])] }),
   broadcastTo: () => ({ f: (x) => ops.broadcastTo(x, [3, 2, 4]), inputs: [randT([2, 1])] }),
   ...convCases,
+  ...tapCases,
 };
 
 /** Ops with no gradient: checked for the absence of one. */
@@ -146,6 +148,7 @@ const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }>
   clamp: () => ({ f: (x) => ops.clamp(x, -0.5, 0.7), at: 0.7 }),
   max: () => ({ f: (x) => ops.max(x, 0), at: 2 }),
   ...convKinkProbes,
+  ...tapKinkProbes,
 };
 
 /** For each op that declares non-finite outputs: a case of moderate inputs that makes one (forward or backward). */
@@ -156,6 +159,7 @@ const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: n
   log: () => ({ f: (x) => ops.log(x), input: [0, 1] }),
   sqrt: () => ({ f: (x) => ops.sqrt(x), input: [0, 1] }),
   ...convNonFiniteProbes,
+  ...tapNonFiniteProbes,
 };
 
 /** Output and input gradients of f, all finite? */
