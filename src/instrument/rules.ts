@@ -10,7 +10,7 @@ import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
 import { getOp } from "../engine";
 import * as optim from "../optim";
-import { attentionCollapse, clippingAlwaysActive, explodingThroughTime, vanishingThroughTime } from "./timeRules";
+import { TIME_RULE_IDS, TIME_RULES } from "./timeRules";
 
 /**
  * Hints name only fixes this library has: gradient clipping is offered only once `optim.clipGradNorm`
@@ -58,7 +58,7 @@ export const RULE_IDS = [
   "vanishing-gradient", "exploding-gradient", "dead-relu", "saturated-activation", "update-ratio",
   "nan-or-inf", "loss-not-decreasing", "loss-oscillating", "gradcheck-failed",
   // Over time (./timeRules.ts): gradients through time, attention heads, gradient clipping.
-  "vanishing-through-time", "exploding-through-time", "attention-collapse", "clipping-always-active",
+  ...TIME_RULE_IDS,
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -681,10 +681,7 @@ export const RULES: Record<RuleId, Rule<any>> = {
   "loss-not-decreasing": lossNotDecreasing,
   "loss-oscillating": lossOscillating,
   "gradcheck-failed": gradcheckFailed,
-  "vanishing-through-time": vanishingThroughTime,
-  "exploding-through-time": explodingThroughTime,
-  "attention-collapse": attentionCollapse,
-  "clipping-always-active": clippingAlwaysActive,
+  ...TIME_RULES,
 };
 
 /** Merges overrides left to right (spec.rules, then options.rules) over each rule's defaults. */

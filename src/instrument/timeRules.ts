@@ -265,3 +265,13 @@ export const clippingAlwaysActive: Rule<{ fraction: number; minSteps: number }> 
     }];
   },
 };
+
+/** The rules over time, in the order rules.ts lists them after its own. */
+export const TIME_RULE_IDS = ["vanishing-through-time", "exploding-through-time", "attention-collapse", "clipping-always-active"] as const;
+
+export const TIME_RULES: Record<(typeof TIME_RULE_IDS)[number], Rule<any>> = {
+  "vanishing-through-time": vanishingThroughTime,
+  "exploding-through-time": explodingThroughTime,
+  "attention-collapse": attentionCollapse,
+  "clipping-always-active": clippingAlwaysActive,
+};
