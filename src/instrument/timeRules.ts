@@ -33,7 +33,7 @@ function median(xs: readonly number[]): number {
  * and the entry holding that median (the one whose evidence is shown). Medians, not "every step": the
  * ratios of a recurrent net swing by orders of magnitude from one batch to the next.
  */
-function sustainedMedian<T extends { value: number }>(xs: readonly T[], window: number, cond: (m: number) => boolean): { at: T; median: number } | null {
+function sustainedMedian<T extends { value: number; step: number }>(xs: readonly T[], window: number, cond: (m: number) => boolean): { at: T; median: number; from: number; steps: number } | null {
   if (!xs.length) return null;
   const w = Math.max(1, Math.min(Math.floor(window), xs.length));
   for (let i = 0; i + w <= xs.length; i++) {
@@ -41,7 +41,7 @@ function sustainedMedian<T extends { value: number }>(xs: readonly T[], window: 
     const m = median(slice.map((x) => x.value));
     if (!cond(m)) continue;
     const at = slice.reduce((best, x) => (Math.abs(x.value - m) < Math.abs(best.value - m) ? x : best));
-    return { at, median: m };
+    return { at, median: m, from: slice[0].step, steps: w };
   }
   return null;
 }
@@ -119,6 +119,7 @@ function ratios(ctx: RuleContext, unit: TimeUnit, minLength: number, pick: (a: n
   return out;
 }
 
+const over = (hit: { from: number; steps: number }) => (hit.steps === 1 ? `step ${hit.from}` : `${hit.steps} recorded steps from step ${hit.from}`);
 const unitName = (u: TimeUnit) => u.layer ?? u.names[0];
 const what = (u: TimeUnit, p: RatioPoint) => (u.kind === "recurrent" ? `${unitName(u)}'s hidden state` : `the tapped "${p.name}"`);
 
@@ -147,7 +148,7 @@ export const vanishingThroughTime: Rule<{ ratio: number; window: number; minLeng
       const a = hit.at;
       out.push(warn(ctx, {
         rule: "vanishing-through-time", severity: "warning", ...(u.layer ? { layer: u.layer } : {}), step: a.step,
-        message: `the gradient reaching the first of ${a.length} time steps is ${fmt(hit.median)}× the gradient at the last (median over recorded steps) in ${what(u, a)}: ` +
+        message: `the gradient reaching the first of ${a.length} time steps is ${fmt(hit.median)}× the gradient at the last (median over ${over(hit)}) in ${what(u, a)}: ` +
           "the network cannot learn dependencies that span the sequence.",
         hint: u.kind === "recurrent"
           ? "use a gated layer that carries the gradient through time: nn.LSTM with forgetBias: 1, or nn.GRU; shorter sequences also help"
@@ -179,7 +180,7 @@ export const explodingThroughTime: Rule<{ ratio: number; window: number; minLeng
       const a = hit.at;
       out.push(warn(ctx, {
         rule: "exploding-through-time", severity: "warning", ...(u.layer ? { layer: u.layer } : {}), step: a.step,
-        message: `the gradient reaching the first of ${a.length} time steps is ${fmt(hit.median)}× the gradient at the last (median over recorded steps) in ${what(u, a)}: ` +
+        message: `the gradient reaching the first of ${a.length} time steps is ${fmt(hit.median)}× the gradient at the last (median over ${over(hit)}) in ${what(u, a)}: ` +
           "each step back multiplies it, so updates are dominated by the earliest inputs and overshoot.",
         hint: "clip gradients (spec clipGradNorm, or optim.clipGradNorm), lower the learning rate, or use a tanh nn.RNN, nn.LSTM or nn.GRU instead of a relu recurrence",
         evidence: { series: a.name, ratio: hit.median, firstNorm: a.first, lastNorm: a.last, timeSteps: a.length, threshold: p.ratio, window: p.window, kind: u.kind },
@@ -223,7 +224,7 @@ export const attentionCollapse: Rule<{ fraction: number; window: number }> = {
         const at = hit.at;
         out.push(warn(ctx, {
           rule: "attention-collapse", severity: "warning", layer, step: at.step,
-          message: `head ${h} of ${layer} has collapsed: its attention entropy is ${fmt(at.entropy)} nats, ${pct(hit.median)} of uniform attention's ${fmt(at.uniform)} (median over recorded steps), so each query looks at a single key.`,
+          message: `head ${h} of ${layer} has collapsed: its attention entropy is ${fmt(at.entropy)} nats, ${pct(hit.median)} of uniform attention's ${fmt(at.uniform)} (median over ${over(hit)}), so each query looks at a single key.`,
           hint: "lower the learning rate or warm it up (optim.linearWarmup), normalize before attention (nn.TransformerEncoderLayer with normFirst: true, nn.LayerNorm), or add dropout (nn.Dropout)",
           evidence: { head: h, entropy: at.entropy, uniformEntropy: at.uniform, fraction: hit.median, threshold: p.fraction, window: p.window },
         }));
