@@ -21,3 +21,5 @@ export {
   type GradcheckTarget, type ModuleTarget, type FunctionTarget, type CheckGradientsOptions, type Rule, type RuleId, type RuleContext, type NanOrigin,
 } from "./instrument";
 export { train, createTrainer, type TrainOptions, type TrainHooks, type TrainResult, type StepContext, type AfterStepContext } from "./train/loop";
+/** Records the gradient reaching an intermediate tensor (one entry per call, in forward order) while a run is recorded: `tap(h, "h")`. */
+export { tap } from "./engine";

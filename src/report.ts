@@ -73,6 +73,45 @@ export interface StepRecord {
   /** With `clipGradNorm` in the spec: the total gradient 2-norm before clipping and whether clipping scaled it. */
   gradClip?: { totalNorm: number; clipped: boolean };
   layers: LayerStepStats[];
+  /**
+   * Gradients through time, one entry per series of `model.timeSeries` seen this step: norms[t] =
+   * ‖∂L/∂h_t‖ (Frobenius over batch and features) for the t-th call of the tap, in forward order (0 where
+   * no gradient reached it). Recorded steps only; absent without recurrent layers or taps.
+   */
+  timeNorms?: TimeNorms[];
+  /** Per attention layer, each head's attention entropy this step (recorded steps of models with attention). */
+  attention?: AttentionStats[];
+}
+
+/** One series' gradient norms over time on one step (see `StepRecord.timeNorms`). */
+export interface TimeNorms {
+  name: string;
+  norms: number[];
+}
+
+/** One attention layer's heads on one step (see `StepRecord.attention`). */
+export interface AttentionStats {
+  /** The MultiheadAttention module's path. */
+  layer: string;
+  /** Per head: the mean over batch and queries of −Σ_k p log p (nats). */
+  entropy: number[];
+  /**
+   * The same mean for uniform attention over the keys each query may see (log(keys) without a mask):
+   * the largest entropy a head can have, against which a collapse is judged.
+   */
+  uniformEntropy?: number;
+}
+
+/** A series of gradients through time the report carries (`StepRecord.timeNorms` entries name one). */
+export interface TimeSeriesInfo {
+  /** "layers.0" for a recurrent layer (stacked layers after the first: "layers.0.l1"), the tap's name for a tap. */
+  name: string;
+  /** A recurrent layer's hidden state, or a user's `tap(tensor, name)`. */
+  kind: "recurrent" | "tap";
+  /** The recurrent layer, or the layer that was running when the tap was called. */
+  layer?: string;
+  /** Where that layer was built in the user's source. */
+  location?: SourceLocation;
 }
 
 export type Severity = "error" | "warning" | "info";
@@ -240,6 +279,8 @@ export interface Report {
     exportName?: string;
     parameters: number;
     layers: LayerInfo[];
+    /** The series of gradients through time recorded (recurrent layers' hidden states, taps), in order of first appearance. */
+    timeSeries?: TimeSeriesInfo[];
   };
   steps: StepRecord[];
   warnings: Warning[];

@@ -13,3 +13,4 @@ export { broadcastShapes, sizeOf, formatShape, type Shape } from "./shape";
 export { listOps, getOp, type OpInfo, type OpKind } from "./ops/registry";
 export { defineOp, type CustomOpSpec } from "./ops/custom";
 export * as ops from "./ops/all";
+export { tap, tapSeries, setTapSink, tapSink, type TapSink, type TapSeriesInfo } from "./ops/tap";

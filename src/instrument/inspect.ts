@@ -143,6 +143,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   } finally {
     nan?.stop();
     detachRecorder?.();
+    recorder?.taps.stop();
   }
 
   const rec = recorder;
@@ -152,6 +153,8 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     if (result?.gradClip?.[step]) s.gradClip = result.gradClip[step];
     return s;
   });
+  rec?.taps.fill(steps);
+  if (rec?.taps.series.size) report.model.timeSeries = rec.taps.timeSeries();
   report.steps = steps;
   if (result?.validation) report.validation = result.validation;
 
@@ -183,7 +186,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     if (l.module.location) r.location = l.module.location;
     return r;
   });
-  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize }, spec.rules, options.rules);
+  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize, timeSeries: report.model.timeSeries }, spec.rules, options.rules);
   report.problems = groupProblems(report.warnings, report.model.layers.map((l) => l.name));
 
   const recordedCount = rec ? steps.filter((s) => s.layers.length).length : 0;

@@ -10,6 +10,7 @@ import type { Module } from "../nn";
 import type { LayerStepStats } from "../report";
 import type { RecordSchedule } from "./types";
 import { GradAccumulator, histogramEdges, sumSquares } from "./stats";
+import { TapCollector } from "./taps";
 
 /**
  * |x| at or above which a sigmoid/tanh input counts as saturated: σ'(5) ≈ 0.0066 and tanh'(5) ≈ 1.8e-4,
@@ -129,6 +130,9 @@ export class Recorder implements Observer {
   private weightSq = new Float64Array(0);
   /** 1 when the tensor's update was reported this step (0: not optimized, or no gradient: it did not move). */
   private updated = new Uint8Array(0);
+  /** Gradients through time (taps, recurrent layers) and attention entropies, per recorded step (./taps.ts). */
+  readonly taps = new TapCollector((layer) => this.modulesByPath.get(layer)?.location);
+  private readonly modulesByPath = new Map<string, Module>();
 
   constructor(readonly schedule: RecordSchedule, readonly totalSteps: number) {
     this.steps = recordedSteps(schedule, totalSteps);
@@ -143,6 +147,7 @@ export class Recorder implements Observer {
     const index = new Map<Tensor, number>();
     params.forEach(([, p], i) => index.set(p, i));
     for (const [path, m] of model.namedModules()) {
+      this.modulesByPath.set(path || "model", m);
       const own = m.ownParameters();
       const activation = (m as { activation?: unknown }).activation;
       if (!own.length && typeof activation !== "string") continue;
@@ -175,6 +180,9 @@ export class Recorder implements Observer {
 
   beforeStep(ctx: StepEvent): void {
     this.recording = this.steps.has(ctx.step);
+    // Taps and attention layers report to the collector from this forward pass to the end of its backward.
+    if (this.recording) this.taps.start();
+    else this.taps.stop();
     if (!this.recording) return;
     for (const slot of this.activations.values()) {
       slot.gotGrad = false;
@@ -206,6 +214,7 @@ export class Recorder implements Observer {
   }
 
   afterBackward(ctx: StepEvent): void {
+    this.taps.finish(ctx.step);
     if (!this.recording) return;
     const t0 = performance.now();
     this.current = this.collectGradients();

@@ -4,12 +4,13 @@
  * source (DESIGN.md's table); override them per rule id through `RuleOverrides` (`enabled: false`
  * turns a rule off).
  */
-import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, Warning } from "../report";
+import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, TimeSeriesInfo, Warning } from "../report";
 import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
 import { getOp } from "../engine";
 import * as optim from "../optim";
+import { TIME_RULE_IDS, TIME_RULES } from "./timeRules";
 
 /**
  * Hints name only fixes this library has: gradient clipping is offered only once `optim.clipGradNorm`
@@ -38,6 +39,8 @@ export interface RuleContext {
   gradcheck?: GradcheckResult;
   /** Examples per training step (the minibatch size): loss rules smooth small-batch noise with it. */
   batchSize?: number;
+  /** The series of gradients through time (report.model.timeSeries): the time rules (./timeRules.ts) blame their layers. */
+  timeSeries?: readonly TimeSeriesInfo[];
 }
 
 export type RuleParams = Record<string, number | boolean>;
@@ -54,6 +57,8 @@ export interface Rule<P extends RuleParams = RuleParams> {
 export const RULE_IDS = [
   "vanishing-gradient", "exploding-gradient", "dead-relu", "saturated-activation", "update-ratio",
   "nan-or-inf", "loss-not-decreasing", "loss-oscillating", "gradcheck-failed",
+  // Over time (./timeRules.ts): gradients through time, attention heads, gradient clipping.
+  ...TIME_RULE_IDS,
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -676,6 +681,7 @@ export const RULES: Record<RuleId, Rule<any>> = {
   "loss-not-decreasing": lossNotDecreasing,
   "loss-oscillating": lossOscillating,
   "gradcheck-failed": gradcheckFailed,
+  ...TIME_RULES,
 };
 
 /** Merges overrides left to right (spec.rules, then options.rules) over each rule's defaults. */
