@@ -94,7 +94,7 @@ export function checkDirectional(p: Probe, entries: GradcheckEntryDetail[][], di
     bisect(p, u!, ti, entries[ti]);
     const named = entries[ti].filter((e) => e.passed === false || e.nonFinite).length;
     if (named) {
-      outcome.notes.push(`${c.name}: ${sizes[ti].toLocaleString("en")} entries, too many to check one by one: bisecting its direction named ${named} (the first ${o.worst} at most; not every entry was checked)`);
+      outcome.notes.push(`${c.name}: ${sizes[ti].toLocaleString("en")} entries, too many to check one by one: bisecting its direction named ${named} wrong entr${named === 1 ? "y" : "ies"} (it stops at ${o.worst}; not every entry was checked)`);
     } else if (!dir.passed || dir.nonFinite) {
       outcome.undecided.set(ti, `${c.name}: its direction disagreed (relative error ${dir.relError.toExponential(1)}) but no half of it did when bisected to name entries: inconclusive`);
     }

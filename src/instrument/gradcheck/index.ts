@@ -77,7 +77,11 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
     if (root.size !== 1) throw new Error(`checkGradients: the loss must be a scalar, got shape [${root.shape.join(", ")}]`);
     const f0 = root.item();
     root.backward();
-    const analytic = problem.tensors.map((c) => (c.tensor._g ? new Float64Array(c.tensor._g) : new Float64Array(c.tensor.size)));
+    // The buffers this backward created are taken, not copied (the caller's are restored at the end).
+    const analytic = problem.tensors.map((c) => {
+      const g = c.tensor._g;
+      return g instanceof Float64Array ? g : g ? new Float64Array(g) : new Float64Array(c.tensor.size);
+    });
     for (const c of problem.tensors) c.tensor._g = null;
 
     if (!Number.isFinite(f0)) {
