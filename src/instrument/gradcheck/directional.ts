@@ -68,7 +68,8 @@ export function checkDirectional(p: Probe, entries: GradcheckEntryDetail[][], di
   const whole = sizes.map((n, ti): Segment => ({ ti, lo: 0, hi: n }));
   const joint: GradcheckJointDirection[] = [];
   let u: Float64Array[] | null = null;
-  for (let d = 0; d < o.directions && !u; d++) {
+  // At least one: a check that compared nothing must not pass.
+  for (let d = 0; d < Math.max(1, o.directions) && !u; d++) {
     const ud = sizes.map((n) => fillUniform(new Float64Array(n), rng.nextUint32()));
     const j = compareAlong(p, ud, whole);
     joint.push({ tensors: sizes.length, entries: total, ...j });
@@ -99,9 +100,9 @@ export function checkDirectional(p: Probe, entries: GradcheckEntryDetail[][], di
       outcome.undecided.set(ti, `${c.name}: its direction disagreed (relative error ${dir.relError.toExponential(1)}) but no half of it did when bisected to name entries: inconclusive`);
     }
   });
-  const first = joint[joint.length - 1];
-  if (!localized && (!first.passed || first.nonFinite)) {
-    outcome.unlocalized = `the direction over all parameters disagreed (analytic ${first.analytic.toPrecision(6)}, numeric ${first.numeric.toPrecision(6)}) but no tensor's part of it did: inconclusive`;
+  const disagreed = joint[joint.length - 1];
+  if (!localized && (!disagreed.passed || disagreed.nonFinite)) {
+    outcome.unlocalized = `the direction over all parameters disagreed (analytic ${disagreed.analytic.toPrecision(6)}, numeric ${disagreed.numeric.toPrecision(6)}) but no tensor's part of it did: inconclusive`;
   }
   return outcome;
 }

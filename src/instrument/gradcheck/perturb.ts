@@ -62,10 +62,11 @@ export function multiIndex(shape: readonly number[], flat: number): number[] {
 
 /**
  * Fills `u` with seeded values uniform in [−0.5, 0.5): a counter hashed by an integer hash from
- * C. Wellons' hash prospector (two multiplies per value). `Random.normal` (Box–Muller over two xoshiro draws) took
- * ~130 ms for a million values on the bench machine, four times the forward and backward pass of the
- * 1M-parameter MLP whose check should cost a few of them. A uniform direction finds a wrong gradient e as
- * well as a Gaussian one (PyTorch's fast mode draws uniform ones too): it is missed only when e·u ≈ 0.
+ * C. Wellons' hash prospector (two multiplies per value). `Random.normal` (Box–Muller over two xoshiro
+ * draws) took ~130 ms for a million values on the bench machine, four times the forward and backward
+ * pass of the 1M-parameter MLP whose check should cost a few of them. A uniform direction finds a wrong
+ * gradient e as well as a Gaussian one (PyTorch's fast mode draws uniform ones too): it is missed only
+ * when e·u ≈ 0.
  */
 export function fillUniform(u: Float64Array, seed: number): Float64Array {
   let s = seed | 0;
