@@ -108,6 +108,31 @@ describe("directional mode on a correct model", () => {
   });
 });
 
+describe("directional mode where every entry of a large tensor is a kink", () => {
+  it("a 600-unit ReLU layer's zero biases at the origin row: the kinks are not bisected, a sample of entries verifies them, the model passes", () => {
+    globalRandom.seed(2);
+    const he = { init: nn.init.heNormal(), biasInit: nn.init.constant(0) };
+    const counter = new Counter();
+    const module = new nn.Sequential(new nn.Linear(2, 600, he), counter, new nn.ReLU(), new nn.Linear(600, 3, he));
+    const batch = blobs(8, 2, 3, 4);
+    batch.x.data.fill(0, 0, 2); // row 0 is the origin: every first-layer unit sits at ReLU's kink
+    const r = checkGradients({ module, loss: losses.softmaxCrossEntropy, batch }, { mode: "directional" });
+    expect(r.status, r.notes?.join(" | ")).toBe("passed");
+    expect(r.joint![0].kink).toBe(true);
+    const bias = tensorsOf(r).find((t) => t.name === "layers.0.bias")!;
+    // Narrowed to the bias (its direction crosses kinks unverified), then 10 sampled entries, every one a
+    // kink verified against a one-sided difference; not all 600, and no bisection following kinks.
+    expect(bias.checked).toBe(10);
+    expect(bias.kinks).toBe(11); // the 10 entries and the direction
+    expect(bias.unverified ?? 0).toBe(0);
+    expect(bias.failures).toBe(0);
+    expect(r.notes?.join(" ")).toMatch(/layers\.0\.bias: its direction crossed kinks unverified; 10 of its 600 entries sampled instead/);
+    // 1 + 2 (joint) + 2·4 (tensors) + 2·10 (entries).
+    expect(counter.forwards).toBe(31);
+    expect(r.evaluations).toBe(31);
+  });
+});
+
 describe("directional mode on a wrong backward", () => {
   it("examples/wrong-backward.ts fails; the fallback names the layers the wrong gradient reaches and their wrong entries, and blames cubeWrong", () => {
     const r = checkGradients(wrongBackward, { mode: "directional" });

@@ -4,20 +4,21 @@
  * (f(θ+εu) − f(θ−εu))/2ε, two forward passes whatever the model's size. Only when they disagree (or u
  * crosses a kink it cannot verify, or a value is non-finite) does the check narrow down, along the same
  * u: its restriction to each tensor, then in each tensor that disagrees every entry (small tensors) or
- * halves of u's restriction, bisected down to the entries that are wrong (large ones). Every comparison
- * is judged by `judge`, against the same noise floor as an entry's.
+ * halves of u's restriction, bisected down to the entries that are wrong (large ones; a large tensor
+ * whose direction only crossed kinks unverified gets `samples` entries checked instead, as in sampled
+ * mode). Every comparison is judged by `judge`, against the same noise floor as an entry's.
  */
 import type { FloatArray } from "../../engine";
 import { Random } from "../../engine";
 import type { GradcheckJointDirection } from "../../report";
 import { judge, type Judged } from "./judge";
-import { fillUniform } from "./perturb";
+import { fillUniform, sampleIndices } from "./perturb";
 import type { GRADCHECK_DEFAULTS, GradcheckDirectionDetail, GradcheckEntryDetail, Problem } from "./setup";
 
 /**
  * Tensors up to this size are checked entry by entry when their direction disagrees (two forward passes
  * per entry, every wrong entry counted); larger ones are bisected (about 4·log₂(size) forward passes per
- * named entry, up to `worst` of them).
+ * named entry, up to `worst` of them, and at most 4·`worst`·⌈log₂ size⌉ comparisons in all).
  */
 export const FULL_FALLBACK = 512;
 
@@ -92,11 +93,19 @@ export function checkDirectional(p: Probe, entries: GradcheckEntryDetail[][], di
       for (let i = 0; i < sizes[ti]; i++) entries[ti].push(p.checkEntry(ti, i));
       return;
     }
+    if (dir.passed && !dir.nonFinite) {
+      // Only kinks along u, which no wrong gradient needs to explain: entries decide, a seeded sample of
+      // them (bisecting would follow kinks, which a bias at a ReLU's 0 makes of every entry).
+      const rng = new Random(o.seed ^ 0x1b873593 ^ ti);
+      for (const i of sampleIndices(rng, sizes[ti], o.samples)) entries[ti].push(p.checkEntry(ti, i));
+      outcome.notes.push(`${c.name}: its direction crossed kinks unverified; ${entries[ti].length} of its ${sizes[ti].toLocaleString("en")} entries sampled instead`);
+      return;
+    }
     bisect(p, u!, ti, entries[ti]);
     const named = entries[ti].filter((e) => e.passed === false || e.nonFinite).length;
     if (named) {
       outcome.notes.push(`${c.name}: ${sizes[ti].toLocaleString("en")} entries, too many to check one by one: bisecting its direction named ${named} wrong entr${named === 1 ? "y" : "ies"} (it stops at ${o.worst}; not every entry was checked)`);
-    } else if (!dir.passed || dir.nonFinite) {
+    } else {
       outcome.undecided.set(ti, `${c.name}: its direction disagreed (relative error ${dir.relError.toExponential(1)}) but no half of it did when bisected to name entries: inconclusive`);
     }
   });
@@ -144,14 +153,16 @@ export function compareAlong(p: Probe, u: readonly Float64Array[], segments: rea
 
 /**
  * Names wrong entries of a large tensor whose direction disagreed: compares both halves of u's
- * restriction, descends into those that disagree (the worse first), and checks single entries at the
- * bottom; stops once `worst` wrong or non-finite entries are found.
+ * restriction, descends into those that fail or are non-finite (the worse first; a half that only
+ * crosses kinks is no sign of a wrong gradient), and checks single entries at the bottom. Stops once
+ * `worst` wrong or non-finite entries are found, or after 4·`worst`·⌈log₂ size⌉ comparisons.
  */
 function bisect(p: Probe, u: readonly Float64Array[], ti: number, out: GradcheckEntryDetail[]): void {
   const { o } = p;
   let named = 0;
+  let budget = 4 * o.worst * Math.ceil(Math.log2(p.analytic[ti].length));
   const visit = (lo: number, hi: number): void => {
-    if (named >= o.worst) return;
+    if (named >= o.worst || budget <= 0) return;
     if (hi - lo === 1) {
       const e = p.checkEntry(ti, lo);
       out.push(e);
@@ -159,9 +170,10 @@ function bisect(p: Probe, u: readonly Float64Array[], ti: number, out: Gradcheck
       return;
     }
     const mid = lo + ((hi - lo) >> 1);
+    budget -= 2;
     const halves = [{ lo, hi: mid }, { lo: mid, hi }].map((h) => ({ ...h, j: compareAlong(p, u, [{ ti, ...h }]) }));
     halves.sort((x, y) => Number(excess(y.j, o) > excess(x.j, o)) - Number(excess(y.j, o) < excess(x.j, o)));
-    for (const h of halves) if (suspect(h.j)) visit(h.lo, h.hi);
+    for (const h of halves) if (!h.j.passed || h.j.nonFinite) visit(h.lo, h.hi);
   };
   visit(0, p.analytic[ti].length);
 }

@@ -22,7 +22,7 @@ import { locateCulprit } from "./culprit";
 import { checkDirectional, type DirectionalOutcome } from "./directional";
 import { judge } from "./judge";
 import { observeOps } from "./observe";
-import { KinkWatch, multiIndex } from "./perturb";
+import { KinkWatch, multiIndex, sampleIndices } from "./perturb";
 import {
   GRADCHECK_DEFAULTS, prepare, type CheckGradientsOptions, type GradcheckDirectionDetail, type GradcheckEntryDetail, type GradcheckTarget,
 } from "./setup";
@@ -129,17 +129,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
     } else if (o.mode === "sampled") {
       const rng = new Random(o.seed);
       problem.tensors.forEach((c, ti) => {
-        const size = c.tensor.size;
-        const k = Math.min(o.samples, size);
-        // Partial Fisher–Yates: k distinct entries, seeded.
-        const pool = Int32Array.from({ length: size }, (_, i) => i);
-        for (let j = 0; j < k; j++) {
-          const r = j + rng.int(size - j);
-          const tmp = pool[j];
-          pool[j] = pool[r];
-          pool[r] = tmp;
-          entries[ti].push(checkEntry(ti, pool[j]));
-        }
+        for (const i of sampleIndices(rng, c.tensor.size, o.samples)) entries[ti].push(checkEntry(ti, i));
       });
     } else {
       directional = checkDirectional({

@@ -60,6 +60,20 @@ export function multiIndex(shape: readonly number[], flat: number): number[] {
   return idx;
 }
 
+/** `k` distinct indices out of `size`, seeded (a partial Fisher–Yates shuffle), in the order drawn. */
+export function sampleIndices(rng: Random, size: number, k: number): number[] {
+  const pool = Int32Array.from({ length: size }, (_, i) => i);
+  const out: number[] = [];
+  for (let j = 0; j < Math.min(k, size); j++) {
+    const r = j + rng.int(size - j);
+    const tmp = pool[j];
+    pool[j] = pool[r];
+    pool[r] = tmp;
+    out.push(pool[j]);
+  }
+  return out;
+}
+
 /**
  * Fills `u` with seeded values uniform in [−0.5, 0.5): a counter hashed by an integer hash from
  * C. Wellons' hash prospector (two multiplies per value). `Random.normal` (Box–Muller over two xoshiro
