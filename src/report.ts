@@ -218,6 +218,19 @@ export interface GradcheckDirection extends GradcheckComparison {
   passed: boolean;
 }
 
+/**
+ * `directional` mode's first stage: one seeded random unit direction u over every checked parameter at
+ * once, (g·u) from the one backward pass against (f(θ+εu) − f(θ−εu))/2ε. Only when it disagrees (or
+ * crosses a kink it cannot verify, or is non-finite) are the tensors checked one by one along u's
+ * restriction to each (the layers' `directions`), and then the entries of those that disagree.
+ */
+export interface GradcheckJointDirection extends GradcheckComparison {
+  /** Parameter tensors u spans: every checked one. */
+  tensors: number;
+  /** Scalar entries u spans. */
+  entries: number;
+}
+
 export interface GradcheckLayer {
   name: string;
   checked: number;
@@ -269,6 +282,13 @@ export interface GradcheckResult {
   notes?: string[];
   /** Total scalar entries compared (directions count once each). */
   checked?: number;
+  /** Directional mode: the comparisons along directions over all parameters at once (its first stage). */
+  joint?: GradcheckJointDirection[];
+  /**
+   * Loss evaluations (forward passes) the check ran, the first of them with the one backward pass; the
+   * culprit search's included.
+   */
+  evaluations?: number;
 }
 
 export interface Report {
@@ -333,7 +353,10 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Entries per parameter tensor in `sampled` mode (default 10). */
   samples?: number;
-  /** Random direction pairs in `directional` mode (default 2). */
+  /**
+   * Random directions over all parameters at once in `directional` mode (default 1, as PyTorch's fast
+   * mode); each costs two forward passes.
+   */
   directions?: number;
   /** Seed for sampled entries and directions (default 0). */
   seed?: number;

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import type { ModelEntry, RunError, RunOutcome } from "../protocol/runner";
-import { gradcheckStatus, inconclusiveReason } from "../report";
+import { gradcheckLayerStatus, gradcheckStatus, inconclusiveReason } from "../report";
 import type { GradcheckResult, Problem, Report, SourceLocation, Warning } from "../report";
 import { problemsOf } from "../instrument/problems";
 
@@ -307,14 +307,14 @@ export function formatGradcheck(report: Report, options: FormatOptions = {}): st
     formatLocation(l.location ?? report.model.layers.find((x) => x.name === l.name)?.location, options.cwd),
     String(l.checked),
     eng(l.maxRelError),
-    l.passed
+    gradcheckLayerStatus(l) === "passed"
       ? st.green(l.kinks ? `ok (${l.kinks} kink${l.kinks === 1 ? "" : "s"})` : "ok")
-      : l.status === "inconclusive"
+      : gradcheckLayerStatus(l) === "inconclusive"
         ? st.yellow("inconclusive")
         : st.red(`fail${l.failures ? ` (${l.failures})` : ""}`),
   ]);
   if (rows.length) out.push(table(["layer", "location", "checked", "max rel error", ""], rows, ["left", "left", "right", "right", "left"], st));
-  for (const l of gc.layers.filter((x) => !x.passed && x.status !== "inconclusive")) {
+  for (const l of gc.layers.filter((x) => gradcheckLayerStatus(x) === "failed")) {
     for (const e of l.worst.slice(0, 3)) {
       out.push(`  ${l.name}[${e.index.join(", ")}]  analytic ${eng(e.analytic)}  numeric ${eng(e.numeric)}  rel error ${eng(e.relError)}`);
     }

@@ -5,6 +5,7 @@
  * turns a rule off).
  */
 import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, TimeSeriesInfo, Warning } from "../report";
+import { gradcheckLayerStatus, gradcheckStatus, inconclusiveReason } from "../report";
 import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
@@ -631,20 +632,23 @@ export const gradcheckFailed: Rule<Record<string, never>> = {
   defaults: {},
   check(ctx) {
     const g = ctx.gradcheck;
-    if (!g || g.passed || g.status === "passed") return [];
-    if (g.status === "inconclusive") {
+    // The verdict as every front end reads it (`status`, else `passed` in older reports).
+    const status = g ? gradcheckStatus(g) : "passed";
+    if (!g || status === "passed") return [];
+    if (status === "inconclusive") {
       // The check could not judge (it threw, the loss was non-finite at the checked point, kinks left
       // too little to compare): nothing shows a backward rule is wrong, so this is information, not an error.
       const notes = g.notes ?? [];
-      const reason = notes.length ? notes[notes.length - 1] : "no reason was given";
+      const reason = notes.length ? inconclusiveReason(g) : "no reason was given";
       return [{
         rule: "gradcheck-inconclusive", severity: "info",
         message: `the gradient check could not judge the backward rules (${g.mode} mode): ${reason}.`,
         hint: "fix what stopped the check (see the reason), or run it in another mode (full, sampled, directional)",
-        evidence: { status: g.status, mode: g.mode, reason, notes },
+        evidence: { status, mode: g.mode, reason, notes },
       }];
     }
-    const failing = g.layers.filter((l) => !l.passed);
+    // Layers the check found wrong; an inconclusive layer next to them is not one.
+    const failing = g.layers.filter((l) => gradcheckLayerStatus(l) === "failed");
     const worst = failing.flatMap((l) => l.worst.filter((e) => e.passed === false && !e.kink).slice(0, 3).map((e) => ({ layer: l.name, ...e })));
     if (g.culprit) {
       const c = g.culprit;
