@@ -12,6 +12,8 @@ export interface HeatmapData {
   columns: number[];
   /** values[row][column] */
   values: number[][];
+  /** The log10 range the colors span (default: the values' own), to share one scale between maps. */
+  range?: [number, number];
 }
 
 export interface HeatmapOptions {
@@ -84,7 +86,7 @@ export class Heatmap {
       this.legend.textContent = "";
       return;
     }
-    const [lo, hi] = logRange(values);
+    const [lo, hi] = this.data.range ?? logRange(values);
     // A ramp through the theme's chart colors: background (no gradient) → blue → orange → yellow (strong).
     const stops = [t.background, t.blue, t.orange, t.yellow].map(parseColor);
     const ramp = (f: number) => {

@@ -19,7 +19,7 @@ import { ancestorsOf, defaultExpanded, gradientModel, groupRow, nodeOfLayer, ten
 import { triage, type TriageItem } from "./triage";
 import { triageList } from "./triageList";
 import { timeCards } from "./timeCards";
-import { RECENT_STEPS, recentWindow, windowedPoints, windowStart, type WindowSize } from "./recent";
+import { RECENT_STEPS, recentWindow, windowedPoints, windowStartStep, type WindowSize } from "./recent";
 import { badge, basename, card, severityKind } from "./ui";
 import { furthestFromHealthy } from "./derive";
 
@@ -99,7 +99,7 @@ export class ReportView extends LiveView {
     this.heatmap = heat;
     grid.append(card("Gradient · modules × steps", "grouped like the tree: a group shows its worst member; click a group to open it", heat.element, "heatmap", true));
     this.updateHeatmap();
-    if (r) for (const c of timeCards(r, (n) => recentWindow(n, this.windowSize), (location) => act({ type: "reveal", location }))) grid.append(c);
+    if (r) for (const c of timeCards(r, (steps) => recentWindow(steps, this.lastStep(), this.windowSize), (location) => act({ type: "reveal", location }))) grid.append(c);
     // Draw time, for the end-to-end test and the size benchmark: the synchronous render, then the first frame after it.
     document.body.dataset.renderSyncMs = (performance.now() - t0).toFixed(1);
     requestAnimationFrame(() => setTimeout(() => (document.body.dataset.renderMs = (performance.now() - t0).toFixed(1)), 0));
@@ -110,13 +110,21 @@ export class ReportView extends LiveView {
     const s = this.snapshot;
     if (!s) return;
     const series = tensorSeries(s);
-    const model = gradientModel(series, recentWindow(series.steps.length, this.windowSize), s.report?.warnings ?? []);
+    const model = gradientModel(series, recentWindow(series.steps, this.lastStep(), this.windowSize), s.report?.warnings ?? []);
     const key = series.names.join("\n");
     if (key !== this.treeKey) {
       this.treeKey = key;
       this.expanded = defaultExpanded(model.root);
     }
     this.model = model;
+  }
+
+  /** The last training step of the run shown (recorded or not). */
+  private lastStep(): number {
+    const s = this.snapshot;
+    const r = s?.report;
+    if (r?.steps.length) return r.steps[r.steps.length - 1].step;
+    return s?.progress.length ? s.progress[s.progress.length - 1].step : 0;
   }
 
   private isLeaf(path: string): boolean {
@@ -173,7 +181,7 @@ export class ReportView extends LiveView {
   private windowSelect(steps: number): HTMLElement {
     const select = document.createElement("vscode-single-select") as HTMLElement & { value: string };
     select.id = "window-select";
-    const options: Array<[string, string]> = [[String(RECENT_STEPS), `scale to the last ${RECENT_STEPS} recorded steps`], ["all", `scale to all ${steps} recorded steps`]];
+    const options: Array<[string, string]> = [[String(RECENT_STEPS), `scale to the last ${RECENT_STEPS} steps`], ["all", `scale to all ${steps} steps`]];
     for (const [value, text] of options) {
       const o = document.createElement("vscode-option");
       o.textContent = text;
@@ -211,7 +219,7 @@ export class ReportView extends LiveView {
         button("Train & inspect", () => act({ type: "run", command: "train", model: s.model }), false),
         r ? button("Export JSON", () => act({ type: "export", format: "json" }), false) : null,
         r ? button("Export CSV", () => act({ type: "export", format: "csv" }), false) : null,
-        r && this.model && this.model.series.steps.length > RECENT_STEPS ? this.windowSelect(this.model.series.steps.length) : null,
+        r && r.steps.length > RECENT_STEPS ? this.windowSelect(r.steps.length) : null,
       ),
       running ? h("div", { class: "progress" }, bar, this.progressLabel) : null,
     );
@@ -252,7 +260,7 @@ export class ReportView extends LiveView {
   private updateLoss(): void {
     if (!this.loss || !this.snapshot) return;
     const all = lossSeries(this.snapshot);
-    const from = windowStart(this.model?.series.steps ?? [], all.map((p) => p.x), this.windowSize);
+    const from = windowStartStep(this.model?.series.steps ?? [], this.lastStep(), this.windowSize);
     const { points, y } = windowedPoints(all, from);
     this.loss.data.datasets[0].data = points;
     const scale = this.loss.options.scales!.y!;
@@ -278,7 +286,7 @@ export class ReportView extends LiveView {
   private updateRatioCard(s: RunSnapshot): HTMLElement {
     const t = themeColors();
     const full = layerSeries(s);
-    const [a, b] = recentWindow(full.steps.length, this.windowSize);
+    const [a, b] = recentWindow(full.steps, this.lastStep(), this.windowSize);
     const window = { ...full, steps: full.steps.slice(a, b), updateRatio: full.updateRatio.map((row) => row.slice(a, b)) };
     // Many layers: the ones furthest from the healthy 1e-3 (a dozen lines stay readable).
     const shown = furthestFromHealthy(window.updateRatio, 1e-3, UPDATE_RATIO_LINES);
@@ -464,6 +472,9 @@ function resultBadge(l: GradcheckLayer): HTMLElement {
 
 function summaryLine(r: Report): string {
   const parts = [`${r.model.parameters.toLocaleString()} parameters`, `${r.model.layers.length} layers`, `${r.steps.length} steps`];
+  // A log schedule, or a long run's compacted report (src/instrument/compact.ts), keeps per-layer statistics on some steps only.
+  const detailed = r.steps.filter((st) => st.layers.length).length;
+  if (detailed && detailed < r.steps.length) parts.push(`per-layer statistics on ${detailed} of them`);
   if (r.status?.durationMs !== undefined) parts.push(`${(r.status.durationMs / 1000).toFixed(1)} s`);
   if (r.timing) parts.push(`recording overhead ${(r.timing.overhead * 100).toFixed(0)}%`);
   return parts.join(" · ");

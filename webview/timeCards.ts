@@ -6,19 +6,23 @@ import type { Report, SourceLocation } from "../src/report";
 import { h } from "./dom";
 import { sci } from "./format";
 import { Heatmap } from "./heatmap";
+import { logRange } from "./derive";
 import { mix, parseColor, themeColors } from "./theme";
 import { attentionTable, survivalDecades, timeHeats, type TimeHeat } from "./timeSeries";
 import { basename, card } from "./ui";
 
-export function timeCards(r: Report, window: (count: number) => [number, number], reveal: (loc: SourceLocation) => void): HTMLElement[] {
-  const cards = timeHeats(r, window).map((heat, i) => timeCard(heat, i, reveal));
+export function timeCards(r: Report, window: (steps: number[]) => [number, number], reveal: (loc: SourceLocation) => void): HTMLElement[] {
+  const heats = timeHeats(r, window);
+  // One color scale for all the maps: a series whose gradient survives must not look like one that dies.
+  const range = logRange(heats.flatMap((x) => x.values));
+  const cards = heats.map((heat, i) => timeCard(heat, i, range, reveal));
   const att = attentionCard(r);
   return att ? [...cards, att] : cards;
 }
 
-function timeCard(heat: TimeHeat, index: number, reveal: (loc: SourceLocation) => void): HTMLElement {
+function timeCard(heat: TimeHeat, index: number, range: [number, number], reveal: (loc: SourceLocation) => void): HTMLElement {
   const map = new Heatmap({ columnLabel: (t) => `t=${t}`, valueLabel: "‖∂L/∂h_t‖", labelWidth: 70, maxHeight: 260, empty: "No time steps recorded." });
-  map.set({ rows: heat.steps.map((s) => `step ${s}`), columns: heat.times, values: heat.values });
+  map.set({ rows: heat.steps.map((s) => `step ${s}`), columns: heat.times, values: heat.values, range });
   const d = survivalDecades(heat);
   const loc = heat.info.location;
   const note = h("p", { class: "muted small" },

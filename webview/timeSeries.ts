@@ -34,8 +34,8 @@ export interface TimeHeat {
   values: number[][];
 }
 
-/** One map per declared series (those recorded at least once), rows from the window [start, end) of the steps that recorded it. */
-export function timeHeats(r: Report, window: (count: number) => [number, number]): TimeHeat[] {
+/** One map per declared series (those recorded at least once), rows from the window [start, end) that `window` picks of the steps that recorded it. */
+export function timeHeats(r: Report, window: (steps: number[]) => [number, number]): TimeHeat[] {
   const tr = r as TimedReport;
   const declared = tr.model.timeSeries ?? [];
   const seen = new Set(declared.map((d) => d.name));
@@ -52,7 +52,7 @@ export function timeHeats(r: Report, window: (count: number) => [number, number]
       return t ? [{ step: st.step, norms: t.norms }] : [];
     });
     if (!rows.length) continue;
-    const [start, end] = window(rows.length);
+    const [start, end] = window(rows.map((x) => x.step));
     const kept = rows.slice(start, end);
     const length = Math.max(...kept.map((x) => x.norms.length));
     out.push({

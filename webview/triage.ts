@@ -80,7 +80,11 @@ export function reasonOf(t: TensorHealth | undefined, w: Warning | undefined, me
   return parts.join(" · ");
 }
 
-/** 10^d as a ratio: "1.0×", "350×", "2.9e-4×". */
+/** 10^d as a ratio with two significant digits: "1.0×", "350×", "0.12×", "2.9e-4×". */
 export function ratioText(decades: number): string {
-  return `${sci(10 ** decades, 1)}×`;
+  const r = 10 ** decades;
+  if (r >= 1e4) return `${sci(r, 1)}×`;
+  if (r >= 10) return `${Number(r.toPrecision(2))}×`;
+  if (r >= 0.01) return `${r.toPrecision(2)}×`;
+  return `${sci(r, 1)}×`;
 }

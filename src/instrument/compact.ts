@@ -13,7 +13,7 @@
 import type { Report, StepRecord } from "../report";
 
 export interface CompactOptions {
-  /** Byte budget of the report's JSON (default 4 MB, under the 5 MB the panel loads at once). */
+  /** Byte budget of the report's JSON (default 4.5 MB, under the 5 MB the panel loads at once). */
   maxBytes?: number;
   /** Steps that keep histograms, at most (default 12). */
   histogramSteps?: number;
@@ -21,7 +21,7 @@ export interface CompactOptions {
   digits?: number;
 }
 
-export const COMPACT_DEFAULTS: Required<CompactOptions> = { maxBytes: 4_000_000, histogramSteps: 12, digits: 4 };
+export const COMPACT_DEFAULTS: Required<CompactOptions> = { maxBytes: 4_500_000, histogramSteps: 12, digits: 4 };
 
 /** Per-step fields that hold per-layer or per-time-step detail: dropped on the steps not kept. */
 const DETAIL_FIELDS = ["timeNorms", "attention"] as const;
