@@ -90,7 +90,7 @@ export function tensorHealth(series: TensorSeries, window: [number, number] = [0
     }
     return { value: n ? 10 ** (logSum / n) : NaN, nonFinite, zeros };
   });
-  const finite = summaries.map((s) => s.value).filter((v) => Number.isFinite(v) && v > 0);
+  const finite = summaries.filter((s) => !s.nonFinite).map((s) => s.value).filter((v) => Number.isFinite(v) && v > 0);
   const median = medianOf(finite);
   const tensors = summaries.map((s, i): TensorHealth => {
     const base = { name: series.names[i], layer: series.layers[i], value: s.value };
