@@ -85,7 +85,7 @@ export class FlowTree {
       h("span", { class: "tree-value mono" }, shown?.status === "ok" ? sci(shown.value, 1) : shown?.status === "zero" ? "0" : shown?.status === "non-finite" ? "NaN/∞" : "—"),
       note,
       h("span", { class: "tree-end" },
-        summary.severity ? badge(`${summary.warnings.length} ${summary.severity}`, severityKind(summary.severity)) : null,
+        summary.severity ? badge(`${summary.warnings.length} ${summary.severity}${summary.warnings.length === 1 ? "" : "s"}`, severityKind(summary.severity)) : null,
         loc ? h("a", { href: "#", class: "loc", title: `Go to ${loc.file}:${loc.line}` }, `${basename(loc.file)}:${loc.line}`) : null,
       ),
     );

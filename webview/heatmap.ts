@@ -59,6 +59,10 @@ export class Heatmap {
 
   set(data: HeatmapData): void {
     this.data = data;
+    // What the map shows, for tests and assistive tools (the canvas itself is opaque).
+    this.element.dataset.rows = String(data.rows.length);
+    this.element.dataset.columns = String(data.columns.length);
+    this.canvas.setAttribute("aria-label", `heat map, ${data.rows.length} rows × ${data.columns.length} columns`);
     this.draw();
   }
 

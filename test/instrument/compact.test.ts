@@ -48,8 +48,9 @@ describe("compactReport", () => {
   });
 
   it("keeps the time-series detail only on kept steps, rounded", () => {
-    const r = timeSeriesReport(400) as Report & { steps: Array<{ timeNorms?: Array<{ norms: number[] }> }> };
-    const c = compactReport(r, { maxBytes: 60_000 }) as typeof r;
+    type Timed = Omit<Report, "steps"> & { steps: Array<Report["steps"][number] & { timeNorms?: Array<{ norms: number[] }> }> };
+    const r = timeSeriesReport(400) as Timed;
+    const c = compactReport(r as Report, { maxBytes: 60_000 }) as Timed;
     const kept = c.steps.filter((s) => s.layers.length);
     expect(kept.length).toBeLessThan(400);
     expect(kept.every((s) => s.timeNorms?.length === 2)).toBe(true);
