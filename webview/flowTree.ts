@@ -39,12 +39,13 @@ export class FlowTree {
     this.element.replaceChildren(
       h("div", { class: "tree-head muted small" },
         h("span", {}, "module / tensor"),
-        h("span", {}, `${metric} (log scale, ${sci(10 ** lo, 0)} … ${sci(10 ** hi, 0)}); tick = median ${sci(model.median, 1)}`),
+        h("span", { title: `log scale from ${sci(10 ** lo, 1)} to ${sci(10 ** hi, 1)}; the tick is the median tensor's ${sci(model.median, 1)}` }, `${metric} · log scale · tick = median`),
         h("span", {}, metric),
         h("span", {}, "worst member · × median"),
         h("span", {}, ""),
       ),
       ...rows,
+      h("div", { class: "tree-foot muted small" }, `Bars from ${sci(10 ** lo, 1)} to ${sci(10 ** hi, 1)} (log scale); the tick marks the median tensor (${sci(model.median, 1)}). A group shows its member furthest from the median; purple: ≥ 10× under it, orange: ≥ 10× over, red: NaN/∞.`),
     );
     if (medianTick !== undefined) this.element.querySelectorAll<HTMLElement>(".bar-median").forEach((tick) => (tick.style.left = `${(medianTick * 100).toFixed(1)}%`));
   }
@@ -73,8 +74,8 @@ export class FlowTree {
     );
     label.style.paddingLeft = `${depth * 14}px`;
     const note = group && worst
-      ? h("span", { class: "tree-note" }, h("span", { class: "mono" }, relativeName(worst.name, node.path)), ` · ${deviationText(worst)}`)
-      : h("span", { class: "tree-note" }, shown ? deviationText(shown) : "not recorded");
+      ? h("span", { class: "tree-note", title: `${worst.name}: ${deviationText(worst)} the median` }, h("span", { class: "mono member" }, relativeName(worst.name, node.path)), h("span", { class: "ratio" }, deviationText(worst)))
+      : h("span", { class: "tree-note" }, h("span", { class: "ratio" }, shown ? deviationText(shown) : "not recorded"));
     const row = h("div", {
       class: `tree-row ${group ? "group" : "leaf"}${this.selected === node.path ? " selected" : ""}`,
       role: "treeitem", tabindex: 0, "data-path": node.path, "aria-level": depth + 1, "aria-expanded": group ? String(open) : undefined,

@@ -178,23 +178,18 @@ export class ReportView extends LiveView {
     return card("Where to look first", `${m.series.names.length} tensors, ranked by warning and distance from the median`, list, "triage", true);
   }
 
-  private windowSelect(steps: number): HTMLElement {
-    const select = document.createElement("vscode-single-select") as HTMLElement & { value: string };
-    select.id = "window-select";
-    const options: Array<[string, string]> = [[String(RECENT_STEPS), `scale to the last ${RECENT_STEPS} steps`], ["all", `scale to all ${steps} steps`]];
-    for (const [value, text] of options) {
-      const o = document.createElement("vscode-option");
-      o.textContent = text;
-      o.setAttribute("value", value);
-      if (String(this.windowSize) === value) o.setAttribute("selected", "");
-      select.append(o);
-    }
-    select.addEventListener("change", () => {
-      this.windowSize = select.value === "all" ? "all" : Number(select.value);
+  /** The recent-window toggle: the charts scaled to the last RECENT_STEPS steps, or to all of them. */
+  private windowToggle(steps: number): HTMLElement {
+    const recent = this.windowSize !== "all";
+    const b = button(recent ? `Scale to all ${steps} steps` : `Scale to the last ${RECENT_STEPS} steps`, () => {
+      this.windowSize = recent ? "all" : RECENT_STEPS;
       this.render();
-    });
-    return select;
+    }, false);
+    b.id = "window-toggle";
+    b.title = recent ? `The charts show the last ${RECENT_STEPS} steps, scaled to them` : "The charts show every step";
+    return b;
   }
+
 
   private header(s: RunSnapshot): HTMLElement {
     const r = s.report;
@@ -219,7 +214,7 @@ export class ReportView extends LiveView {
         button("Train & inspect", () => act({ type: "run", command: "train", model: s.model }), false),
         r ? button("Export JSON", () => act({ type: "export", format: "json" }), false) : null,
         r ? button("Export CSV", () => act({ type: "export", format: "csv" }), false) : null,
-        r && r.steps.length > RECENT_STEPS ? this.windowSelect(r.steps.length) : null,
+        r && r.steps.length > RECENT_STEPS ? this.windowToggle(r.steps.length) : null,
       ),
       running ? h("div", { class: "progress" }, bar, this.progressLabel) : null,
     );

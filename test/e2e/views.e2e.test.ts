@@ -44,7 +44,8 @@ describe("report views for real models (code-server)", () => {
   const t0 = Date.now();
 
   beforeAll(async () => {
-    s = await startSession("views", { files: { "transformer.ts": model }, viewport: { width: 1600, height: 1100 } });
+    // Train & inspect without the gradient check (200 tensors × sampled entries × two forward passes would take minutes here).
+    s = await startSession("views", { files: { "transformer.ts": model }, viewport: { width: 1600, height: 1100 }, settings: { "gradientLens.train.gradcheck": false } });
   });
 
   afterAll(async () => {
@@ -150,10 +151,7 @@ describe("report views for real models (code-server)", () => {
     s.timings.bigRenderMs = times.renderMs;
     const columns = () => inWebview(page, "report", (f) => f.locator("#heatmap .heatmap").evaluate((el) => Number((el as HTMLElement).dataset.columns)));
     const recent = await columns();
-    await inWebview(page, "report", async (f) => {
-      await f.locator("#window-select").click();
-      await f.locator("vscode-option", { hasText: "all 1000 steps" }).click();
-    });
+    await inWebview(page, "report", (f) => f.locator("#window-toggle", { hasText: "Scale to all 1000 steps" }).click());
     await expect.poll(columns, { timeout: 10_000 }).toBeGreaterThan(recent);
     const all = await columns();
     const detailed = report.steps.filter((st) => st.layers.length).length;
