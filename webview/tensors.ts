@@ -51,10 +51,15 @@ export function tensorSeries(s: RunSnapshot): TensorSeries {
     });
     return { names, layers, steps: steps.map((st) => st.step), values, metric: rms ? "rms" : "norm" };
   }
+  // Live: per-layer norms from the progress points (redrawn every frame, so indexed, not searched).
   const points = s.progress.filter((p) => p.layers?.length);
-  const names: string[] = [];
-  for (const p of points) for (const l of p.layers!) if (!names.includes(l.name)) names.push(l.name);
-  const values = names.map((name) => points.map((p) => p.layers!.find((l) => l.name === name)?.gradNorm ?? NaN));
+  const index = new Map<string, number>();
+  for (const p of points) for (const l of p.layers!) if (!index.has(l.name)) index.set(l.name, index.size);
+  const names = [...index.keys()];
+  const values = names.map(() => new Array<number>(points.length).fill(NaN));
+  points.forEach((p, j) => {
+    for (const l of p.layers!) values[index.get(l.name)!][j] = l.gradNorm;
+  });
   return { names, layers: [...names], steps: points.map((p) => p.step), values, metric: "norm" };
 }
 
