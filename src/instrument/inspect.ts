@@ -13,6 +13,7 @@ import { NanTracker } from "./nan";
 import { DEFAULT_RECORD, Recorder } from "./recorder";
 import { runRules, type RuleLayer } from "./rules";
 import { groupProblems } from "./problems";
+import { compactReport } from "./compact";
 import { ENGINE_VERSION } from "../version";
 import type { GradcheckOptions, InspectOptions, ProgressInfo } from "./types";
 
@@ -211,5 +212,5 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   if (error) report.status.error = error;
   if (errorStack) report.status.stack = errorStack;
   if (errorLocation) report.status.location = errorLocation;
-  return report;
+  return compactReport(report);
 }
