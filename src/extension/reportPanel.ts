@@ -4,7 +4,7 @@
  * its last snapshot in its state, and the serializer re-creates the panel from it.
  */
 import * as vscode from "vscode";
-import { isRunSnapshot, type Outcome, type WebviewRequest } from "../protocol/webview";
+import { isRunSnapshot, type ComparedRun, type Outcome, type WebviewRequest } from "../protocol/webview";
 import type { RunManager } from "./runs";
 import { listen, post, webviewHtml, webviewOptions } from "./webviewHost";
 import type { Disposable } from "./disposables";
@@ -15,6 +15,8 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private readonly sub: vscode.Disposable;
   private readonly serializer: vscode.Disposable;
+  /** A comparison for a page that is not live yet (a new or hidden panel): posted when it says `ready`. */
+  private pendingComparison: { a: ComparedRun; b: ComparedRun } | undefined;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -47,6 +49,14 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
     this.attach(panel);
   }
 
+  /** Opens the panel with run `b` overlaid on run `a` ("Compare with…"). */
+  showComparison(a: ComparedRun, b: ComparedRun): void {
+    const live = this.panel?.visible === true;
+    this.show(false);
+    if (live && this.panel) post(this.panel.webview, { type: "compare", a, b });
+    else this.pendingComparison = { a, b };
+  }
+
   /** WebviewPanelSerializer: a panel that was open before the window reloaded. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const saved = state && typeof state === "object" ? (state as { snapshot?: unknown }).snapshot : undefined;
@@ -68,6 +78,8 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
         // On `ready` the webview gets the current run; with none (after a reload) it keeps its restored state.
         ready: () => {
           if (this.runs.currentSnapshot) post(panel.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
+          if (this.pendingComparison) post(panel.webview, { type: "compare", ...this.pendingComparison });
+          this.pendingComparison = undefined;
         },
         request: this.onRequest,
       }, this.log),
