@@ -151,11 +151,12 @@ export class CompareView {
       ),
     );
     const grid = h("div", { class: "grid" });
+    // The three charts side by side where the panel is wide, the difference in warnings beneath them.
     grid.append(
       this.barCard("compare-flow", "Gradient flow", "median ‖g‖ per layer, log scale", o, o.gradNorm, "gradient norm ‖g‖", colors, t),
-      this.differenceCard(o),
-      this.lossCard(o, colors, t),
       this.barCard("compare-update-ratio", "Update ratio", "median ‖Δw‖/‖w‖ per layer · healthy near 1e-3", o, o.updateRatio, "‖Δw‖ / ‖w‖", colors, t),
+      this.lossCard(o, colors, t),
+      this.differenceCard(o),
     );
     this.element.append(grid);
   }
@@ -206,15 +207,13 @@ export class CompareView {
   private differenceCard(o: Overlay): HTMLElement {
     const w = o.warnings, p = o.problems;
     const body = h("div", { class: "compare-diff" },
-      h("p", { class: "muted" },
-        `Problems: ${p.onlyA.length} only in this run, ${p.onlyB.length} only in the other, ${p.both.length} in both. ` +
-        `Warnings: ${w.onlyA.length} only in this run, ${w.onlyB.length} only in the other, ${w.both.length} in both.`),
       diffGroup("onlyA", "Only in this run", p.onlyA, w.onlyA),
       diffGroup("onlyB", "Only in the other run", p.onlyB, w.onlyB),
       diffGroup("both", "In both", p.both, w.both),
     );
-    return h("section", { class: "card", id: "compare-warnings" },
-      h("h2", {}, "Warnings", h("span", { class: "muted subtitle" }, "this run vs the other")),
+    const counts = `problems ${p.onlyA.length} / ${p.onlyB.length} / ${p.both.length} · warnings ${w.onlyA.length} / ${w.onlyB.length} / ${w.both.length} (only this run / only the other / both)`;
+    return h("section", { class: "card wide", id: "compare-warnings" },
+      h("h2", {}, "Problems and warnings", h("span", { class: "muted subtitle" }, counts)),
       body,
     );
   }
