@@ -4,7 +4,7 @@
  * recorded, or over each run's own when they share none.
  */
 import type { ComparedRun, RunEntry } from "../src/protocol/webview";
-import type { Report } from "../src/report";
+import type { Report, Severity } from "../src/report";
 import { compareReports, runDate, type Comparison } from "../src/compare";
 import { parameterLayers } from "./derive";
 
@@ -12,6 +12,8 @@ import { parameterLayers } from "./derive";
 export interface WarningKey {
   rule: string;
   layer?: string;
+  /** The most severe of the run's warnings with this key (in both: of either run). */
+  severity?: Severity;
 }
 
 export interface Overlay {
@@ -57,7 +59,11 @@ export function overlay(a: ComparedRun, b: ComparedRun): Overlay {
     updateRatio: { a: rows.map((l) => value(l.updateRatioA)), b: rows.map((l) => value(l.updateRatioB)) },
     loss: { a: lossPoints(a.report), b: lossPoints(b.report) },
     basis,
-    warnings: { onlyA: c.warnings.onlyA.map(warningKey), onlyB: c.warnings.onlyB.map(warningKey), both: c.warnings.both.map(warningKey) },
+    warnings: {
+      onlyA: c.warnings.onlyA.map((k) => withSeverity(k, a.report)),
+      onlyB: c.warnings.onlyB.map((k) => withSeverity(k, b.report)),
+      both: c.warnings.both.map((k) => withSeverity(k, a.report, b.report)),
+    },
     problems: c.problems,
   };
 }
@@ -66,6 +72,16 @@ export function overlay(a: ComparedRun, b: ComparedRun): Overlay {
 export function warningKey(key: string): WarningKey {
   const i = key.indexOf(" ");
   return i < 0 ? { rule: key } : { rule: key.slice(0, i), layer: key.slice(i + 1) };
+}
+
+const RANK: Record<Severity, number> = { error: 3, warning: 2, info: 1 };
+
+function withSeverity(key: string, ...reports: Report[]): WarningKey {
+  const k = warningKey(key);
+  for (const r of reports) for (const w of r.warnings) {
+    if (w.rule === k.rule && w.layer === k.layer && (!k.severity || RANK[w.severity] > RANK[k.severity])) k.severity = w.severity;
+  }
+  return k;
 }
 
 /** The loss of every step; a non-finite loss is a gap. */

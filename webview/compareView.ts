@@ -222,7 +222,7 @@ export class CompareView {
 function diffGroup(side: "onlyA" | "onlyB" | "both", title: string, problems: string[], warnings: WarningKey[]): HTMLElement {
   const items = [
     ...problems.map((t) => h("li", { class: "warning problem", "data-kind": "problem" }, h("strong", {}, t))),
-    ...warnings.map((k) => h("li", { class: "warning", "data-kind": "warning", "data-rule": k.rule },
+    ...warnings.map((k) => h("li", { class: `warning ${k.severity ?? ""}`, "data-kind": "warning", "data-rule": k.rule },
       h("span", {}, RULES[k.rule]?.title ?? k.rule),
       k.layer ? h("span", { class: "layer" }, ` · ${k.layer}`) : null,
     )),

@@ -79,7 +79,7 @@ describe("comparing two runs in code-server", () => {
     const { page } = s;
     await startCompare(page);
     // Step 1: the run shown comes first; Enter takes it.
-    const rows = page.locator(".quick-input-widget .monaco-list-row");
+    const rows = page.locator(".quick-input-widget .monaco-list-row:visible");
     await rows.first().waitFor({ timeout: 15_000 });
     expect(await rows.first().innerText()).toMatch(/Deep ReLU MLP, He init[\s\S]*shown/);
     await page.keyboard.press("Enter");
@@ -155,7 +155,7 @@ describe("comparing two runs in code-server", () => {
   it("refuses a JSON file that is not a report with a clear message (Browse…)", async () => {
     const { page } = s;
     await startCompare(page);
-    const rows = page.locator(".quick-input-widget .monaco-list-row");
+    const rows = page.locator(".quick-input-widget .monaco-list-row:visible");
     await rows.first().waitFor({ timeout: 15_000 });
     await page.keyboard.press("Enter");
     await page.locator(".quick-input-widget .quick-input-title", { hasText: "(2/2)" }).waitFor({ timeout: 15_000 });

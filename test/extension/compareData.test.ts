@@ -60,14 +60,14 @@ describe("the overlay of two runs", () => {
     a.warnings.push({ rule: "vanishing-gradient", severity: "warning", layer: "layers.2", step: 0, message: "m", evidence: {} });
     const o = overlay(run("a", a), run("b", sampleReport()));
     expect(o.warnings).toEqual({
-      onlyA: [{ rule: "loss-oscillating" }, { rule: "vanishing-gradient", layer: "layers.2" }],
-      onlyB: [{ rule: "vanishing-gradient", layer: "layers.0" }, { rule: "loss-not-decreasing" }],
+      onlyA: [{ rule: "loss-oscillating", severity: "info" }, { rule: "vanishing-gradient", layer: "layers.2", severity: "warning" }],
+      onlyB: [{ rule: "vanishing-gradient", layer: "layers.0", severity: "warning" }, { rule: "loss-not-decreasing", severity: "info" }],
       both: [],
     });
     expect(o.problems.onlyB).toEqual(["vanishing gradients in layers.0"]);
     const same = overlay(run("a", sampleReport()), run("b", sampleReport()));
     expect(same.warnings.onlyA).toEqual([]);
-    expect(same.warnings.both).toEqual([{ rule: "vanishing-gradient", layer: "layers.0" }, { rule: "loss-not-decreasing" }]);
+    expect(same.warnings.both).toEqual([{ rule: "vanishing-gradient", layer: "layers.0", severity: "warning" }, { rule: "loss-not-decreasing", severity: "info" }]);
   });
 
   it("splits a warning key at its first space (a layer name may hold spaces)", () => {
