@@ -139,6 +139,10 @@ describe("comparing two runs in code-server", () => {
       await f.locator("#compare-close").click();
       await f.locator("#compare-open").click();
       await f.locator("#compare-select vscode-option", { hasText: "Deep sigmoid MLP" }).first().waitFor({ state: "attached", timeout: 15_000 });
+      await f.evaluate(() => window.scrollTo(0, 0));
+    });
+    await screenshot(page, "compare-picker.png");
+    await inWebview(page, "report", async (f) => {
       // Choosing in the select is what a click on its option does: set the value, fire change.
       await f.evaluate(() => {
         const select = document.getElementById("compare-select") as HTMLElement & { value: string };
