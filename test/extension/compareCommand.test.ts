@@ -198,4 +198,21 @@ describe("Gradient Lens: Compare with…", () => {
     await settle();
     expect(compares()).toBe(1);
   });
+
+  it("sends the comparison to a hidden panel's page when it is shown again (and loads anew)", async () => {
+    await train("a");
+    await train("b", relu());
+    vi.spyOn(vscode.window, "showQuickPick").mockImplementation((async (items: Array<{ label: string }>) => items[0]) as never);
+    const page = await openPage();
+    const panel = vscode.fake.panels.at(-1)!;
+    panel.visible = false;
+    panel.viewState.fire();
+    const compares = () => page.posted.filter((m) => (m as { type: string }).type === "compare").length;
+    expect(await vscode.commands.executeCommand("gradientLens.compareWith")).toEqual({ status: "ok" });
+    expect(compares()).toBe(0);
+    panel.visible = true;
+    page.send({ type: "ready" });
+    await settle();
+    expect(compares()).toBe(1);
+  });
 });

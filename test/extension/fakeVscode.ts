@@ -135,6 +135,8 @@ export class FakeWebviewPanel {
   visible = true;
   private readonly disposed = new EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
+  readonly viewState = new EventEmitter<void>();
+  readonly onDidChangeViewState = this.viewState.event;
   constructor(readonly viewType: string) {}
   reveal(): void {}
   dispose(): void {
