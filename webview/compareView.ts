@@ -8,6 +8,7 @@
 import type { Chart } from "chart.js";
 import type { ComparedRun, RunSnapshot } from "../src/protocol/webview";
 import { isComparedRun } from "../src/protocol/webview";
+import { comparedPart } from "../src/compare";
 import { h, clear } from "./dom";
 import { logAxis, makeChart } from "./charts";
 import { overlay, pickable, type Overlay, type WarningKey } from "./compareData";
@@ -131,7 +132,7 @@ export class CompareView {
       this.render(); // the refusal's reason is shown above
       return;
     }
-    this.show({ name: s.model.name, date: s.startedAt, source: "current", report: s.report }, outcome.result.run);
+    this.show({ name: s.model.name, date: s.startedAt, source: "current", report: comparedPart(s.report) }, outcome.result.run);
   }
 
   // ── the overlay ─────────────────────────────────────────────────────────────────────────────

@@ -7,7 +7,7 @@
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { CANCELLED, refuse, type ComparedRun, type Outcome, type RunEntry, type RunSnapshot } from "../protocol/webview";
-import { runDate } from "../compare";
+import { comparedPart, runDate } from "../compare";
 import { modelFolder, parseMaxRuns, readReportFile, runStem, type RunHistory } from "./runHistory";
 import type { RunManager } from "./runs";
 import type { ReportPanel } from "./reportPanel";
@@ -71,11 +71,11 @@ export class CompareRuns implements Disposable {
     const [folder, stem] = id.split("/");
     if (folder === SESSION) {
       const s = this.runs.knownSnapshots().find((x) => `r${x.runId}` === stem && x.report);
-      return s ? { ok: true, run: { name: s.model.name, date: s.startedAt, source: "current", report: s.report! } } : { ok: false, problem: "That run is no longer in this window." };
+      return s ? { ok: true, run: { name: s.model.name, date: s.startedAt, source: "current", report: comparedPart(s.report!) } } : { ok: false, problem: "That run is no longer in this window." };
     }
     if (!this.history) return { ok: false, problem: "No run history: open a folder to keep runs." };
     const r = await this.history.load(id);
-    return r.ok ? { ok: true, run: { name: r.entry.model.name, date: r.entry.startedAt, source: "history", report: r.report } } : r;
+    return r.ok ? { ok: true, run: { name: r.entry.model.name, date: r.entry.startedAt, source: "history", report: comparedPart(r.report) } } : r;
   }
 
   /** The webview's queries: the runs to pick from, and one of them to overlay. */
@@ -141,7 +141,7 @@ export class CompareRuns implements Disposable {
       void vscode.window.showErrorMessage(`Gradient Lens: ${r.problem}`);
       return undefined;
     }
-    return { run: { name: r.report.model.name || path.basename(file), date: r.mtimeMs ?? Date.now(), source: "file", report: r.report } };
+    return { run: { name: r.report.model.name || path.basename(file), date: r.mtimeMs ?? Date.now(), source: "file", report: comparedPart(r.report) } };
   }
 
   dispose(): void {

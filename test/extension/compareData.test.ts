@@ -1,7 +1,7 @@
 /** What the overlay of two runs draws (webview/compareData.ts), from two small reports with known numbers. */
 import { describe, expect, it } from "vitest";
 import { lossPoints, otherLabel, overlay, pickable, runTitle, warningKey } from "../../webview/compareData";
-import { runDate } from "../../src/compare";
+import { comparedPart, compareReports, runDate } from "../../src/compare";
 import type { ComparedRun, RunEntry } from "../../src/protocol/webview";
 import type { Report } from "../../src/report";
 import { sampleReport } from "./fixtures";
@@ -97,3 +97,17 @@ describe("the panel's picker", () => {
     expect(pickable(runs, undefined)).toHaveLength(4);
   });
 });
+
+describe("the part of a report sent for comparing", () => {
+  it("compares the same as the whole report, without histograms, per-tensor statistics or the gradient check", () => {
+    const a = healthy(), b = sampleReport();
+    for (const s of b.steps) for (const l of s.layers) l.params = [{ name: `${l.name}.weight`, gradNorm: 1, gradMeanAbs: 1, gradMaxAbs: 1, weightNorm: 1, updateRatio: 1, zeroFraction: 0, histogram: { edges: [0, 1], counts: [5] } }];
+    expect(compareReports(comparedPart(a), comparedPart(b))).toEqual(compareReports(a, b));
+    const part = comparedPart(b);
+    expect(part.gradcheck).toBeUndefined();
+    expect(part.steps[0].layers[0]).toEqual({ name: "layers.0", gradNorm: 1e-7, gradMeanAbs: 1e-8, gradMaxAbs: 1e-7, weightNorm: 1, updateRatio: 1e-8, zeroFraction: 0, histogram: { edges: [], counts: [] } });
+    expect(b.steps[0].layers[0].params).toHaveLength(1); // the original is untouched
+    expect(JSON.stringify(part).length).toBeLessThan(JSON.stringify(b).length);
+  });
+});
+
