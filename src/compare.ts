@@ -90,9 +90,9 @@ export function runDate(ms: number): string {
 
 /**
  * The part of a report that comparing reads (model, loss, per-layer norms and update ratios, warnings,
- * problems), for sending to the report panel: histograms and per-tensor statistics, nine tenths of a
- * report's size (6.3 MB → 0.6 MB for 200 steps of a 15-layer net), are left empty, and the gradient
- * check out. Still a report: `compareReports` gives the same result on it.
+ * problems), for sending to the report panel: histograms and per-tensor statistics, most of a report's
+ * size, are left empty, and the gradient check out (measured on the e2e's 200-step, 15-layer run: 6.27 MB
+ * → 0.92 MB of JSON). Still a report: `compareReports` gives the same result on it.
  */
 export function comparedPart(r: Report): Report {
   const { gradcheck: _gradcheck, timing: _timing, ...rest } = r;
