@@ -18,6 +18,8 @@ const api = acquireVsCodeApi();
 /** What a webview persists across a window reload. */
 export interface PersistedState {
   snapshot: RunSnapshot | null;
+  /** The report panel's overlay of two runs (webview/compareView.ts), validated there when read back. */
+  comparison?: unknown;
 }
 
 export function notify(msg: WebviewNotification): void {
@@ -74,8 +76,8 @@ window.addEventListener("message", (e: MessageEvent) => {
 
 /** The state saved by a previous incarnation of this webview (window reload), if valid. */
 export function savedState(): PersistedState {
-  const state = api.getState() as { snapshot?: unknown } | undefined;
-  return { snapshot: state && isRunSnapshot(state.snapshot) ? state.snapshot : null };
+  const state = api.getState() as { snapshot?: unknown; comparison?: unknown } | undefined;
+  return { snapshot: state && isRunSnapshot(state.snapshot) ? state.snapshot : null, comparison: state?.comparison };
 }
 
 let saveTimer: ReturnType<typeof setTimeout> | undefined;

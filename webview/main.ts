@@ -15,6 +15,7 @@ import { ReportView } from "./report";
 import { SidebarView } from "./sidebar";
 import { onThemeChange } from "./theme";
 import { Notice } from "./notice";
+import { CompareView, savedComparison } from "./compareView";
 
 // Anything the CSP blocks is reported to the console (the end-to-end test fails on it).
 document.addEventListener("securitypolicyviolation", (e) => {
@@ -42,15 +43,29 @@ if (kind === "sidebar") {
 } else {
   // The report panel survives a window reload: its view's state is saved after every change.
   const view = new ReportView(root);
-  view.setState(savedState());
+  // ── comparing runs: the overlay above the report (webview/compareView.ts), saved with the view's state ──
+  const state = () => ({ ...view.getState(), comparison: compare.getState() });
+  const compare = new CompareView(() => saveState(state, true));
+  root.before(compare.element);
+  const saved = savedState();
+  view.setState(saved);
+  compare.setCurrent(saved.snapshot);
+  compare.setState(savedComparison(saved.comparison));
+  // ── end comparing runs ──
   onHostMessage((msg) => {
     if (msg.type === "snapshot") {
       view.show(msg.snapshot);
-      saveState(() => view.getState(), true);
+      compare.setCurrent(msg.snapshot);
+      saveState(state, true);
     } else if (msg.type === "progress") {
-      if (view.progress(msg.runId, msg.point)) saveState(() => view.getState());
+      if (view.progress(msg.runId, msg.point)) saveState(state);
+    } else if (msg.type === "compare") {
+      compare.show(msg.a, msg.b);
     }
   });
-  onThemeChange(() => view.rerender());
+  onThemeChange(() => {
+    view.rerender();
+    compare.rerender();
+  });
 }
 notify({ type: "ready" });

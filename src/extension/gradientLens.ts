@@ -21,6 +21,8 @@ import { bundledEsbuild } from "./packaging";
 import { isInside } from "./paths";
 import { EngineVersionNotice } from "./engineVersion";
 import { newModelFile } from "./newModel";
+import { CompareRuns } from "./compareCommand";
+import { RunHistory } from "./runHistory";
 
 export class GradientLens implements Disposable {
   private readonly store = new DisposableStore();
@@ -29,6 +31,7 @@ export class GradientLens implements Disposable {
   private readonly codeLens: ModelCodeLens;
   private readonly models: WorkspaceModels;
   private readonly panel: ReportPanel;
+  private readonly compare: CompareRuns;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     const extensionPath = context.extensionUri.fsPath;
@@ -48,6 +51,10 @@ export class GradientLens implements Disposable {
     const onRequest = (req: WebviewRequest) => this.onWebviewRequest(req);
     this.panel = this.store.add(new ReportPanel(context.extensionUri, this.runs, onRequest, this.log));
     this.store.add(new SidebarView(context.extensionUri, this.runs, this.models, onRequest, this.log));
+    // Runs are kept in the workspace's storage (the global one without a folder); a context without either keeps this window's runs only.
+    const storage = context.storageUri ?? context.globalStorageUri;
+    const history = storage ? new RunHistory(path.join(storage.fsPath, "runs"), CompareRuns.maxRuns) : undefined;
+    this.compare = this.store.add(new CompareRuns(history, this.runs, this.panel, this.log));
     // A new run opens the report beside the editor, live.
     this.store.add(this.runs.onDidChange((e) => {
       if (e.kind === "snapshot" && e.snapshot.phase === "running" && e.snapshot.progress.length === 0) this.panel.show(true);
@@ -80,6 +87,7 @@ export class GradientLens implements Disposable {
     command("gradientLens.newModelFile", () => newModelFile(this.context.extensionUri.fsPath, this.models));
     command("gradientLens.showLog", () => this.log.show(true));
     command("gradientLens.refreshModels", () => this.models.refresh());
+    command("gradientLens.compareWith", () => this.compare.command());
   }
 
   /**
@@ -173,6 +181,9 @@ export class GradientLens implements Disposable {
       case "openExample":
         await this.openExample();
         return OK;
+      case "listRuns":
+      case "loadRun":
+        return this.compare.answer(req);
     }
   }
 

@@ -4,7 +4,7 @@
  * its last snapshot in its state, and the serializer re-creates the panel from it.
  */
 import * as vscode from "vscode";
-import { isRunSnapshot, type Outcome, type WebviewRequest } from "../protocol/webview";
+import { isRunSnapshot, type ComparedRun, type Outcome, type WebviewRequest } from "../protocol/webview";
 import type { RunManager } from "./runs";
 import { listen, post, webviewHtml, webviewOptions } from "./webviewHost";
 import type { Disposable } from "./disposables";
@@ -15,6 +15,10 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
   private panel: vscode.WebviewPanel | undefined;
   private readonly sub: vscode.Disposable;
   private readonly serializer: vscode.Disposable;
+  /** A comparison for a page that is not live yet (a new or hidden panel): posted when it says `ready`. */
+  private pendingComparison: { a: ComparedRun; b: ComparedRun } | undefined;
+  /** Whether the panel's page has said `ready` (its script listens) since it was last loaded. */
+  private pageReady = false;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -47,6 +51,14 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
     this.attach(panel);
   }
 
+  /** Opens the panel with run `b` overlaid on run `a` ("Compare with…"). */
+  showComparison(a: ComparedRun, b: ComparedRun): void {
+    const live = this.panel?.visible === true && this.pageReady;
+    this.show(false);
+    if (live && this.panel) post(this.panel.webview, { type: "compare", a, b });
+    else this.pendingComparison = { a, b };
+  }
+
   /** WebviewPanelSerializer: a panel that was open before the window reloaded. */
   async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: unknown): Promise<void> {
     const saved = state && typeof state === "object" ? (state as { snapshot?: unknown }).snapshot : undefined;
@@ -62,15 +74,23 @@ export class ReportPanel implements vscode.WebviewPanelSerializer, Disposable {
     if (this.panel && this.panel !== panel) this.panel.dispose();
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "activity.svg");
+    this.pageReady = false;
     panel.webview.html = webviewHtml(panel.webview, this.extensionUri, "report");
     const subs: vscode.Disposable[] = [
       listen(panel.webview, {
         // On `ready` the webview gets the current run; with none (after a reload) it keeps its restored state.
         ready: () => {
+          if (this.panel === panel) this.pageReady = true;
           if (this.runs.currentSnapshot) post(panel.webview, { type: "snapshot", snapshot: this.runs.currentSnapshot });
+          if (this.pendingComparison) post(panel.webview, { type: "compare", ...this.pendingComparison });
+          this.pendingComparison = undefined;
         },
         request: this.onRequest,
       }, this.log),
+      // A hidden panel's page is unloaded (retainContextWhenHidden is off); shown again, it says `ready` anew.
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) this.pageReady = false;
+      }),
       panel.onDidDispose(() => {
         for (const s of subs) s.dispose();
         // Another panel may have been attached since (a restore racing a new run): leave it alone.

@@ -147,3 +147,6 @@ export const SETTING_KEYS = [
   "record.count",
   ...Object.keys(RULE_SETTINGS),
 ];
+
+/** Settings the host reads for itself, not for a run: `history.maxRuns` (runHistory.ts `parseMaxRuns`). */
+export const HOST_SETTING_KEYS = ["history.maxRuns"];

@@ -54,14 +54,17 @@ export type HostMessage =
   /** The side view's list of workspace models. */
   | { type: "models"; models: ModelRef[]; scanning: boolean }
   /** The answer to a webview request (`requestId` is the request's). */
-  | { type: "response"; requestId: number; outcome: Outcome };
+  | { type: "response"; requestId: number; outcome: Outcome }
+  /** Overlay run `b` on run `a` in the report panel ("Compare with…"). */
+  | { type: "compare"; a: ComparedRun; b: ComparedRun };
 
 /**
- * How the host answered a request: done; the user dismissed a dialog it opened (nothing to show); or
- * refused, with a reason the webview shows to the user (a run of an unknown file, an untrusted
- * workspace, nothing to export, a file that could not be opened…).
+ * How the host answered a request: done (a query's answer carries what was asked in `result`); the
+ * user dismissed a dialog it opened (nothing to show); or refused, with a reason the webview shows to
+ * the user (a run of an unknown file, an untrusted workspace, nothing to export, a file that could not
+ * be opened…).
  */
-export type Outcome = { status: "ok" } | { status: "cancelled" } | { status: "refused"; reason: string };
+export type Outcome = { status: "ok"; result?: QueryResult } | { status: "cancelled" } | { status: "refused"; reason: string };
 
 export const OK: Outcome = { status: "ok" };
 export const CANCELLED: Outcome = { status: "cancelled" };
@@ -77,7 +80,8 @@ export const refuse = (reason: string): Outcome => ({
 
 export function isOutcome(v: unknown): v is Outcome {
   if (!isObject(v)) return false;
-  if (v.status === "ok" || v.status === "cancelled") return true;
+  if (v.status === "ok") return v.result === undefined || isQueryResult(v.result);
+  if (v.status === "cancelled") return true;
   return v.status === "refused" && isBoundedString(v.reason, MAX_TEXT);
 }
 
@@ -143,6 +147,8 @@ export function isHostMessage(v: unknown): v is HostMessage {
       return Array.isArray(v.models) && v.models.every(isModelRef) && typeof v.scanning === "boolean";
     case "response":
       return isRequestId(v.requestId) && isOutcome(v.outcome);
+    case "compare":
+      return isComparedRun(v.a) && isComparedRun(v.b);
     default:
       return false;
   }
@@ -170,7 +176,10 @@ export type WebviewRequest =
   | { type: "openModel"; model: ModelRef }
   /** The side view's empty state: create a model file from a template, or open an example. */
   | { type: "newModelFile" }
-  | { type: "openExample" };
+  | { type: "openExample" }
+  /** Queries, answered with a `result` (src/extension/compareCommand.ts): the runs kept in history, and one of them to overlay. */
+  | { type: "listRuns" }
+  | { type: "loadRun"; id: string };
 
 export type WebviewMessage = WebviewNotification | (WebviewRequest & { requestId: number });
 
@@ -236,6 +245,10 @@ function isWebviewRequest(v: Record<string, unknown>): boolean {
       return v.format === "json" || v.format === "csv";
     case "openModel":
       return isModelRef(v.model);
+    case "listRuns":
+      return true;
+    case "loadRun":
+      return isRunId(v.id);
     default:
       return false;
   }
@@ -272,4 +285,81 @@ function isLineNumber(v: unknown): v is number {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+// ── comparing runs ────────────────────────────────────────────────────────────────────────────
+
+/** One run kept in a model's history (src/extension/runHistory.ts), as a picker lists it: no report. */
+export interface RunEntry {
+  /** Opaque: "<model folder>/<run stem>", both from the host's own naming (RUN_ID). */
+  id: string;
+  model: ModelRef;
+  command: RunKind;
+  phase: RunPhase;
+  startedAt: number;
+  endedAt?: number;
+  /** Steps the report holds (the loss is recorded every step). */
+  steps: number;
+  warnings: number;
+}
+
+/** A run the overlay shows: whose it is, when it ran (or when its file was written), its report. */
+export interface ComparedRun {
+  /** The model's name. */
+  name: string;
+  /** Milliseconds since the epoch. */
+  date: number;
+  source: "history" | "file" | "current";
+  report: Report;
+}
+
+/** What the `ok` outcome of a query carries. */
+export type QueryResult =
+  | { kind: "runs"; runs: RunEntry[] }
+  | { kind: "run"; run: ComparedRun };
+
+/** A history run's id: two names of letters, digits, `.`, `_`, `-` (no `..`: never a path out of the history folder). */
+export const RUN_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}\/[A-Za-z0-9_-][A-Za-z0-9._-]{0,199}$/;
+
+export function isRunId(v: unknown): v is string {
+  return typeof v === "string" && RUN_ID.test(v) && !v.includes("..");
+}
+
+export function isRunEntry(v: unknown): v is RunEntry {
+  if (!isObject(v)) return false;
+  return (
+    isRunId(v.id) &&
+    isModelRef(v.model) &&
+    isRunKind(v.command) &&
+    typeof v.phase === "string" && PHASES.has(v.phase) &&
+    isTime(v.startedAt) &&
+    (v.endedAt === undefined || isTime(v.endedAt)) &&
+    isCount(v.steps) &&
+    isCount(v.warnings)
+  );
+}
+
+export function isComparedRun(v: unknown): v is ComparedRun {
+  if (!isObject(v)) return false;
+  return (
+    typeof v.name === "string" && v.name.length <= MAX_NAME && !v.name.includes("\u0000") &&
+    isTime(v.date) &&
+    (v.source === "history" || v.source === "file" || v.source === "current") &&
+    isReportLike(v.report)
+  );
+}
+
+export function isQueryResult(v: unknown): v is QueryResult {
+  if (!isObject(v)) return false;
+  if (v.kind === "runs") return Array.isArray(v.runs) && v.runs.every(isRunEntry);
+  if (v.kind === "run") return isComparedRun(v.run);
+  return false;
+}
+
+function isTime(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v) && v >= 0;
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
 }

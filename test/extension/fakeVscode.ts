@@ -71,6 +71,7 @@ export enum ProgressLocation { SourceControl = 1, Window = 10, Notification = 15
 export enum ViewColumn { Active = -1, Beside = -2, One = 1, Two = 2 }
 export enum TextEditorRevealType { Default = 0, InCenter = 1, InCenterIfOutsideViewport = 2, AtTop = 3 }
 export enum FileType { Unknown = 0, File = 1, Directory = 2 }
+export enum QuickPickItemKind { Separator = -1, Default = 0 }
 
 export class Location {
   constructor(readonly uri: Uri, readonly range: Range) {}
@@ -131,8 +132,11 @@ export class FakeWebview {
 export class FakeWebviewPanel {
   readonly webview = new FakeWebview();
   iconPath: unknown;
+  visible = true;
   private readonly disposed = new EventEmitter<void>();
   readonly onDidDispose = this.disposed.event;
+  readonly viewState = new EventEmitter<void>();
+  readonly onDidChangeViewState = this.viewState.event;
   constructor(readonly viewType: string) {}
   reveal(): void {}
   dispose(): void {
@@ -167,6 +171,8 @@ function createFake() {
     saveDialogs: [] as unknown[],
     /** Answer of showSaveDialog. */
     saveTarget: undefined as Uri | undefined,
+    /** Answer of showOpenDialog. */
+    openTargets: undefined as Uri[] | undefined,
     written: new Map<string, string>(),
     workspaceFolders: [] as string[],
     /** Files findFiles returns (a workspace scan). */
@@ -230,6 +236,9 @@ export const window = {
   async showSaveDialog(o: unknown) {
     fake.saveDialogs.push(o);
     return fake.saveTarget;
+  },
+  async showOpenDialog() {
+    return fake.openTargets;
   },
   async showTextDocument(uri: Uri, o?: { selection?: Range }) {
     if (fake.openError) throw fake.openError;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseSettings, RULE_SETTINGS, SETTING_KEYS } from "../../src/extension/settings";
+import { parseSettings, RULE_SETTINGS, SETTING_KEYS, HOST_SETTING_KEYS } from "../../src/extension/settings";
 import pkg from "../../package.json";
 
 describe("parseSettings", () => {
@@ -58,7 +58,7 @@ describe("parseSettings", () => {
 
   it("covers every gradientLens.* setting that package.json declares, and nothing else", () => {
     const declared = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^gradientLens\./, ""));
-    expect(new Set(declared)).toEqual(new Set(SETTING_KEYS));
+    expect(new Set(declared)).toEqual(new Set([...SETTING_KEYS, ...HOST_SETTING_KEYS]));
     for (const key of Object.keys(RULE_SETTINGS)) {
       expect((pkg.contributes.configuration.properties as Record<string, { markdownDescription?: string }>)[`gradientLens.${key}`].markdownDescription, key).toMatch(/\w{3,}.*\w{3,}/);
     }
