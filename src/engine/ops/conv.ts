@@ -25,11 +25,11 @@ export interface Conv1dOptions {
   groups?: number;
 }
 
-const pair = (v: Pair | undefined, dflt: number): [number, number] =>
+export const pair = (v: Pair | undefined, dflt: number): [number, number] =>
   v === undefined ? [dflt, dflt] : typeof v === "number" ? [v, v] : [v[0], v[1]];
 
 /** One image's geometry: input and output sizes, kernel, stride, dilation, padding at the top and left. */
-interface Geometry {
+export interface Geometry {
   h: number; w: number; kh: number; kw: number;
   sh: number; sw: number; dh: number; dw: number;
   pt: number; pl: number; ho: number; wo: number;
@@ -39,7 +39,7 @@ interface Geometry {
  * cols[((c·kh + i)·kw + j), oy·wo + ox] = x[c, oy·sh − pt + i·dh, ox·sw − pl + j·dw] (0 outside), for
  * `channels` channels of x starting at xOff.
  */
-function im2col(x: FloatArray, xOff: number, channels: number, g: Geometry, cols: FloatArray): void {
+export function im2col(x: FloatArray, xOff: number, channels: number, g: Geometry, cols: FloatArray): void {
   const { h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo } = g;
   let r = 0;
   for (let c = 0; c < channels; c++) {
@@ -66,7 +66,7 @@ function im2col(x: FloatArray, xOff: number, channels: number, g: Geometry, cols
 }
 
 /** The adjoint of im2col: gx[c, iy, ix] += cols[row, col] for every place im2col read x[c, iy, ix]. */
-function col2im(cols: FloatArray, channels: number, g: Geometry, gx: FloatArray, xOff: number): void {
+export function col2im(cols: FloatArray, channels: number, g: Geometry, gx: FloatArray, xOff: number): void {
   const { h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo } = g;
   let r = 0;
   for (let c = 0; c < channels; c++) {
@@ -85,6 +85,28 @@ function col2im(cols: FloatArray, channels: number, g: Geometry, gx: FloatArray,
           }
         }
       }
+    }
+  }
+}
+
+/** out[s, ch, p] += bias[ch] for n samples of `channels` planes of `hw` entries. */
+export function addChannelBias(out: FloatArray, bias: FloatArray, n: number, channels: number, hw: number): void {
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < channels; ch++) {
+      const v = bias[ch], base = (s * channels + ch) * hw;
+      for (let p = 0; p < hw; p++) out[base + p] += v;
+    }
+  }
+}
+
+/** The bias's gradient: gb[ch] += Σ over samples and positions of gout[s, ch, p]. */
+export function sumChannelGrad(gout: FloatArray, gb: FloatArray, n: number, channels: number, hw: number): void {
+  for (let s = 0; s < n; s++) {
+    for (let ch = 0; ch < channels; ch++) {
+      const base = (s * channels + ch) * hw;
+      let acc = 0;
+      for (let p = 0; p < hw; p++) acc += gout[base + p];
+      gb[ch] += acc;
     }
   }
 }
@@ -140,15 +162,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
       kernels.gemm(wd, gi * og * kk, false, cols, 0, false, out, (s * o + gi * og) * hw, og, kk, hw, false);
     }
   }
-  if (bias) {
-    const bd = bias.data;
-    for (let s = 0; s < n; s++) {
-      for (let ch = 0; ch < o; ch++) {
-        const v = bd[ch], base = (s * o + ch) * hw;
-        for (let p = 0; p < hw; p++) out[base + p] += v;
-      }
-    }
-  }
+  if (bias) addChannelBias(out, bias.data, n, o, hw);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return makeResult(CONV2D, out, [n, o, ho, wo], inputs, (gout) => {
     const gcols = alloc(dtype, kk * hw);
@@ -170,17 +184,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
         }
       }
     }
-    if (bias?.requiresGrad) {
-      const gb = gradBuffer(bias);
-      for (let s = 0; s < n; s++) {
-        for (let ch = 0; ch < o; ch++) {
-          const base = (s * o + ch) * hw;
-          let acc = 0;
-          for (let p = 0; p < hw; p++) acc += gout[base + p];
-          gb[ch] += acc;
-        }
-      }
-    }
+    if (bias?.requiresGrad) sumChannelGrad(gout, gradBuffer(bias), n, o, hw);
   });
 }
 
