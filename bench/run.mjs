@@ -359,9 +359,9 @@ for (const dtype of ["float32", "float64"]) {
 
 // ---- run -------------------------------------------------------------------------------------------
 
-// --filter a,b: cases whose "group name" contains any of the comma-separated words.
+// --filter a,b: cases whose "group name peer" contains any of the comma-separated words.
 const filters = filter.toLowerCase().split(",").filter(Boolean);
-const selected = cases.filter((c) => !filters.length || filters.some((f) => `${c.group} ${c.name}`.toLowerCase().includes(f)));
+const selected = cases.filter((c) => !filters.length || filters.some((f) => `${c.group} ${c.name} ${c.peer}`.toLowerCase().includes(f)));
 const results = [];
 const fmt = (ms) => (ms === null ? "—" : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const pad = (s, n) => String(s).padEnd(n);

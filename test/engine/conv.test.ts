@@ -107,6 +107,29 @@ describe("conv2d and conv1d against the definition", () => {
     }
   });
 
+  it("samples multiplied in chunks (several per gemm, then one) equal per-sample convolutions, forward and gradients", () => {
+    // 9 column rows × 32·32 positions = 9216 entries per sample: 3 samples per 32K-entry chunk, so 7 samples are chunks of 3, 3 and 1.
+    const n = 7, per = 2 * 32 * 32, perOut = 6 * 32 * 32;
+    const x = randT([n, 2, 32, 32], true), w = randT([6, 1, 3, 3], true), b = randT([6], true);
+    const options = { padding: 1, groups: 2 };
+    const y = ops.conv2d(x, w, b, options);
+    const r = randT(y.shape);
+    y.mul(r).sum().backward();
+    const gw = Float64Array.from(w.grad!.data), gb = Float64Array.from(b.grad!.data);
+    w.zeroGrad();
+    b.zeroGrad();
+    for (let s = 0; s < n; s++) {
+      const xs = new Tensor(x.data.slice(s * per, (s + 1) * per), [1, 2, 32, 32], true);
+      const ys = ops.conv2d(xs, w, b, options);
+      close(ys.data, y.data.subarray(s * perOut, (s + 1) * perOut), 1e-12);
+      close(ys.data, naiveConv2d(xs, w, b, 1, 1, 1, 2), 1e-12);
+      ys.mul(new Tensor(r.data.slice(s * perOut, (s + 1) * perOut), ys.shape)).sum().backward();
+      close(xs.grad!.data, x.grad!.data.subarray(s * per, (s + 1) * per), 1e-12);
+    }
+    close(w.grad!.data, gw, 1e-10);
+    close(b.grad!.data, gb, 1e-10);
+  });
+
   it('padding "same" keeps the size, with the odd extra on the bottom and right (PyTorch)', () => {
     const x = randT([1, 2, 5, 6]), w = randT([3, 2, 2, 4]);
     const y = ops.conv2d(x, w, null, { padding: "same" });

@@ -7,7 +7,7 @@
 import { kernels } from "../kernels";
 import { formatShape } from "../shape";
 import { gradBuffer, makeResult, Tensor } from "../tensor";
-import { addChannelBias, col2im, im2col, pair, sumChannelGrad, type Geometry, type Pair } from "./conv";
+import { addChannelBias, col2im, im2col, pair, scratchBuffer, sumChannelGrad, type Geometry, type Pair } from "./conv";
 import { registerOp } from "./registry";
 import { alloc, resultType } from "./util";
 
@@ -61,7 +61,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
   const ohw = ho * wo;
   const dtype = resultType(...(bias ? [x, weight, bias] : [x, weight]));
   const out = alloc(dtype, n * o * ohw);
-  const cols = alloc(dtype, kk * hw);
+  const cols = scratchBuffer(0, dtype, kk * hw);
   const xd = x.data, wd = weight.data;
   for (let s = 0; s < n; s++) {
     for (let gi = 0; gi < groups; gi++) {
@@ -76,7 +76,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
     const gx = x.requiresGrad ? gradBuffer(x) : null;
     const gw = weight.requiresGrad ? gradBuffer(weight) : null;
     if (gx || gw) {
-      const gcols = alloc(dtype, kk * hw);
+      const gcols = scratchBuffer(0, dtype, kk * hw);
       for (let s = 0; s < n; s++) {
         for (let gi = 0; gi < groups; gi++) {
           im2col(gout, (s * o + gi * og) * ohw, og, g, gcols);
