@@ -278,8 +278,8 @@ for (const dtype of ["float32", "float64"]) {
 
 // (b3) model training steps (bench/models.mjs): a small CNN and an LSTM, against TF.js on its CPU and
 // WebAssembly backends. TF.js's CPU backend takes seconds per step here: 3 rounds for those rows.
-const cnnName = `CNN 2×(conv3×3+ReLU+maxpool)+linear, ${CNN.size}×${CNN.size}, batch ${CNN.batch}, train step`;
-const lstmName = `LSTM hidden ${LSTM.hidden}, ${LSTM.time} steps, batch ${LSTM.batch}, train step`;
+const cnnName = `CNN 2×(conv3×3,ReLU,pool)+linear ${CNN.size}², b${CNN.batch} train step`;
+const lstmName = `LSTM h${LSTM.hidden}, ${LSTM.time} steps, b${LSTM.batch} train step`;
 for (const peer of ["tfjs-wasm", "tfjs-cpu"]) {
   for (const dtype of ["float32", "float64"]) {
     const slow = peer === "tfjs-cpu" ? { reps: Math.min(defaultReps, 3) } : {};
