@@ -1,7 +1,7 @@
 /**
- * Convolution and pooling over NCHW images (PyTorch's conventions). Convolution lowers each group to one
- * gemm on an im2col matrix [C/g·kH·kW, samples·Ho·Wo] (a chunk of samples side by side); its backward runs
- * the two transposed gemms and scatters the column gradient back (col2im). The 1-D ops are the 2-D ops on a height of 1.
+ * Convolution and pooling over NCHW images (PyTorch's conventions). Convolution lowers each sample and
+ * group to one gemm on an im2col matrix [C/g·kH·kW, Ho·Wo]; its backward runs the two transposed gemms
+ * and scatters the column gradient back (col2im). The 1-D ops are the 2-D ops on a height of 1.
  */
 import { kernels, type FloatArray } from "../kernels";
 import { formatShape } from "../shape";
@@ -44,18 +44,17 @@ function validRange(j: number, w: number, wo: number, s: number, p: number, d: n
 }
 
 /**
- * cols[((c·kh + i)·kw + j)·ld + colOff + oy·wo + ox] = x[c, oy·sh − pt + i·dh, ox·sw − pl + j·dw] (0
- * outside), for `channels` channels of x starting at xOff. `ld` (the row stride, default ho·wo) and
- * `colOff` let several samples share one column matrix, side by side.
+ * cols[((c·kh + i)·kw + j), oy·wo + ox] = x[c, oy·sh − pt + i·dh, ox·sw − pl + j·dw] (0 outside), for
+ * `channels` channels of x starting at xOff. Each row copies its in-range columns without a bounds check.
  */
-export function im2col(x: FloatArray, xOff: number, channels: number, g: Geometry, cols: FloatArray, ld = g.ho * g.wo, colOff = 0): void {
+export function im2col(x: FloatArray, xOff: number, channels: number, g: Geometry, cols: FloatArray): void {
   const { h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo } = g;
   let r = 0;
   for (let c = 0; c < channels; c++) {
     const base = xOff + c * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, r++) {
-        const row = r * ld + colOff;
+        const row = r * ho * wo;
         const [ox0, ox1] = validRange(j, w, wo, sw, pl, dw);
         const off = j * dw - pl;
         for (let oy = 0; oy < ho; oy++) {
@@ -77,14 +76,14 @@ export function im2col(x: FloatArray, xOff: number, channels: number, g: Geometr
 }
 
 /** The adjoint of im2col: gx[c, iy, ix] += cols[row, col] for every place im2col read x[c, iy, ix]. */
-export function col2im(cols: FloatArray, channels: number, g: Geometry, gx: FloatArray, xOff: number, ld = g.ho * g.wo, colOff = 0): void {
+export function col2im(cols: FloatArray, channels: number, g: Geometry, gx: FloatArray, xOff: number): void {
   const { h, w, kh, kw, sh, sw, dh, dw, pt, pl, ho, wo } = g;
   let r = 0;
   for (let c = 0; c < channels; c++) {
     const base = xOff + c * h * w;
     for (let i = 0; i < kh; i++) {
       for (let j = 0; j < kw; j++, r++) {
-        const row = r * ld + colOff;
+        const row = r * ho * wo;
         const [ox0, ox1] = validRange(j, w, wo, sw, pl, dw);
         const off = j * dw - pl;
         for (let oy = 0; oy < ho; oy++) {
@@ -102,8 +101,7 @@ export function col2im(cols: FloatArray, channels: number, g: Geometry, gx: Floa
 
 /**
  * Column matrices live in scratch buffers shared by every convolution (ops run one at a time, and a
- * backward rule runs to completion before the next), so a training step allocates none. Slot 0 holds
- * columns, slot 1 a gemm result or gradient in column form.
+ * backward rule runs to completion before the next), so a training step allocates none.
  */
 const scratch: Record<"float32" | "float64", FloatArray[]> = { float32: [], float64: [] };
 export function scratchBuffer(slot: number, dtype: "float32" | "float64", n: number): FloatArray {
@@ -112,16 +110,6 @@ export function scratchBuffer(slot: number, dtype: "float32" | "float64", n: num
   return pool[slot];
 }
 
-/**
- * Samples per gemm: as many as keep one column matrix within 32K entries (256 KB in float64, about one
- * core's L2), so small images are multiplied several at a time (n = samples·Ho·Wo) and larger ones one by
- * one, the column matrix still in cache when gemm and col2im read it. Measured with bench/ab.mjs: one
- * matrix for the whole batch of the CNN benchmark (up to 14 MB) ran its float64 layers at 0.7–0.9× the
- * speed of per-sample products.
- */
-export function samplesPerChunk(n: number, colsPerSample: number): number {
-  return Math.max(1, Math.min(n, Math.floor((1 << 15) / Math.max(1, colsPerSample))));
-}
 
 /** out[s, ch, p] += bias[ch] for n samples of `channels` planes of `hw` entries. */
 export function addChannelBias(out: FloatArray, bias: FloatArray, n: number, channels: number, hw: number): void {
@@ -188,62 +176,37 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const hw = ho * wo;
   const dtype = resultType(...(bias ? [x, weight, bias] : [x, weight]));
   const out = alloc(dtype, n * o * hw);
-  const xd = x.data, wd = weight.data, bd = bias?.data ?? null;
-  // Each group's product covers a chunk of samples side by side: cols [kk, ns·hw], y = W_g · cols.
-  const chunk = samplesPerChunk(n, kk * hw);
-  for (let gi = 0; gi < groups; gi++) {
-    for (let s0 = 0; s0 < n; s0 += chunk) {
-      const ns = Math.min(chunk, n - s0), ld = ns * hw;
-      const cols = scratchBuffer(0, dtype, kk * ld);
-      for (let t = 0; t < ns; t++) im2col(xd, ((s0 + t) * c + gi * cg) * h * w, cg, g, cols, ld, t * hw);
-      if (ns === 1) {
-        // One sample: its [og, hw] block is contiguous in the output.
-        kernels.gemm(wd, gi * og * kk, false, cols, 0, false, out, (s0 * o + gi * og) * hw, og, kk, hw, false);
-        continue;
-      }
-      const y = scratchBuffer(1, dtype, og * ld);
-      kernels.gemm(wd, gi * og * kk, false, cols, 0, false, y, 0, og, kk, ld, false);
-      for (let co = 0; co < og; co++) {
-        for (let t = 0; t < ns; t++) {
-          const src = co * ld + t * hw, dst = ((s0 + t) * o + gi * og + co) * hw;
-          for (let p = 0; p < hw; p++) out[dst + p] = y[src + p];
-        }
-      }
+  const xd = x.data, wd = weight.data;
+  // One product per sample and group: its column matrix [kk, hw] stays in cache for gemm (and, in the
+  // backward, for col2im). Several samples side by side in one wider product measured slower on the CNN
+  // benchmark's layers (bench/ab.mjs: 0.7–0.9×), the extra copies costing more than the larger gemm saved.
+  for (let s = 0; s < n; s++) {
+    for (let gi = 0; gi < groups; gi++) {
+      const cols = scratchBuffer(0, dtype, kk * hw);
+      im2col(xd, (s * c + gi * cg) * h * w, cg, g, cols);
+      kernels.gemm(wd, gi * og * kk, false, cols, 0, false, out, (s * o + gi * og) * hw, og, kk, hw, false);
     }
   }
-  if (bd) addChannelBias(out, bd, n, o, hw);
+  if (bias) addChannelBias(out, bias.data, n, o, hw);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return makeResult(CONV2D, out, [n, o, ho, wo], inputs, (gout) => {
     const gw = weight.requiresGrad ? gradBuffer(weight) : null;
     const gx = x.requiresGrad ? gradBuffer(x) : null;
-    if (gw || gx) {
+    for (let s = 0; s < n && (gw || gx); s++) {
       for (let gi = 0; gi < groups; gi++) {
-        for (let s0 = 0; s0 < n; s0 += chunk) {
-          const ns = Math.min(chunk, n - s0), ld = ns * hw;
-          // dY_g in column order [og, ns·hw], the layout of the forward product (for one sample, in place).
-          let gy = gout, gyOff = (s0 * o + gi * og) * hw;
-          if (ns > 1) {
-            gy = scratchBuffer(1, dtype, og * ld);
-            gyOff = 0;
-            for (let co = 0; co < og; co++) {
-              for (let t = 0; t < ns; t++) {
-                const src = ((s0 + t) * o + gi * og + co) * hw, dst = co * ld + t * hw;
-                for (let p = 0; p < hw; p++) gy[dst + p] = gout[src + p];
-              }
-            }
-          }
-          if (gw) {
-            const cols = scratchBuffer(0, dtype, kk * ld);
-            for (let t = 0; t < ns; t++) im2col(xd, ((s0 + t) * c + gi * cg) * h * w, cg, g, cols, ld, t * hw);
-            // dW_g += dY_g [og, ns·hw] · colsᵀ [ns·hw, kk]
-            kernels.gemm(gy, gyOff, false, cols, 0, true, gw, gi * og * kk, og, ld, kk, true);
-          }
-          if (gx) {
-            // dCols = W_gᵀ [kk, og] · dY_g [og, ns·hw], scattered back onto each image
-            const gcols = scratchBuffer(0, dtype, kk * ld);
-            kernels.gemm(wd, gi * og * kk, true, gy, gyOff, false, gcols, 0, kk, og, ld, false);
-            for (let t = 0; t < ns; t++) col2im(gcols, cg, g, gx, ((s0 + t) * c + gi * cg) * h * w, ld, t * hw);
-          }
+        const gOff = (s * o + gi * og) * hw;
+        const xOff = (s * c + gi * cg) * h * w;
+        if (gw) {
+          const cols = scratchBuffer(0, dtype, kk * hw);
+          im2col(xd, xOff, cg, g, cols);
+          // dW_g += dOut_g [og, hw] · colsᵀ [hw, kk]
+          kernels.gemm(gout, gOff, false, cols, 0, true, gw, gi * og * kk, og, hw, kk, true);
+        }
+        if (gx) {
+          // dCols = W_gᵀ [kk, og] · dOut_g [og, hw], scattered back onto the image
+          const gcols = scratchBuffer(0, dtype, kk * hw);
+          kernels.gemm(wd, gi * og * kk, true, gout, gOff, false, gcols, 0, kk, og, hw, false);
+          col2im(gcols, cg, g, gx, xOff);
         }
       }
     }
