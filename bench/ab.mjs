@@ -4,6 +4,7 @@
 //   node bench/ab.mjs 3be6395            # MLP train/infer (float32, float64) and ops.matmul
 //   node bench/ab.mjs 3be6395 --reps 21
 //   node bench/ab.mjs 3be6395 --js       # the working tree with its plain-JavaScript kernels (no SIMD)
+//   node bench/ab.mjs e2ffbd1 --filter "ᵀ,cnn,lstm"   # cases whose name contains any of the words
 import * as esbuild from "esbuild";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
@@ -14,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
-const rev = args.find((a) => !a.startsWith("--"));
+const rev = args.find((a, i) => !a.startsWith("--") && args[i - 1] !== "--filter" && args[i - 1] !== "--reps");
 if (!rev) {
   console.error("usage: node bench/ab.mjs <git revision> [--reps N]");
   process.exit(2);
@@ -22,6 +23,8 @@ if (!rev) {
 const repsAt = args.indexOf("--reps");
 const reps = repsAt >= 0 ? Number(args[repsAt + 1]) : 15;
 const jsOnly = args.includes("--js");
+const filterAt = args.indexOf("--filter");
+const filters = filterAt >= 0 ? args[filterAt + 1].toLowerCase().split(",") : [];
 const require = createRequire(import.meta.url);
 
 async function bundle(srcRoot, tag, exposeJsKernels = false) {
@@ -81,13 +84,53 @@ function matmul(gl, dtype) {
   return () => noGrad(() => ops.matmul(a, b));
 }
 
+/** A transposed operand through the op (x.transpose()), with or without the backward pass. */
+function matmulT(which, train) {
+  return (gl, dtype) => {
+    const { ops, Tensor, noGrad } = gl;
+    const C = dtype === "float32" ? Float32Array : Float64Array;
+    const a = new Tensor(new C(256 * 784).map(() => Math.random() - 0.5), which === "a" ? [784, 256] : [256, 784], train);
+    const b = new Tensor(new C(784 * 256).map(() => Math.random() - 0.5), which === "b" ? [256, 784] : [784, 256], train);
+    const f = () => ops.matmul(which === "a" ? a.transpose() : a, which === "b" ? b.transpose() : b);
+    if (!train) return () => noGrad(f);
+    return () => {
+      a.zeroGrad();
+      b.zeroGrad();
+      f().sum().backward();
+    };
+  };
+}
+const { oursCnnStep, oursLstmStep } = await import("./models.mjs");
+/** One conv2d (3×3, padding 1) forward and backward on [n, c, s, s] → o channels. */
+function convStep(n, c, o, size) {
+  return (gl, dtype) => {
+    const { ops, Tensor } = gl;
+    const C = dtype === "float32" ? Float32Array : Float64Array;
+    const x = new Tensor(new C(n * c * size * size).map(() => Math.random() - 0.5), [n, c, size, size], true);
+    const w = new Tensor(new C(o * c * 9).map(() => Math.random() - 0.5), [o, c, 3, 3], true);
+    return () => {
+      x.zeroGrad();
+      w.zeroGrad();
+      ops.conv2d(x, w, null, { padding: 1 }).sum().backward();
+    };
+  };
+}
+
 console.log(`engine at ${rev} (before) vs working tree${jsOnly ? " with its JavaScript kernels" : ""} (after): ${reps} interleaved rounds, median\n`);
 console.log(`${"case".padEnd(44)}${"dtype".padEnd(9)}${"before ms".padStart(11)}${"after ms".padStart(10)}${"speedup".padStart(9)}`);
 for (const [name, make] of [
   ["MLP 784-256-256-10 train step, batch 128", (gl, dt) => mlpStep(gl, dt, true)],
   ["MLP 784-256-256-10 forward, batch 128", (gl, dt) => mlpStep(gl, dt, false)],
   ["ops.matmul 256×784·784×256", matmul],
-]) {
+  ["ops.matmul Aᵀ·B (x.transpose())", matmulT("a", false)],
+  ["ops.matmul A·Bᵀ (x.transpose())", matmulT("b", false)],
+  ["ops.matmul Aᵀ·B forward+backward", matmulT("a", true)],
+  ["ops.matmul A·Bᵀ forward+backward", matmulT("b", true)],
+  ["conv2d 64×1×28×28 → 16, forward+backward", convStep(64, 1, 16, 28)],
+  ["conv2d 64×16×14×14 → 32, forward+backward", convStep(64, 16, 32, 14)],
+  ["CNN train step (bench/models.mjs)", (gl, dt) => oursCnnStep(gl, dt)],
+  ["LSTM train step (bench/models.mjs)", (gl, dt) => oursLstmStep(gl, dt)],
+].filter(([name]) => !filters.length || filters.some((f) => name.toLowerCase().includes(f)))) {
   for (const dtype of ["float32", "float64"]) {
     const fb = make(before, dtype);
     const fa = make(after, dtype);

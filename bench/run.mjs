@@ -1,4 +1,5 @@
-// Gradient Lens vs TensorFlow.js (pure-JS CPU backend), measured in the same process, interleaved.
+// Gradient Lens vs TensorFlow.js (pure-JS CPU backend, and the WebAssembly backend for the model rows),
+// measured in the same process, interleaved.
 //
 //   npm run bench                 full run (≈1–2 min), writes bench/results/latest.json
 //   node bench/run.mjs --quick    smoke run: few repetitions, same cases
@@ -16,6 +17,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import os from "node:os";
 import { loadKernels, loadTfjs } from "./load.mjs";
+import { oursCnnStep, oursLstmStep, tfCnnStep, tfLstmStep, CNN, LSTM } from "./models.mjs";
 import { recorderBench } from "./recorder.mjs";
 
 const require = createRequire(import.meta.url);
@@ -29,20 +31,21 @@ const option = (name, fallback) => {
   return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
 };
 const quick = flag("--quick");
-const reps = Number(option("--reps", quick ? 3 : 15));
-const warmup = Number(option("--warmup", quick ? 1 : 3));
+const defaultReps = Number(option("--reps", quick ? 3 : 15));
+const defaultWarmup = Number(option("--warmup", quick ? 1 : 3));
+const reps = defaultReps, warmup = defaultWarmup;
 const filter = option("--filter", "");
 const outPath = resolve(root, option("--out", "bench/results/latest.json"));
 const comparePath = option("--compare", "");
 /** A saved run to compare our times against, keyed by case; "[kernel set]" suffixes are ignored. */
 const baseline = new Map();
-const caseKey = (group, name, dtype) => `${group}|${name.replace(/ \[[^\]]*\]$/, "")}|${dtype}`;
+const caseKey = (group, name, dtype, peer = "tfjs-cpu") => `${group}|${name.replace(/ \[[^\]]*\]$/, "")}|${dtype}|${peer}`;
 if (comparePath) {
-  for (const r of JSON.parse(readFileSync(resolve(root, comparePath), "utf8")).results) baseline.set(caseKey(r.group, r.name, r.dtype), r);
+  for (const r of JSON.parse(readFileSync(resolve(root, comparePath), "utf8")).results) baseline.set(caseKey(r.group, r.name, r.dtype, r.peer), r);
 }
 
 const gl = require(resolve(root, "dist/index.cjs"));
-const tf = await loadTfjs(root);
+const tf = await loadTfjs(root, { wasm: true });
 await tf.setBackend("cpu");
 await tf.ready();
 tf.tidy(() => tf.add(1, 1)); // the backend prints its "install tfjs-node" hint on first use: get it out of the table
@@ -71,13 +74,14 @@ function calibrate(fn) {
 }
 
 /** Interleaved paired measurement of ours and the peer's closure. */
-function measure(ours, peer) {
+function measure(ours, peer, { reps = defaultReps, warmup = defaultWarmup, slow = false } = {}) {
   for (let i = 0; i < warmup; i++) {
     ours();
     peer?.();
   }
-  const innerOurs = quick ? 1 : calibrate(ours);
-  const innerPeer = peer ? (quick ? 1 : calibrate(peer)) : 0;
+  // Cases known to take seconds skip calibration (one call per sample).
+  const innerOurs = quick || slow ? 1 : calibrate(ours);
+  const innerPeer = peer ? (quick || slow ? 1 : calibrate(peer)) : 0;
   const a = [];
   const b = [];
   for (let r = 0; r < reps; r++) {
@@ -111,7 +115,13 @@ const ctorOf = (dtype) => (dtype === "float32" ? Float32Array : Float64Array);
 // ---- cases -----------------------------------------------------------------------------------------
 
 const cases = [];
-const add = (group, name, dtype, setup, note) => cases.push({ group, name, dtype, setup, note });
+/**
+ * A case: `setup` returns { ours, peer } closures. `options.peer` names the peer: "tfjs-cpu" (default) or
+ * "tfjs-wasm" (TF.js is switched to that backend before setup creates the case's tensors), or any label
+ * for a peer of our own (e.g. the plain product a transposed one is compared with). `options.reps` caps
+ * the repetitions of slow cases.
+ */
+const add = (group, name, dtype, setup, options = {}) => cases.push({ group, name, dtype, setup, peer: options.peer ?? "tfjs-cpu", reps: options.reps });
 
 // (a) one training step of an MLP 784-256-256-10, batch 128, softmax cross-entropy, SGD.
 const SIZES = [784, 256, 256, 10];
@@ -233,6 +243,51 @@ for (const dtype of ["float32", "float64"]) {
   });
 }
 
+// (b2) transposed operands through the op: x.transpose() is a view gemm reads with its transpose flag.
+// The peer is our own plain product on the same shapes, so the ratio is the cost of the transpose.
+for (const dtype of ["float32", "float64"]) {
+  const C = ctorOf(dtype);
+  const a = ours(uniform(M * K, -1, 1, C), [M, K]);
+  const b = ours(uniform(K * N, -1, 1, C), [K, N]);
+  const at = ours(uniform(K * M, -1, 1, C), [K, M]); // aᵀ stored: at.transpose() is M×K
+  const bt = ours(uniform(N * K, -1, 1, C), [N, K]);
+  const plain = () => noGrad(() => ops.matmul(a, b));
+  add("matmul", `ops.matmul Aᵀ·B ${M}×${K}·${K}×${N} (no grad)`, dtype, () => ({ ours: () => noGrad(() => ops.matmul(at.transpose(), b)), peer: plain }), { peer: "ours A·B" });
+  add("matmul", `ops.matmul A·Bᵀ ${M}×${K}·${K}×${N} (no grad)`, dtype, () => ({ ours: () => noGrad(() => ops.matmul(a, bt.transpose())), peer: plain }), { peer: "ours A·B" });
+  const grads = (x, y, f) => () => {
+    x.zeroGrad();
+    y.zeroGrad();
+    f().sum().backward();
+  };
+  const ag = new Tensor(a.data, a.shape, true), bg = new Tensor(b.data, b.shape, true);
+  const atg = new Tensor(at.data, at.shape, true), btg = new Tensor(bt.data, bt.shape, true);
+  const plainG = grads(ag, bg, () => ops.matmul(ag, bg));
+  add("matmul", `ops.matmul Aᵀ·B forward+backward`, dtype, () => ({ ours: grads(atg, bg, () => ops.matmul(atg.transpose(), bg)), peer: plainG }), { peer: "ours A·B" });
+  add("matmul", `ops.matmul A·Bᵀ forward+backward`, dtype, () => ({ ours: grads(ag, btg, () => ops.matmul(ag, btg.transpose())), peer: plainG }), { peer: "ours A·B" });
+}
+// Batched attention scores q·kᵀ: [8, 128, 64]·[8, 64, 128], against tf.matMul(q, k, false, true).
+for (const dtype of ["float32", "float64"]) {
+  add("matmul", "q·kᵀ batched 8×[128×64]·[64×128] (no grad)", dtype, () => {
+    const C = ctorOf(dtype);
+    const q = ours(uniform(8 * 128 * 64, -1, 1, C), [8, 128, 64]);
+    const k = ours(uniform(8 * 128 * 64, -1, 1, C), [8, 128, 64]);
+    const tq = tf.tensor3d(Float32Array.from(q.data), q.shape), tk = tf.tensor3d(Float32Array.from(k.data), k.shape);
+    return { ours: () => noGrad(() => ops.matmul(q, k.transpose())), peer: () => tf.matMul(tq, tk, false, true).dispose() };
+  });
+}
+
+// (b3) model training steps (bench/models.mjs): a small CNN and an LSTM, against TF.js on its CPU and
+// WebAssembly backends. TF.js's CPU backend takes seconds per step here: 3 rounds for those rows.
+const cnnName = `CNN 2×(conv3×3,ReLU,pool)+linear ${CNN.size}², b${CNN.batch} train step`;
+const lstmName = `LSTM h${LSTM.hidden}, ${LSTM.time} steps, b${LSTM.batch} train step`;
+for (const peer of ["tfjs-wasm", "tfjs-cpu"]) {
+  for (const dtype of ["float32", "float64"]) {
+    const slow = peer === "tfjs-cpu" ? { reps: Math.min(defaultReps, 3) } : {};
+    add("models", cnnName, dtype, () => ({ ours: oursCnnStep(gl, dtype), peer: tfCnnStep(tf, rng, { wasm: peer === "tfjs-wasm" }) }), { peer, ...slow });
+    add("models", lstmName, dtype, () => ({ ours: oursLstmStep(gl, dtype), peer: tfLstmStep(tf, rng) }), { peer, ...slow });
+  }
+}
+
 // (c) elementwise ops and reductions on 1024×1024 = 1,048,576 elements (forward, no grad).
 const R = 1024, CC = 1024;
 const unaries = [
@@ -304,26 +359,29 @@ for (const dtype of ["float32", "float64"]) {
 
 // ---- run -------------------------------------------------------------------------------------------
 
-const selected = cases.filter((c) => !filter || `${c.group} ${c.name}`.toLowerCase().includes(filter.toLowerCase()));
+// --filter a,b: cases whose "group name peer" contains any of the comma-separated words.
+const filters = filter.toLowerCase().split(",").filter(Boolean);
+const selected = cases.filter((c) => !filters.length || filters.some((f) => `${c.group} ${c.name} ${c.peer}`.toLowerCase().includes(f)));
 const results = [];
 const fmt = (ms) => (ms === null ? "—" : ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
 const pad = (s, n) => String(s).padEnd(n);
 const padL = (s, n) => String(s).padStart(n);
 
-console.log(`Gradient Lens bench${quick ? " (--quick)" : ""}: ${reps} reps after ${warmup} warm-up, median; peer = TF.js ${tf.version_core} cpu backend (float32 only)`);
+console.log(`Gradient Lens bench${quick ? " (--quick)" : ""}: ${reps} reps after ${warmup} warm-up, median; peer = TF.js ${tf.version_core} cpu backend (float32 only) unless the peer column says otherwise`);
 console.log(`node ${process.version}, ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, kernels: ${defaultKernels.name}\n`);
 if (selected.length) {
-  console.log(`${pad("case", 54)}${pad("dtype", 9)}${padL("ours ms", 10)}${padL("tfjs ms", 10)}${padL("ours/tfjs", 11)}${comparePath ? padL("base o/t", 10) + padL("speedup", 9) : ""}`);
-  console.log("-".repeat(94));
+  console.log(`${pad("case", 54)}${pad("dtype", 9)}${pad("peer", 11)}${padL("ours ms", 10)}${padL("peer ms", 10)}${padL("ours/peer", 11)}${comparePath ? padL("base o/p", 10) + padL("speedup", 9) : ""}`);
+  console.log("-".repeat(105));
 }
 let lastGroup = "";
 for (const c of selected) {
+  if (c.peer.startsWith("tfjs-")) await tf.setBackend(c.peer.slice(5));
   const { ours: o, peer: p } = c.setup();
-  const r = measure(o, p);
+  const r = measure(o, p, c.reps ? { reps: c.reps, warmup: 1, slow: true } : {});
   if (c.group !== lastGroup && lastGroup) console.log("");
   lastGroup = c.group;
-  const peerNote = c.dtype === "float64" ? " (tfjs f32)" : "";
-  const base = baseline.get(caseKey(c.group, c.name, c.dtype));
+  const peerNote = c.dtype === "float64" && c.peer.startsWith("tfjs") ? " (tfjs f32)" : "";
+  const base = baseline.get(caseKey(c.group, c.name, c.dtype, c.peer));
   // Across runs only the peer-normalized ratio is comparable (the machine's load changes absolute times;
   // TF.js did not change), so the speedup is the saved ratio over this run's.
   const vsBase = comparePath
@@ -331,8 +389,8 @@ for (const c of selected) {
       ? padL(base.ratio.toFixed(2) + "×", 10) + padL((base.ratio / r.ratio).toFixed(1) + "×", 9)
       : padL("—", 10) + padL("—", 9)
     : "";
-  console.log(`${pad(c.name, 54)}${pad(c.dtype, 9)}${padL(fmt(r.ms), 10)}${padL(fmt(r.peerMs), 10)}${padL(r.ratio === null ? "—" : r.ratio.toFixed(2) + "×", 11)}${vsBase}${peerNote}`);
-  results.push({ group: c.group, name: c.name, dtype: c.dtype, peerDtype: "float32", ...r, ...(base ? { baseRatio: base.ratio } : {}) });
+  console.log(`${pad(c.name, 54)}${pad(c.dtype, 9)}${pad(c.peer, 11)}${padL(fmt(r.ms), 10)}${padL(fmt(r.peerMs), 10)}${padL(r.ratio === null ? "—" : r.ratio.toFixed(2) + "×", 11)}${vsBase}${peerNote}`);
+  results.push({ group: c.group, name: c.name, dtype: c.dtype, peer: c.peer, peerDtype: c.peer.startsWith("tfjs") ? "float32" : c.dtype, ...r, ...(base ? { baseRatio: base.ratio } : {}) });
   if (global.gc) global.gc();
 }
 if (selected.length) console.log("\nratio < 1: Gradient Lens faster. TF.js's CPU backend computes in float32 only; float64 rows compare our float64 against its float32.");
@@ -343,7 +401,7 @@ if (selected.length) console.log("\nratio < 1: Gradient Lens faster. TF.js's CPU
 // configuration, peer ms = plain step, ratio = median of the per-rep ratios (1.10 = +10% overhead).
 
 let recorderRows = [];
-if (!filter || "recorder overhead".includes(filter.toLowerCase())) {
+if (!filters.length || filters.some((f) => "recorder overhead".includes(f))) {
   const recReps = Number(option("--reps", quick ? 3 : 9));
   const recSteps = quick ? 16 : 40;
   console.log(`\nRecorder overhead per training step (SGD momentum, float64; ${recReps} paired reps of ${recSteps} steps; peer = the same loop without hooks)`);
@@ -353,7 +411,7 @@ if (!filter || "recorder overhead".includes(filter.toLowerCase())) {
   for (const row of recorderRows) {
     for (const [config, r] of Object.entries(row.configs)) {
       const name = `recorder ${row.case}`;
-      const base = baseline.get(caseKey("recorder", name, config));
+      const base = baseline.get(caseKey("recorder", name, config, "plain loop"));
       const pct = (x) => `${x >= 1 ? "+" : ""}${((x - 1) * 100).toFixed(1)}%`;
       console.log(`${pad(name, 54)}${pad(config, 12)}${padL(fmt(r.ms), 10)}${padL(fmt(row.plainMs), 10)}${padL(pct(r.ratio), 10)}${comparePath ? padL(base?.ratio ? pct(base.ratio) : "—", 10) : ""}`);
       results.push({
@@ -375,7 +433,7 @@ const report = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model ?? null,
   loadavg: os.loadavg(),
-  peer: { name: "@tensorflow/tfjs-core + tfjs-backend-cpu", version: tf.version_core, dtype: "float32" },
+  peer: { name: "@tensorflow/tfjs-core + tfjs-backend-cpu / tfjs-backend-wasm (per row: results[].peer)", version: tf.version_core, dtype: "float32" },
   compare: comparePath || null,
   kernels: defaultKernels.name,
   results,

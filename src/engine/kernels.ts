@@ -116,6 +116,16 @@ function packB(
           for (let p = 0; p < kc; p++) dst[base + p * nr + c] = 0;
         }
       }
+    } else if (cols === nr && nr === 8) {
+      // Unrolled: this copy is most of the cost of packing a wide B (conv's column matrices).
+      for (let p = 0, src = bOff + p0 * n + jb, d = base; p < kc; p++, src += n, d += 8) {
+        dst[d] = b[src]; dst[d + 1] = b[src + 1]; dst[d + 2] = b[src + 2]; dst[d + 3] = b[src + 3];
+        dst[d + 4] = b[src + 4]; dst[d + 5] = b[src + 5]; dst[d + 6] = b[src + 6]; dst[d + 7] = b[src + 7];
+      }
+    } else if (cols === nr && nr === 4) {
+      for (let p = 0, src = bOff + p0 * n + jb, d = base; p < kc; p++, src += n, d += 4) {
+        dst[d] = b[src]; dst[d + 1] = b[src + 1]; dst[d + 2] = b[src + 2]; dst[d + 3] = b[src + 3];
+      }
     } else if (cols === nr) {
       for (let p = 0; p < kc; p++) {
         const src = bOff + (p0 + p) * n + jb;
@@ -223,8 +233,9 @@ function useSmall(m: number, k: number, n: number): boolean {
 }
 
 /**
- * What every gemm does first: zero C unless accumulating, then finish the product outright when it is
- * empty or small enough that packing does not pay. True when nothing is left to do.
+ * What every gemm does first: finish the product outright when it is empty or small enough that packing
+ * does not pay (zeroing C first unless accumulating). True when nothing is left to do; otherwise C is
+ * untouched, and the packed path must overwrite it when not accumulating.
  */
 function gemmDirect(
   a: FloatArray, aOff: number, transA: boolean,
@@ -232,10 +243,10 @@ function gemmDirect(
   c: FloatArray, cOff: number,
   m: number, k: number, n: number, accumulate: boolean,
 ): boolean {
+  if (m === 0 || n === 0) return true;
+  if (k !== 0 && !useSmall(m, k, n)) return false;
   if (!accumulate) c.fill(0, cOff, cOff + m * n);
-  if (m === 0 || n === 0 || k === 0) return true;
-  if (!useSmall(m, k, n)) return false;
-  gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
+  if (k !== 0) gemmSmall(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n);
   return true;
 }
 
@@ -246,6 +257,7 @@ function gemmJs(
   m: number, k: number, n: number, accumulate: boolean,
 ): void {
   if (gemmDirect(a, aOff, transA, b, bOff, transB, c, cOff, m, k, n, accumulate)) return;
+  if (!accumulate) c.fill(0, cOff, cOff + m * n);
   const nPanels = Math.ceil(n / NR);
   for (let p0 = 0; p0 < k; p0 += KC) {
     const kc = Math.min(KC, k - p0);
@@ -309,11 +321,11 @@ function gemmSimd(
   growHeap((cBase + mPad * nPad) * w);
   const h = f32 ? heap32 : heap64;
   const tiles = f32 ? simd!.tiles32 : simd!.tiles;
-  // When C's rows are already whole tiles and its dtype is the kernel's, C itself is copied in and out
-  // with memcpy (TypedArray.set) and the kernel accumulates into it, in the same order as gemmJs.
-  // Otherwise the kernel sums into zeros and a loop adds the result into C.
+  // When C's rows are already whole tiles and its dtype is the kernel's, C itself is copied in (only when
+  // accumulating) and out with memcpy (TypedArray.set) and the kernel accumulates into it, in the same
+  // order as gemmJs. Otherwise the kernel sums into zeros and a loop adds (or writes) the result into C.
   const direct = nPad === n && (f32 || c instanceof Float64Array);
-  if (direct) h.set(c.subarray(cOff, cOff + m * n), cBase);
+  if (direct && accumulate) h.set(c.subarray(cOff, cOff + m * n), cBase);
   else h.fill(0, cBase, cBase + m * n);
   h.fill(0, cBase + m * n, cBase + mPad * nPad);
   for (let p0 = 0; p0 < k; p0 += KC) {
@@ -332,7 +344,8 @@ function gemmSimd(
   for (let i = 0; i < m; i++) {
     const src = cBase + i * nPad;
     const dst = cOff + i * n;
-    for (let j = 0; j < n; j++) c[dst + j] += h[src + j];
+    if (accumulate) for (let j = 0; j < n; j++) c[dst + j] += h[src + j];
+    else for (let j = 0; j < n; j++) c[dst + j] = h[src + j];
   }
 }
 

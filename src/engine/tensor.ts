@@ -28,7 +28,6 @@ let nextId = 1;
 
 export class Tensor {
   readonly id = nextId++;
-  readonly data: FloatArray;
   readonly shape: Shape;
   requiresGrad: boolean;
   /** An optional name (parameters are named by their module, e.g. "layers.0.weight"). */
@@ -42,6 +41,12 @@ export class Tensor {
   /** @internal keep the gradient of a non-leaf after backward. */
   _retainGrad = false;
   private gradView: Tensor | null = null;
+  private _data: FloatArray;
+  /**
+   * @internal Writes the values into `_data` on the first read of `data`: a transposed view (ops/view.ts)
+   * whose values matmul never reads, since it hands the untransposed storage to gemm.
+   */
+  _fill: ((out: FloatArray) => void) | null = null;
 
   constructor(data: FloatArray, shape: Shape, requiresGrad = false) {
     if (data.length !== sizeOf(shape)) {
@@ -50,7 +55,7 @@ export class Tensor {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid shape ${formatShape(shape)}`);
     }
-    this.data = data;
+    this._data = data;
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
   }
@@ -61,16 +66,26 @@ export class Tensor {
    */
   _swapStorage(data: FloatArray): FloatArray {
     if (data.length !== this.data.length) throw new Error(`Tensor._swapStorage: length ${data.length} for a tensor of size ${this.data.length}`);
-    const previous = this.data;
-    (this as { data: FloatArray }).data = data;
+    const previous = this._data;
+    this._data = data;
     return previous;
   }
 
+  /** The values, row-major (a Float64Array, or a Float32Array for float32 tensors). */
+  get data(): FloatArray {
+    if (this._fill) {
+      const fill = this._fill;
+      this._fill = null;
+      fill(this._data);
+    }
+    return this._data;
+  }
+
   get dtype(): DType {
-    return this.data instanceof Float32Array ? "float32" : "float64";
+    return this._data instanceof Float32Array ? "float32" : "float64";
   }
   get size(): number {
-    return this.data.length;
+    return this._data.length;
   }
   get ndim(): number {
     return this.shape.length;
@@ -207,7 +222,8 @@ export function gradBuffer(t: Tensor): FloatArray {
 
 /**
  * Every op ends here: wraps its result in a tensor and, if any input requires a gradient and grad mode
- * is on, attaches the node with the op's backward rule.
+ * is on, attaches the node with the op's backward rule. With `fill`, `data` is allocated but its values
+ * are written on first read (a view that the consuming op may never need to read).
  */
 export function makeResult(
   op: string,
@@ -215,8 +231,10 @@ export function makeResult(
   shape: Shape,
   inputs: readonly Tensor[],
   backward: ((grad: FloatArray) => void) | null,
+  fill: ((out: FloatArray) => void) | null = null,
 ): Tensor {
   const out = new Tensor(data, shape);
+  out._fill = fill;
   const scope = currentScope();
   if (gradEnabled && backward && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;

@@ -28,14 +28,20 @@ export interface ConvOptions<P> {
   rng?: Random;
 }
 
-function convParams(inC: number, outC: number, kernel: number[], o: ConvOptions<unknown>, name: string) {
+/**
+ * A convolution's weight [out, in/groups, …kernel] and bias, or with `transposed` a transposed
+ * convolution's weight [in, out/groups, …kernel]. PyTorch computes fanIn from the weight's second axis
+ * times the kernel area in both cases, so a transposed convolution's bound is 1/√((out/groups)·area).
+ */
+function convParams(inC: number, outC: number, kernel: number[], o: ConvOptions<unknown>, name: string, transposed = false) {
   const groups = o.groups ?? 1;
   if (!(inC % groups === 0 && outC % groups === 0)) throw new Error(`${name}: groups ${groups} must divide in ${inC} and out ${outC} channels`);
-  const fanIn = (inC / groups) * kernel.reduce((a, b) => a * b, 1);
+  const shape = transposed ? [inC, outC / groups, ...kernel] : [outC, inC / groups, ...kernel];
+  const fanIn = shape[1] * kernel.reduce((a, b) => a * b, 1);
   const bound = 1 / Math.sqrt(fanIn);
   const rng = o.rng ?? globalRandom;
   const dtype = o.dtype ?? "float64";
-  const weight = uniform([outC, inC / groups, ...kernel], bound, dtype, rng);
+  const weight = uniform(shape, bound, dtype, rng);
   const bias = o.bias === false ? null : uniform([outC], bound, dtype, rng);
   return { weight, bias };
 }
@@ -70,6 +76,34 @@ export class Conv1d extends Module {
   forward(x: Tensor): Tensor {
     const { stride, padding, dilation, groups } = this.options;
     return ops.conv1d(x, this.weight, this.bias, { stride, padding, dilation, groups });
+  }
+}
+
+export interface ConvTransposeOptions<P> extends Omit<ConvOptions<P>, "padding"> {
+  /** Rows and columns cropped from each side of the full output (default 0). */
+  padding?: P;
+  /** Extra rows/columns on the bottom/right, below max(stride, dilation) (default 0). */
+  outputPadding?: P;
+}
+
+/**
+ * Transposed convolution (PyTorch's `nn.ConvTranspose2d`): x [N, inChannels, H, W] → [N, outChannels, Ho, Wo]
+ * with Ho = (H − 1)·stride − 2·padding + dilation·(kH − 1) + outputPadding + 1; weight [in, out/groups, kH, kW],
+ * bias [out], both U(±1/√((out/groups)·kH·kW)) as PyTorch's default.
+ */
+export class ConvTranspose2d extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: Pair, readonly options: ConvTransposeOptions<Pair> = {}) {
+    super();
+    const k = typeof kernelSize === "number" ? [kernelSize, kernelSize] : [kernelSize[0], kernelSize[1]];
+    const p = convParams(inChannels, outChannels, k, options, "ConvTranspose2d", true);
+    this.weight = this.registerParameter("weight", p.weight);
+    this.bias = p.bias && this.registerParameter("bias", p.bias);
+  }
+  forward(x: Tensor): Tensor {
+    const { stride, padding, outputPadding, dilation, groups } = this.options;
+    return ops.convTranspose2d(x, this.weight, this.bias, { stride, padding, outputPadding, dilation, groups });
   }
 }
 

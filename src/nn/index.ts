@@ -9,3 +9,4 @@ export { Conv2d, Conv1d, MaxPool2d, MaxPool1d, AvgPool2d, AvgPool1d, AdaptiveAvg
 export * as init from "./init";
 export type { Initializer } from "./init";
 export { Identity, ELU, SELU, ReLU6, Hardtanh } from "./layers";
+export { ConvTranspose2d, type ConvTransposeOptions } from "./conv";

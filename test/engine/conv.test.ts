@@ -1,6 +1,6 @@
 /**
- * Convolution and pooling forward against naive loops written straight from the definitions, and forward
- * and gradients against TensorFlow.js (CPU backend) on identical weights.
+ * Convolution, transposed convolution and pooling forward against naive loops written straight from the
+ * definitions, and forward and gradients against TensorFlow.js (CPU backend) on identical weights.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { ops, Random, Tensor } from "../../src/engine";
@@ -40,6 +40,30 @@ function naiveConv2d(x: Tensor, w: Tensor, b: Tensor | null, s: number, p: numbe
   }
   expect(c).toBe(cg * groups);
   return out;
+}
+
+/**
+ * convTranspose2d from the definition: every input entry scatters x[n, c, iy, ix]·w[c, o, i, j] to
+ * y[n, g·og + o, iy·s − p + i·d, ix·s − p + j·d] (c in group g), dropped where that falls outside.
+ */
+function naiveConvTranspose2d(x: Tensor, w: Tensor, b: Tensor | null, s: number, p: number, op: number, d: number, groups: number): { data: number[]; shape: number[] } {
+  const [n, c, h, wd] = x.shape;
+  const [, og, kh, kw] = w.shape;
+  const o = og * groups, cg = c / groups;
+  const ho = (h - 1) * s - 2 * p + d * (kh - 1) + op + 1;
+  const wo = (wd - 1) * s - 2 * p + d * (kw - 1) + op + 1;
+  const out = new Array<number>(n * o * ho * wo).fill(0);
+  for (let ni = 0; ni < n; ni++) for (let ci = 0; ci < c; ci++) for (let iy = 0; iy < h; iy++) for (let ix = 0; ix < wd; ix++) {
+    const g = Math.floor(ci / cg);
+    const v = x.data[((ni * c + ci) * h + iy) * wd + ix];
+    for (let oc = 0; oc < og; oc++) for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) {
+      const y = iy * s - p + i * d, xx = ix * s - p + j * d;
+      if (y < 0 || y >= ho || xx < 0 || xx >= wo) continue;
+      out[((ni * o + g * og + oc) * ho + y) * wo + xx] += v * w.data[((ci * og + oc) * kh + i) * kw + j];
+    }
+  }
+  if (b) for (let i = 0; i < out.length; i++) out[i] += b.data[Math.floor(i / (ho * wo)) % o];
+  return { data: out, shape: [n, o, ho, wo] };
 }
 
 /** Pooling from the definition; padded entries are −∞ (max) or zeros (average). */
@@ -83,6 +107,28 @@ describe("conv2d and conv1d against the definition", () => {
     }
   });
 
+  it("a batch equals its samples convolved one at a time, forward and gradients (column buffers are shared between calls)", () => {
+    const n = 4, per = 2 * 32 * 32, perOut = 6 * 32 * 32;
+    const x = randT([n, 2, 32, 32], true), w = randT([6, 1, 3, 3], true), b = randT([6], true);
+    const options = { padding: 1, groups: 2 };
+    const y = ops.conv2d(x, w, b, options);
+    const r = randT(y.shape);
+    y.mul(r).sum().backward();
+    const gw = Float64Array.from(w.grad!.data), gb = Float64Array.from(b.grad!.data);
+    w.zeroGrad();
+    b.zeroGrad();
+    for (let s = 0; s < n; s++) {
+      const xs = new Tensor(x.data.slice(s * per, (s + 1) * per), [1, 2, 32, 32], true);
+      const ys = ops.conv2d(xs, w, b, options);
+      close(ys.data, y.data.subarray(s * perOut, (s + 1) * perOut), 1e-12);
+      close(ys.data, naiveConv2d(xs, w, b, 1, 1, 1, 2), 1e-12);
+      ys.mul(new Tensor(r.data.slice(s * perOut, (s + 1) * perOut), ys.shape)).sum().backward();
+      close(xs.grad!.data, x.grad!.data.subarray(s * per, (s + 1) * per), 1e-12);
+    }
+    close(w.grad!.data, gw, 1e-10);
+    close(b.grad!.data, gb, 1e-10);
+  });
+
   it('padding "same" keeps the size, with the odd extra on the bottom and right (PyTorch)', () => {
     const x = randT([1, 2, 5, 6]), w = randT([3, 2, 2, 4]);
     const y = ops.conv2d(x, w, null, { padding: "same" });
@@ -104,6 +150,42 @@ describe("conv2d and conv1d against the definition", () => {
 
   it("rejects channel counts that groups do not divide", () => {
     expect(() => ops.conv2d(randT([1, 3, 4, 4]), randT([4, 1, 3, 3]), null, { groups: 2 })).toThrow(/groups/);
+  });
+});
+
+describe("convTranspose2d against the definition", () => {
+  it("matches with stride, padding, outputPadding, dilation and groups", () => {
+    const configs = [
+      { n: 2, c: 3, h: 4, w: 5, o: 2, k: 3, s: 2, p: 1, op: 1, d: 1, g: 1 },
+      { n: 1, c: 4, h: 3, w: 3, o: 6, k: 2, s: 1, p: 0, op: 0, d: 2, g: 2 },
+      { n: 2, c: 3, h: 5, w: 4, o: 3, k: 3, s: 3, p: 2, op: 2, d: 1, g: 3 },
+      { n: 1, c: 2, h: 3, w: 6, o: 5, k: 4, s: 2, p: 1, op: 0, d: 2, g: 1 },
+    ];
+    for (const q of configs) {
+      const x = randT([q.n, q.c, q.h, q.w]), w = randT([q.c, q.o / q.g, q.k, q.k]), b = randT([q.o]);
+      const options = { stride: q.s, padding: q.p, outputPadding: q.op, dilation: q.d, groups: q.g };
+      const y = ops.convTranspose2d(x, w, b, options);
+      const want = naiveConvTranspose2d(x, w, b, q.s, q.p, q.op, q.d, q.g);
+      expect(y.shape).toEqual(want.shape);
+      close(y.data, want.data, 1e-12);
+      const y32 = ops.convTranspose2d(x.cast("float32"), w.cast("float32"), b.cast("float32"), options);
+      expect(y32.dtype).toBe("float32");
+      close(y32.data, y.data, 1e-5);
+    }
+  });
+
+  it("is the adjoint of conv2d: <convT(x, w), y> = <x, conv2d(y, w)>", () => {
+    const x = randT([2, 4, 5, 5]), w = randT([4, 3, 3, 3]), y = randT([2, 3, 10, 10]);
+    const options = { stride: 2, padding: 1, outputPadding: 1 };
+    const left = ops.convTranspose2d(x, w, null, options).mul(y).sum().item();
+    // conv2d's weight is [out, in, …]: the same array read as [4 outputs, 3 inputs].
+    const right = ops.conv2d(y, w, null, { stride: 2, padding: 1 }).mul(x).sum().item();
+    expect(Math.abs(left - right)).toBeLessThan(1e-10 * Math.max(1, Math.abs(left)));
+  });
+
+  it("rejects an outputPadding not below max(stride, dilation), and weights of the wrong layout", () => {
+    expect(() => ops.convTranspose2d(randT([1, 2, 3, 3]), randT([2, 1, 3, 3]), null, { stride: 2, outputPadding: 2 })).toThrow(/outputPadding/);
+    expect(() => ops.convTranspose2d(randT([1, 2, 3, 3]), randT([3, 2, 3, 3]))).toThrow(/input channels/);
   });
 });
 
@@ -192,6 +274,28 @@ describe("against TensorFlow.js on identical weights", () => {
     const [gx, gw] = tf.grads((a: unknown, b: unknown) => tf.sum(tf.mul(tf.depthwiseConv2d(a, b, 1, "same"), tr)))([tx, tw]);
     close(x.grad!.data, fromNhwc(gx, x.shape), 1e-4);
     close(w.grad!.data, Array.from(tf.transpose(gw, [2, 3, 0, 1]).dataSync() as Float32Array), 1e-4);
+  });
+
+  it("convTranspose2d forward and gradients match tf.conv2dTranspose (stride, padding, outputPadding)", () => {
+    for (const q of [{ s: 1, p: 0, op: 0, k: 3 }, { s: 2, p: 1, op: 1, k: 3 }, { s: 2, p: 0, op: 0, k: 2 }, { s: 3, p: 1, op: 2, k: 4 }]) {
+      const x = randT([2, 3, 5, 4], true), w = randT([3, 4, q.k, q.k], true), b = randT([4], true);
+      const y = ops.convTranspose2d(x, w, b, { stride: q.s, padding: q.p, outputPadding: q.op });
+      const r = randT(y.shape);
+      y.mul(r).sum().backward();
+      const [, o, ho, wo] = y.shape;
+      const tx = toNhwc(x);
+      const tw = tf.transpose(tf.tensor(Array.from(w.data), w.shape), [2, 3, 1, 0]); // [kH, kW, out, in]
+      const tb = tf.tensor(Array.from(b.data));
+      const tr = toNhwc(r);
+      // tf.conv2dTranspose is conv2d's gradient for an image of outputShape: explicit padding p there is ours.
+      const pad = [[0, 0], [q.p, q.p], [q.p, q.p], [0, 0]];
+      const fwd = (a: unknown, ww: unknown, bb: unknown) => tf.add(tf.conv2dTranspose(a, ww, [2, ho, wo, o], q.s, pad), bb);
+      close(y.data, fromNhwc(fwd(tx, tw, tb), y.shape), 1e-4);
+      const [gx, gw, gb] = tf.grads((a: unknown, ww: unknown, bb: unknown) => tf.sum(tf.mul(fwd(a, ww, bb), tr)))([tx, tw, tb]);
+      close(x.grad!.data, fromNhwc(gx, x.shape), 1e-4);
+      close(w.grad!.data, Array.from(tf.transpose(gw, [3, 2, 0, 1]).dataSync() as Float32Array), 1e-4);
+      close(b.grad!.data, Array.from(gb.dataSync() as Float32Array), 1e-4);
+    }
   });
 
   it("max and average pooling forward and gradients", () => {

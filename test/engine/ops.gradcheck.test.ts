@@ -81,6 +81,32 @@ const cases: Record<string, Case> = {
     // Batched, with the second operand broadcast over the batch.
     return { f: (x, y) => ops.matmul(x, y), inputs: [randT([batch, m, k]), randT([1, k, n])] };
   },
+  // Transposed operands reach gemm as views (no copy) and send their gradient straight to the source.
+  "matmul aᵀ·b": () => {
+    const m = dim(), k = dim(), n = dim();
+    return { f: (x, y) => ops.matmul(x.transpose(), y), inputs: [randT([k, m]), randT([k, n])] };
+  },
+  "matmul a·bᵀ, batched": () => {
+    const m = dim(), k = dim(), n = dim(), batch = dim();
+    return { f: (x, y) => ops.matmul(x, ops.transpose(y)), inputs: [randT([batch, m, k]), randT([batch, n, k])] };
+  },
+  "matmul aᵀ·bᵀ, batched, b broadcast": () => {
+    const m = dim(), k = dim(), n = dim(), batch = dim();
+    return { f: (x, y) => ops.matmul(x.transpose(-1, -2), y.transpose()), inputs: [randT([batch, k, m]), randT([1, n, k])] };
+  },
+  "matmul xᵀ·x (one tensor, both sides)": () => {
+    const m = dim(), k = dim();
+    return { f: (x) => ops.matmul(x.transpose(), x), inputs: [randT([k, m])] };
+  },
+  "matmul aᵀ·b with the view also used elsewhere": () => {
+    const m = dim(), k = dim();
+    const f = (x: Tensor, y: Tensor) => {
+      const xt = x.transpose();
+      return ops.add(ops.matmul(xt, y), xt.mul(xt).sum());
+    };
+    return { f, inputs: [randT([k, m]), randT([k, m])] };
+  },
+  transpose: () => ({ f: (x) => ops.transpose(x).mul(ops.transpose(x).exp()), inputs: [randT([dim(), dim(), dim()])] }),
   sum: () => { const axes = rng.uniform() < 0.5 ? undefined : [0, 2]; return { f: (x) => ops.sum(x, axes, true), inputs: [randT([dim(), dim(), dim()])] }; },
   mean: () => ({ f: (x) => ops.mean(x, -1), inputs: [randT([dim(), dim(), dim()])] }),
   max: () => ({ f: (x) => ops.max(x, 1, true), inputs: [distinct([dim(), 2 + dim(), dim()])] }),

@@ -12,3 +12,4 @@ export { min, prod, cumsum } from "./reduce";
 export { pad, tile, oneHot, checkIndex, type PadMode, type PadOptions } from "./layout";
 export { maskedFill, repeat, stack, split, chunk, flatten } from "./composite";
 export { tap } from "./tap";
+export { convTranspose2d, type ConvTranspose2dOptions } from "./convTranspose";

@@ -7,6 +7,7 @@ import { broadcastIndex, broadcastShapes, formatShape, normalizeAxes, sameShape,
 import { gradBuffer, makeResult, Tensor } from "../tensor";
 import { registerOp } from "./registry";
 import { alloc } from "./util";
+import { swapsLastTwo, transposedView } from "./view";
 
 function gatherBy(op: string, x: Tensor, outShape: Shape, src: Int32Array): Tensor {
   const out = alloc(x.dtype, src.length);
@@ -54,6 +55,8 @@ export function permute(x: Tensor, axes: readonly number[]): Tensor {
   if (norm.length !== x.ndim || new Set(norm).size !== x.ndim || norm.some((a) => a < 0 || a >= x.ndim)) {
     throw new Error(`permute: ${formatShape(axes)} is not a permutation of the axes of ${formatShape(x.shape)}`);
   }
+  // A transpose of the last two axes is a view that matmul reads without a copy.
+  if (swapsLastTwo(norm)) return transposedView(PERMUTE, x);
   const outShape = norm.map((a) => x.shape[a]);
   const inStrides = stridesOf(x.shape);
   const src = new Int32Array(x.size);

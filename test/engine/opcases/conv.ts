@@ -32,6 +32,21 @@ export const cases: Record<string, Case> = {
     const b = randT([og * groups]);
     return { f: (xx, ww, bb) => ops.conv2d(xx, ww, bb, { stride, padding, dilation, groups }), inputs: [x, w, b] };
   },
+  convTranspose2d: () => {
+    const groups = pick([1, 1, 2]);
+    const cg = dim(1, 2), og = dim(1, 2);
+    const kh = dim(1, 3), kw = dim(1, 3);
+    const stride = pick([1, 2, [2, 1] as [number, number]]);
+    const dilation = pick([1, 1, 2]);
+    const [sh, sw] = typeof stride === "number" ? [stride, stride] : stride;
+    // outputPadding must stay below max(stride, dilation) in each dimension.
+    const outputPadding: [number, number] = [rng.int(Math.max(sh, dilation)), rng.int(Math.max(sw, dilation))];
+    const padding = pick([0, 1, [1, 0] as [number, number]]);
+    const x = randT([dim(1, 2), cg * groups, dim(3, 2), dim(3, 2)]); // ≥ 3 rows: padding 1 still leaves an output
+    const w = randT([cg * groups, og, kh, kw]);
+    const b = randT([og * groups]);
+    return { f: (xx, ww, bb) => ops.convTranspose2d(xx, ww, bb, { stride, padding, outputPadding, dilation, groups }), inputs: [x, w, b] };
+  },
   conv1d: () => {
     const groups = pick([1, 2]);
     const c = groups * dim(1, 2), o = groups * dim(1, 2), k = dim(1, 3);
