@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { addOpObserver, getOp, listOps, noGrad, ops, Random, Tensor, tensor, defineOp } from "../../src/engine";
 import { checkAgainstNumeric } from "../helpers/numeric";
 import { cases as convCases, kinkProbes as convKinkProbes, nonFiniteProbes as convNonFiniteProbes } from "./opcases/conv";
+import { cases as embeddingCases } from "./opcases/embedding";
 
 const rng = new Random(1234);
 const dim = () => 1 + rng.int(4);
@@ -88,6 +89,7 @@ const cases: Record<string, Case> = {
   takeAlong: () => ({ f: (x) => ops.takeAlong(x, tensor([[2], [0], [1], [2]]), 1), inputs: [randT([4, 3])] }),
   broadcastTo: () => ({ f: (x) => ops.broadcastTo(x, [3, 2, 4]), inputs: [randT([2, 1])] }),
   ...convCases,
+  ...embeddingCases,
 };
 
 /** Ops with no gradient: checked for the absence of one. */

@@ -5,3 +5,4 @@ export { matmul } from "./matmul";
 export { reshape, permute, transpose, slice, concat, gather, takeAlong, broadcastTo } from "./layout";
 export { softmax, logSoftmax } from "./composite";
 export { conv2d, conv1d, maxPool2d, maxPool1d, avgPool2d, avgPool1d, adaptiveAvgPool2d, type Conv2dOptions, type Conv1dOptions, type Pool2dOptions, type AvgPool2dOptions, type Pool1dOptions, type AvgPool1dOptions } from "./conv";
+export { embedding, type EmbeddingOptions } from "./embedding";
