@@ -44,7 +44,7 @@ describe("nn.Embedding against TensorFlow.js gather", () => {
 
 describe("nn.Embedding init and padding", () => {
   it("initializes from N(0, 1) (PyTorch's default): mean ≈ 0, std ≈ 1 over 20,000 entries", () => {
-    const w = new nn.Embedding(1000, 20, { rng: new Random(1) }).weight.data;
+    const w = Array.from(new nn.Embedding(1000, 20, { rng: new Random(1) }).weight.data);
     const mean = w.reduce((a, v) => a + v, 0) / w.length;
     const std = Math.sqrt(w.reduce((a, v) => a + (v - mean) ** 2, 0) / w.length);
     expect(Math.abs(mean)).toBeLessThan(0.02);
