@@ -4,6 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { nn, ops, Random, Tensor, tensor } from "../../src";
+// @ts-expect-error an untyped ES module shared with the benchmarks
 import { loadTfjs } from "../../bench/load.mjs";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
