@@ -5,9 +5,10 @@
  * the padding row never gets any. `default` uses Adam with eps 0: where a weight's gradient has been
  * exactly 0 so far, both moment estimates are 0 and Adam's step m̂/(√v̂ + eps) is 0/0 — so after the very
  * first update the padding row of `layers.0.weight` is NaN, and so are the rows of "[" and "]" (ids 3 and
- * 4), which these one-kind bracket strings never use; every padded sequence carries the NaN into the
- * loss. `nan-or-inf` names the optimizer step, the parameter and the step (0). `fixed` keeps Adam's default eps 1e-8
- * (PyTorch's), which turns 0/0 into 0: the padding row stays zero and the loss falls.
+ * 4), which these one-kind bracket strings never use: the first string with a rare token would predict
+ * NaN. `nan-or-inf` names the optimizer step, the parameter and the step (0), and the run stops there.
+ * `fixed` keeps Adam's default eps 1e-8 (PyTorch's), which turns 0/0 into 0: the untouched rows stay as
+ * they are and the loss falls.
  */
 import { defineModel, nn, losses, optim, data, type Tensor } from "gradient-lens";
 

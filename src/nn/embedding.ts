@@ -1,14 +1,15 @@
 /**
  * `nn.Embedding` (PyTorch's): a table of `numEmbeddings` vectors of size `dim`, looked up by integer id.
  * Token ids are tensors of integral floats (the engine has one numeric type); any shape of ids gives
- * [...ids.shape, dim]. Init N(0, 1) as PyTorch's, the `paddingIdx` row zero and never trained.
+ * [...ids.shape, dim]. Init N(0, 1) as PyTorch's; the `paddingIdx` row is zero, the padding id looks up
+ * zeros and its row is never trained (see ops.embedding for how this differs from PyTorch).
  */
 import { Tensor, globalRandom, ops, type DType, type Random } from "../engine";
 import type { Initializer } from "./init";
 import { Module } from "./module";
 
 export interface EmbeddingOptions {
-  /** Row for padding tokens: starts at zero and receives no gradient (negative counts from the end). */
+  /** Id of padding tokens: its row starts at zero, it looks up zeros and is never trained (negative counts from the end). */
   paddingIdx?: number;
   /** Default N(0, 1), PyTorch's (`nn.init.normal(1)`). */
   init?: Initializer;

@@ -52,7 +52,7 @@ describe("nn.Embedding init and padding", () => {
     expect(Math.abs(std - 1)).toBeLessThan(0.02);
   });
 
-  it("zeroes the padding row, gives it no gradient however often it occurs, and still outputs it", () => {
+  it("zeroes the padding row, looks up zeros for the padding id, and gives its row no gradient however often it occurs", () => {
     const emb = new nn.Embedding(5, 2, { paddingIdx: -1, rng: new Random(2) });
     expect(emb.paddingIdx).toBe(4);
     expect(Array.from(emb.weight.data.slice(8, 10))).toEqual([0, 0]);
@@ -61,6 +61,10 @@ describe("nn.Embedding init and padding", () => {
     out.sum().backward();
     const g = Array.from(emb.weight.grad!.data);
     expect(g).toEqual([0, 0, 1, 1, 0, 0, 1, 1, 0, 0]);
+    // Even a padding row set to nonzero values is not read: the output's derivative with respect to it is
+    // zero, which is what the backward rule says (a numeric gradient check agrees).
+    emb.weight.data.fill(7, 8, 10);
+    expect(Array.from(emb.call(tensor([4, 1])).data.slice(0, 2))).toEqual([0, 0]);
   });
 
   it("keeps float32 when asked", () => {

@@ -1,7 +1,10 @@
 /**
  * Embedding lookup (PyTorch's `F.embedding`): out[..., :] = weight[indices[...], :]. Its backward is a
- * scatter-add into the rows that were looked up, gW[idx[i]] += g[i], as `gather`'s; the one difference is
- * `paddingIdx`, whose row receives no gradient however often it occurs (PyTorch's `padding_idx`).
+ * scatter-add into the rows that were looked up, gW[idx[i]] += g[i], as `gather`'s. The padding id
+ * (`paddingIdx`) looks up the zero vector and its row gets no gradient. PyTorch reads the padding row
+ * (kept at zero because it is never trained) yet gives it no gradient, a backward rule that is not the
+ * forward's derivative — a numeric gradient check flags it. Here the row is not read, so the rule is exact;
+ * the outputs are PyTorch's whenever the padding row is zero.
  */
 import { formatShape } from "../shape";
 import { gradBuffer, makeResult, type Tensor } from "../tensor";
@@ -9,7 +12,7 @@ import { registerOp } from "./registry";
 import { alloc } from "./util";
 
 export interface EmbeddingOptions {
-  /** A row that is looked up but never trained (padding tokens); negative counts from the end. */
+  /** The id of padding tokens: it looks up zeros and its row is never trained; negative counts from the end. */
   paddingIdx?: number;
 }
 
@@ -38,7 +41,7 @@ export function embedding(indices: Tensor, weight: Tensor, options: EmbeddingOpt
   const idx = rowsOf(indices, rows);
   const out = alloc(weight.dtype, idx.length * dim);
   const w = weight.data;
-  for (let i = 0; i < idx.length; i++) out.set(w.subarray(idx[i] * dim, idx[i] * dim + dim), i * dim);
+  for (let i = 0; i < idx.length; i++) if (idx[i] !== pad) out.set(w.subarray(idx[i] * dim, idx[i] * dim + dim), i * dim);
   return makeResult(EMBEDDING, out, [...indices.shape, dim], [weight], (g) => {
     const gw = gradBuffer(weight);
     for (let i = 0; i < idx.length; i++) {
