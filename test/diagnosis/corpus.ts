@@ -5,6 +5,7 @@
  */
 import { data, defineModel, defineOp, inspect, losses, nn, ops, optim, type ModelSpec, type Report, type Tensor } from "../../src";
 import { mlp, NaiveSoftmax, nll, regression, spirals } from "../instrument/fixtures";
+import { FAMILY_CASES } from "./families";
 
 export interface DiagnosisCase {
   name: string;
@@ -111,6 +112,8 @@ export const CASES: DiagnosisCase[] = [
   wrongBackward("missing factor (d x² = x)", (g, x) => ops.mul(g, x)),
   wrongBackward("wrong sign (d x² = -2x)", (g, x) => ops.mul(ops.mul(g, x), -2)),
   wrongBackward("constant (d x² = 2)", (g) => ops.mul(g, 2)),
+  // ---- model families: recurrent, convolutional, transformer (families.ts) ----
+  ...FAMILY_CASES,
 ];
 
 export interface CaseResult {
