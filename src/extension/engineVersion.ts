@@ -41,14 +41,25 @@ export class EngineVersionNotice implements Disposable {
   private readonly subscription: vscode.Disposable;
   private readonly memory = new Map<string, unknown>();
   private readonly shown: ShownStore;
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(shown: ShownStore | undefined, private readonly engine = ENGINE_VERSION) {
     this.shown = shown ?? { get: <T>(k: string) => this.memory.get(k) as T | undefined, update: async (k, v) => void this.memory.set(k, v) };
     this.subscription = vscode.workspace.onDidChangeWorkspaceFolders(() => void this.check());
   }
 
-  /** Checks every workspace folder; each folder-and-versions pair is pointed out once. Resolves with the notices shown. */
-  async check(): Promise<string[]> {
+  /**
+   * Checks every workspace folder; each folder-and-versions pair is pointed out once. Resolves with the
+   * notices shown. Checks run one after another: two at once (activation and a folder change) would
+   * both read the store before either wrote it, and tell the user twice.
+   */
+  check(): Promise<string[]> {
+    const run = this.queue.then(() => this.checkNow());
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async checkNow(): Promise<string[]> {
     const told = new Set(this.shown.get<string[]>(SHOWN_KEY) ?? []);
     const messages: string[] = [];
     for (const folder of vscode.workspace.workspaceFolders ?? []) {

@@ -10,6 +10,7 @@
  */
 import { parse } from "@babel/parser";
 import type * as t from "@babel/types";
+import { abridgeName, MAX_NAME } from "../protocol/webview";
 
 /** A `defineModel(...)` whose value the file exports (one per call, however many names it is exported under). */
 export interface ScannedModel {
@@ -73,7 +74,9 @@ export function scanSource(text: string): ScanResult {
       // One entry per call (one set of lenses, one row in the model list), under its first export name:
       // `export const m = defineModel(…)` plus `export default m` is one model, run as `m`.
       const exportName = names[0];
-      models.push({ exportName, name: specName(node) ?? exportName, ...position(node) });
+      // An export name too long for the protocol could not be run by name: such a model is not offered.
+      if (exportName.length > MAX_NAME) return;
+      models.push({ exportName, name: abridgeName(specName(node) ?? exportName), ...position(node) });
       for (const b of top.modelSites.get(node)?.bindings ?? []) if (!bindingToExport.has(b)) bindingToExport.set(b, exportName);
     } else if (isCheck(node)) checkCalls.push(node);
   });

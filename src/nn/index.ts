@@ -8,4 +8,5 @@ export { Residual, MultiheadAttention, TransformerEncoderLayer, type MultiheadAt
 export { Conv2d, Conv1d, MaxPool2d, MaxPool1d, AvgPool2d, AvgPool1d, AdaptiveAvgPool2d, Flatten, BatchNorm2d, GroupNorm, type ConvOptions, type GroupNormOptions } from "./conv";
 export * as init from "./init";
 export type { Initializer } from "./init";
+export { Identity, ELU, SELU, ReLU6, Hardtanh } from "./layers";
 export { Embedding, type EmbeddingOptions } from "./embedding";

@@ -1,4 +1,4 @@
-/** Linear, Sequential and the activation modules. */
+/** Linear, Sequential, Identity and the activation modules. */
 import { Tensor, globalRandom, ops, type DType, type Random } from "../engine";
 import { Module } from "./module";
 import { torchDefault, type Initializer } from "./init";
@@ -73,7 +73,7 @@ export class Sequential extends Module {
 }
 
 /** Marks activation modules so instrumentation knows which statistics apply. */
-export type ActivationKind = "relu" | "leakyRelu" | "sigmoid" | "tanh" | "softplus" | "gelu";
+export type ActivationKind = "relu" | "leakyRelu" | "sigmoid" | "tanh" | "softplus" | "gelu" | "elu" | "selu" | "relu6" | "hardtanh";
 
 export abstract class Activation extends Module {
   abstract readonly activation: ActivationKind;
@@ -105,7 +105,50 @@ export class Softplus extends Activation {
   forward(x: Tensor): Tensor { return ops.softplus(x); }
 }
 
+/**
+ * GELU. Exact (x·Φ(x)) by default, as PyTorch's `nn.GELU()`; `{ approximate: "tanh" }` selects the
+ * tanh form of GPT-2 and BERT. The two differ by less than 5e-4.
+ */
 export class GELU extends Activation {
   readonly activation = "gelu" as const;
-  forward(x: Tensor): Tensor { return ops.gelu(x); }
+  readonly approximate: "none" | "tanh";
+  constructor(options: ops.GeluOptions = {}) {
+    super();
+    this.approximate = options.approximate ?? "none";
+  }
+  forward(x: Tensor): Tensor { return ops.gelu(x, { approximate: this.approximate }); }
+}
+
+/** x for x > 0, alpha·(eˣ − 1) below (PyTorch's default alpha = 1). */
+export class ELU extends Activation {
+  readonly activation = "elu" as const;
+  constructor(readonly alpha = 1) { super(); }
+  forward(x: Tensor): Tensor { return ops.elu(x, this.alpha); }
+}
+
+/** Self-normalizing ELU with PyTorch's fixed constants (alpha ≈ 1.6733, scale ≈ 1.0507). */
+export class SELU extends Activation {
+  readonly activation = "selu" as const;
+  forward(x: Tensor): Tensor { return ops.selu(x); }
+}
+
+/** min(max(x, 0), 6). */
+export class ReLU6 extends Activation {
+  readonly activation = "relu6" as const;
+  forward(x: Tensor): Tensor { return ops.relu6(x); }
+}
+
+/** x clipped to [minVal, maxVal], PyTorch's defaults −1 and 1. */
+export class Hardtanh extends Activation {
+  readonly activation = "hardtanh" as const;
+  constructor(readonly minVal = -1, readonly maxVal = 1) {
+    super();
+    if (!(minVal < maxVal)) throw new Error(`Hardtanh: minVal ${minVal} must be below maxVal ${maxVal}`);
+  }
+  forward(x: Tensor): Tensor { return ops.hardTanh(x, this.minVal, this.maxVal); }
+}
+
+/** Returns its input unchanged (PyTorch's `nn.Identity`): a placeholder where a layer is optional. */
+export class Identity extends Module {
+  forward(x: Tensor): Tensor { return x; }
 }

@@ -188,13 +188,31 @@ export const MAX_LINE = 10_000_000;
 
 /** An absolute path (POSIX, `C:\…` or `\\server\…`) to a `.ts`, `.mts` or `.cts` file, bounded, without control characters. */
 export function isModelPath(v: unknown): v is string {
+  return isAbsolutePath(v, /\.[cm]?ts$/i);
+}
+
+/**
+ * An absolute path to a JavaScript or TypeScript source file: a model runs only from a `.ts` file, but
+ * the layers it builds may come from a `.js`/`.mjs`/`.tsx` module it imports, and their lines must open.
+ */
+export function isSourcePath(v: unknown): v is string {
+  return isAbsolutePath(v, /\.[cm]?[jt]sx?$/i);
+}
+
+/** Bounded, without control characters, absolute (POSIX, `C:\…` or `\\server\…`), its name matching `extension`. */
+function isAbsolutePath(v: unknown, extension: RegExp): v is string {
   if (!isBoundedString(v, MAX_PATH) || /[\u0000-\u001f\u007f]/.test(v)) return false;
   const absolute = v.startsWith("/") || /^[A-Za-z]:[\\/]/.test(v) || v.startsWith("\\\\");
-  return absolute && /\.[cm]?ts$/i.test(v);
+  return absolute && extension.test(v);
 }
 
 export function isSourceLocation(v: unknown): v is SourceLocation {
-  return isObject(v) && isModelPath(v.file) && isLineNumber(v.line) && isLineNumber(v.column);
+  return isObject(v) && isSourcePath(v.file) && isLineNumber(v.line) && isLineNumber(v.column);
+}
+
+/** A model name the protocol carries: longer ones are cut to MAX_NAME, ending in "…". */
+export function abridgeName(name: string): string {
+  return name.length <= MAX_NAME ? name : `${name.slice(0, MAX_NAME - 1)}…`;
 }
 
 export function isWebviewMessage(v: unknown): v is WebviewMessage {

@@ -47,4 +47,14 @@ describe("engine version notice", () => {
     expect(await first.check()).toEqual([expect.stringMatching(/0\.1\.5/)]);
     expect(vscode.fake.messages).toHaveLength(2);
   });
+
+  it("two checks at once (activation and a folder change) tell the user once", async () => {
+    const older = path.join(root, "older");
+    install(older, "0.0.1");
+    vscode.fake.workspaceFolders = [older];
+    const notice = new EngineVersionNotice(undefined, "0.2.0");
+    const [a, b] = await Promise.all([notice.check(), notice.check()]);
+    expect([...a, ...b]).toHaveLength(1);
+    expect(vscode.fake.messages).toHaveLength(1);
+  });
 });

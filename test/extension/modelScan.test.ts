@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { scanSource } from "../../src/extension/modelScan";
 import { modelAtLine } from "../../src/extension/modelPick";
+import { isHostMessage, MAX_NAME } from "../../src/protocol/webview";
 
 describe("scanSource", () => {
   it("finds a default-exported defineModel with its literal name, 0-based position", () => {
@@ -92,3 +93,17 @@ describe("modelAtLine", () => {
     expect(modelAtLine([], 0)).toBeUndefined();
   });
 });
+
+describe("scanSource within the webview protocol's bounds", () => {
+  it("cuts a name too long for the webview protocol (so the model list still validates) and skips an unrunnable export name", () => {
+    const long = "x".repeat(MAX_NAME + 100);
+    const src = `import { defineModel } from "gradient-lens";\nexport const m = defineModel({ name: "${long}" });\nexport const ${"y".repeat(MAX_NAME + 1)} = defineModel({ name: "ok" });\n`;
+    const r = scanSource(src);
+    expect(r.models).toHaveLength(1);
+    expect(r.models[0].name).toHaveLength(MAX_NAME);
+    expect(r.models[0].name.endsWith("…")).toBe(true);
+    const list = r.models.map((x) => ({ file: "/ws/m.ts", exportName: x.exportName, name: x.name, line: x.line + 1 }));
+    expect(isHostMessage({ type: "models", models: list, scanning: false })).toBe(true);
+  });
+});
+

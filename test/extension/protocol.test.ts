@@ -37,13 +37,18 @@ describe("webview → host messages", () => {
     for (const requestId of [undefined, -1, 1.5, "1", Number.NaN, 2 ** 60]) expect(isWebviewMessage({ type: "stop", requestId }), String(requestId)).toBe(false);
   });
 
-  it("admits only absolute .ts paths without NUL or control characters, of bounded length", () => {
+  it("admits only absolute source paths without NUL or control characters, of bounded length", () => {
     const at = (file: unknown) => ({ type: "reveal", requestId: 1, location: { file, line: 1, column: 1 } });
-    for (const file of ["/ws/m.ts", "/ws/a b/モデル.ts", "/ws/m.cts", "C:/ws/m.ts", "\\\\server\\share\\m.ts"]) expect(isWebviewMessage(at(file)), file).toBe(true);
+    // A layer built in a .js or .tsx module the model imports has its line there: it must open.
+    for (const file of ["/ws/m.ts", "/ws/a b/モデル.ts", "/ws/m.cts", "C:/ws/m.ts", "\\\\server\\share\\m.ts", "/ws/layers.js", "/ws/l.mjs", "/ws/l.tsx"]) {
+      expect(isWebviewMessage(at(file)), file).toBe(true);
+    }
     for (const file of [
-      "m.ts", "./m.ts", "../m.ts", "ws/m.ts", "/ws/m.js", "/ws/m.ts.map", "/ws/m", "/ws/m\u0000.ts", "/ws/m\n.ts", "/ws/\u001b[2Jm.ts",
+      "m.ts", "./m.ts", "../m.ts", "ws/m.ts", "/ws/m.json", "/ws/run.sh", "/ws/m.ts.map", "/ws/m", "/ws/m\u0000.ts", "/ws/m\n.ts", "/ws/\u001b[2Jm.ts",
       `/${"a".repeat(MAX_PATH)}.ts`, 42, null,
     ]) expect(isWebviewMessage(at(file)), JSON.stringify(file)).toBe(false);
+    // A model itself is a TypeScript file.
+    expect(isWebviewMessage({ type: "openModel", requestId: 1, model: { file: "/ws/layers.js", name: "M" } })).toBe(false);
     expect(isModelPath(`/${"a".repeat(MAX_PATH - 4)}.ts`)).toBe(true);
     expect(isModelPath(`/${"a".repeat(MAX_PATH - 3)}.ts`)).toBe(false);
   });

@@ -3,6 +3,7 @@ import { kernels, type FloatArray } from "../kernels";
 import { broadcastIndex, broadcastShapes, sameShape, sizeOf } from "../shape";
 import { gradBuffer, makeResult, Tensor, type DType } from "../tensor";
 import { registerOp, signOfFirstInput, type KinkSides } from "./registry";
+import { erfc } from "./special";
 import { alloc, operands, resultType, type TensorLike } from "./util";
 
 type Fn2 = (x: number, y: number) => number;
@@ -179,7 +180,8 @@ type Fn1 = (x: number) => number;
 /** Derivative given the input and the output (many rules are cheapest in terms of the output). */
 type D1 = (x: number, y: number) => number;
 
-function unary(name: string, x: Tensor, f: Fn1, d: D1): Tensor {
+/** An op applied entry by entry: the output and its derivative from f and d, in x's dtype. */
+export function unary(name: string, x: Tensor, f: Fn1, d: D1): Tensor {
   const n = x.size;
   const xd = x.data;
   const out = alloc(x.dtype, n);
@@ -315,12 +317,29 @@ export function softplus(x: Tensor): Tensor {
 }
 
 const GELU_C = Math.sqrt(2 / Math.PI);
+const SQRT_HALF = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
 export const GELU = registerOp({ name: "gelu", kind: "activation", differentiable: true, kinks: null, nonFinite: null });
+export interface GeluOptions {
+  /** "none" (default, as PyTorch): the exact x·Φ(x); "tanh": the tanh approximation. */
+  approximate?: "none" | "tanh";
+}
 /**
- * GELU in its tanh form (Hendrycks & Gimpel 2016; PyTorch's `approximate="tanh"`, used by GPT-2 and BERT):
- * 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))). Closed form, so its derivative is exact.
+ * GELU (Hendrycks & Gimpel 2016). Exact by default, as PyTorch's `F.gelu`: x·Φ(x) with Φ the standard
+ * normal CDF, computed as 0.5·x·erfc(−x/√2) so the left tail keeps its digits; derivative Φ(x) + x·φ(x).
+ * `approximate: "tanh"` (GPT-2's and BERT's form) is 0.5·x·(1 + tanh(√(2/π)(x + 0.044715x³))), with
+ * its own exact derivative. The two differ by less than 5e-4.
  */
-export function gelu(x: Tensor): Tensor {
+export function gelu(x: Tensor, options: GeluOptions = {}): Tensor {
+  const approximate = options.approximate ?? "none";
+  if (approximate === "none") {
+    return unary(
+      GELU, x,
+      (v) => 0.5 * v * erfc(-v * SQRT_HALF),
+      (v) => 0.5 * erfc(-v * SQRT_HALF) + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v),
+    );
+  }
+  if (approximate !== "tanh") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   return unary(
     GELU, x,
     (v) => 0.5 * v * (1 + Math.tanh(GELU_C * (v + 0.044715 * v * v * v))),
@@ -332,7 +351,7 @@ export function gelu(x: Tensor): Tensor {
 }
 
 /** clamp bends at both bounds: each entry is below (−1), inside (0) or above (1) them. */
-const clampSides: KinkSides = ([x], output) => {
+export const clampSides: KinkSides = ([x], output) => {
   const xd = x.data;
   const y = output.data;
   const p = new Int8Array(xd.length);

@@ -1,7 +1,7 @@
 /**
  * Ops that move elements without changing them. Most are one gather: out[i] = x[src[i]], whose backward
  * is the matching scatter-add gx[src[i]] += g[i]; that single rule serves permute, slice, gather,
- * takeAlong and broadcastTo.
+ * takeAlong, broadcastTo and tile, and pad with a fill value for entries read from nowhere.
  */
 import { broadcastIndex, broadcastShapes, formatShape, normalizeAxes, sameShape, sizeOf, stridesOf, type Shape } from "../shape";
 import { gradBuffer, makeResult, Tensor } from "../tensor";
@@ -134,8 +134,18 @@ function toIndexArray(indices: Tensor | readonly number[] | Int32Array): { value
   return { values: indices, shape: [indices.length] };
 }
 
-function checkIndex(op: string, v: number, dim: number): number {
-  if (!Number.isInteger(v) || v < 0 || v >= dim) throw new Error(`${op}: index ${v} is out of range for an axis of size ${dim}`);
+/**
+ * Index data convention: tensors hold floats, so indices (class labels, token ids, positions) are
+ * stored as integral floats (3 is 3.0). Every op that reads indices (gather, takeAlong, oneHot, and
+ * through them Embedding and softmaxCrossEntropy) checks each one is an integer in [0, size) and
+ * names the offending value otherwise: a label of 2.5 or 10 for 10 classes is a data bug, not
+ * something to round or wrap.
+ */
+export function checkIndex(op: string, v: number, size: number): number {
+  if (!Number.isInteger(v)) {
+    throw new Error(`${op}: index ${v} is not an integer (indices are stored as integral floats: 0, 1, 2, …)`);
+  }
+  if (v < 0 || v >= size) throw new Error(`${op}: index ${v} is out of range for an axis of size ${size} (valid: 0…${size - 1})`);
   return v;
 }
 
@@ -190,4 +200,122 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   const target = broadcastShapes(BROADCAST_TO, x.shape, shape);
   if (!sameShape(target, shape)) throw new Error(`broadcastTo: ${formatShape(x.shape)} cannot be broadcast to ${formatShape(shape)}`);
   return gatherBy(BROADCAST_TO, x, shape, broadcastIndex(shape, x.shape));
+}
+
+/** gatherBy where src[i] = −1 marks an entry that is `fill` rather than read from x (padding). */
+function gatherOrFill(op: string, x: Tensor, outShape: Shape, src: Int32Array, fill: number): Tensor {
+  const out = alloc(x.dtype, src.length);
+  const xd = x.data;
+  for (let i = 0; i < src.length; i++) out[i] = src[i] >= 0 ? xd[src[i]] : fill;
+  return makeResult(op, out, outShape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < src.length; i++) if (src[i] >= 0) gx[src[i]] += g[i];
+  });
+}
+
+export type PadMode = "constant" | "reflect" | "replicate" | "circular";
+export interface PadOptions {
+  /** "constant" (default) fills with `value`; "reflect" mirrors without repeating the edge (F.pad's). */
+  mode?: PadMode;
+  /** The fill of mode "constant" (default 0). */
+  value?: number;
+}
+
+export const PAD = registerOp({ name: "pad", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
+/**
+ * Pads the trailing axes as PyTorch's `F.pad`: `pads` lists (before, after) pairs starting from the
+ * LAST axis — [left, right] pads the last axis, [left, right, top, bottom] the last two. Modes:
+ * "constant" fills with `value` (negative pads crop); "reflect" mirrors about the edge entry
+ * (pads < that axis's size); "replicate" repeats the edge entry; "circular" wraps around (pads ≤ size).
+ * The gradient of a padded entry goes back to the entry it copies (summed where several copy one).
+ */
+export function pad(x: Tensor, pads: readonly number[], options: PadOptions = {}): Tensor {
+  const mode = options.mode ?? "constant";
+  const value = options.value ?? 0;
+  if (pads.length % 2 !== 0 || pads.length > 2 * x.ndim || pads.some((p) => !Number.isInteger(p))) {
+    throw new Error(`pad: pads must be integer (before, after) pairs for at most ${x.ndim} axes, got ${formatShape(pads)}`);
+  }
+  if (mode !== "constant" && value !== 0) throw new Error(`pad: a value is only used by mode "constant", not "${mode}"`);
+  const before = x.shape.map(() => 0);
+  const after = x.shape.map(() => 0);
+  for (let k = 0; k < pads.length / 2; k++) {
+    const ax = x.ndim - 1 - k;
+    [before[ax], after[ax]] = [pads[2 * k], pads[2 * k + 1]];
+    const dim = x.shape[ax];
+    const most = Math.max(before[ax], after[ax]);
+    if (mode !== "constant" && Math.min(before[ax], after[ax]) < 0) throw new Error(`pad: mode "${mode}" cannot crop (negative pads)`);
+    if (mode === "reflect" && most >= dim) throw new Error(`pad: reflect pads must be below the axis size, got ${most} for axis ${ax} of size ${dim}`);
+    if ((mode === "circular" && most > dim) || (mode === "replicate" && dim === 0 && most > 0)) {
+      throw new Error(`pad: ${mode} pads of ${most} do not fit axis ${ax} of size ${dim}`);
+    }
+  }
+  const outShape = x.shape.map((d, i) => d + before[i] + after[i]);
+  if (outShape.some((d) => d < 0)) throw new Error(`pad: pads ${formatShape(pads)} crop ${formatShape(x.shape)} below zero`);
+  /** Where output coordinate `o` of an axis of size `dim` reads from, or −1 for the fill. */
+  const source = (o: number, dim: number): number => {
+    if (o >= 0 && o < dim) return o;
+    if (mode === "constant") return -1;
+    if (mode === "replicate") return o < 0 ? 0 : dim - 1;
+    if (mode === "circular") return ((o % dim) + dim) % dim;
+    return o < 0 ? -o : 2 * (dim - 1) - o;
+  };
+  const inStrides = stridesOf(x.shape);
+  const src = new Int32Array(sizeOf(outShape));
+  forEachIndex(outShape, (flat, idx) => {
+    let s = 0;
+    for (let i = 0; i < idx.length; i++) {
+      const at = source(idx[i] - before[i], x.shape[i]);
+      if (at < 0) {
+        s = -1;
+        break;
+      }
+      s += at * inStrides[i];
+    }
+    src[flat] = s;
+  });
+  return gatherOrFill(PAD, x, outShape, src, value);
+}
+
+export const TILE = registerOp({ name: "tile", kind: "layout", differentiable: true, kinks: null, nonFinite: null });
+/**
+ * Repeats the whole tensor `reps[i]` times along axis i (PyTorch's `torch.tile`, NumPy's `tile`). With
+ * fewer reps than axes, reps are padded with leading 1s; with more, x gains leading axes of size 1.
+ */
+export function tile(x: Tensor, reps: readonly number[]): Tensor {
+  if (reps.some((r) => !Number.isInteger(r) || r < 0)) throw new Error(`tile: repetitions must be non-negative integers, got ${formatShape(reps)}`);
+  const rank = Math.max(x.ndim, reps.length);
+  const inShape = [...new Array<number>(rank - x.ndim).fill(1), ...x.shape];
+  const r = [...new Array<number>(rank - reps.length).fill(1), ...reps];
+  const outShape = inShape.map((d, i) => d * r[i]);
+  const inStrides = stridesOf(inShape);
+  const src = new Int32Array(sizeOf(outShape));
+  forEachIndex(outShape, (flat, idx) => {
+    let s = 0;
+    for (let i = 0; i < idx.length; i++) s += (idx[i] % inShape[i]) * inStrides[i];
+    src[flat] = s;
+  });
+  return gatherBy(TILE, x, outShape, src);
+}
+
+export const ONE_HOT = registerOp({ name: "oneHot", kind: "layout", differentiable: false, kinks: null, nonFinite: null });
+/**
+ * One-hot rows for class indices (`F.one_hot`): indices of shape S give S + [numClasses], 1 at each
+ * index and 0 elsewhere, in the indices' dtype. Indices follow the index convention (integral floats
+ * in [0, numClasses)); numClasses defaults to the largest index + 1. No gradient.
+ */
+export function oneHot(indices: Tensor, numClasses = -1): Tensor {
+  let classes = numClasses;
+  if (classes === -1) {
+    classes = 0;
+    for (let i = 0; i < indices.size; i++) {
+      const v = indices.data[i];
+      if (!(v >= 0)) throw new Error(`oneHot: index ${v} is negative (indices are integral floats 0, 1, 2, …)`);
+      classes = Math.max(classes, checkIndex(ONE_HOT, v, Infinity) + 1);
+    }
+  } else if (!Number.isInteger(classes) || classes < 1) {
+    throw new Error(`oneHot: numClasses must be a positive integer (or −1 to infer it), got ${numClasses}`);
+  }
+  const out = alloc(indices.dtype, indices.size * classes);
+  for (let i = 0; i < indices.size; i++) out[i * classes + checkIndex(ONE_HOT, indices.data[i], classes)] = 1;
+  return makeResult(ONE_HOT, out, [...indices.shape, classes], [indices], null);
 }

@@ -78,37 +78,115 @@ export function mean(x: Tensor, axis?: Axis, keepDims = false): Tensor {
   return makeResult(MEAN, out, p.outShape, [x], (g) => spread(gradBuffer(x), g, p, 1 / p.count));
 }
 
-/** max's kinks are ties and changes of argmax: each entry's code says whether it equals a maximum. */
-const maxSides: KinkSides = ([x], output) => {
-  const maxima = new Set<number>(output.data);
+/** The kinks of max and min are ties and changes of argmax: each entry's code says whether it equals an extreme. */
+const extremeSides: KinkSides = ([x], output) => {
+  const extremes = new Set<number>(output.data);
   const p = new Int8Array(x.size);
-  for (let i = 0; i < x.size; i++) p[i] = maxima.has(x.data[i]) ? 1 : 0;
+  for (let i = 0; i < x.size; i++) p[i] = extremes.has(x.data[i]) ? 1 : 0;
   return p;
 };
-export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: true, kinks: maxSides, nonFinite: null });
-/**
- * Max over `axis`. The gradient goes to the first maximal element (a tie is a kink: the gradient
- * checker reports it as such). NaN propagates.
- */
-export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
-  const { outShape, map: mapOf, outSize } = plan(MAX, x, axis, keepDims);
+
+/** max or min: the first extreme entry of each group wins and gets the gradient; NaN wins over numbers. */
+function extreme(op: string, x: Tensor, axis: Axis | undefined, keepDims: boolean, sign: 1 | -1): Tensor {
+  const { outShape, map: mapOf, outSize } = plan(op, x, axis, keepDims);
   const map = mapOf();
   const xd = x.data;
-  const out = alloc(x.dtype, outSize).fill(-Infinity);
+  const out = alloc(x.dtype, outSize).fill(-sign * Infinity);
   const arg = new Int32Array(outSize).fill(-1);
   for (let i = 0; i < xd.length; i++) {
     const j = map[i];
     const v = xd[i];
     if (Number.isNaN(out[j])) continue;
-    if (v > out[j] || arg[j] < 0 || Number.isNaN(v)) {
+    if ((sign > 0 ? v > out[j] : v < out[j]) || arg[j] < 0 || Number.isNaN(v)) {
       out[j] = v;
       arg[j] = i;
     }
   }
-  return makeResult(MAX, out, outShape, [x], (g) => {
+  return makeResult(op, out, outShape, [x], (g) => {
     const gx = gradBuffer(x);
     for (let j = 0; j < outSize; j++) if (arg[j] >= 0) gx[arg[j]] += g[j];
   });
+}
+
+export const MAX = registerOp({ name: "max", kind: "reduction", differentiable: true, kinks: extremeSides, nonFinite: null });
+/**
+ * Max over `axis`. The gradient goes to the first maximal element (a tie is a kink: the gradient
+ * checker reports it as such). NaN propagates.
+ */
+export function max(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  return extreme(MAX, x, axis, keepDims, 1);
+}
+
+export const MIN = registerOp({ name: "min", kind: "reduction", differentiable: true, kinks: extremeSides, nonFinite: null });
+/** Min over `axis`; as max, the gradient goes to the first minimal element and NaN propagates. */
+export function min(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  return extreme(MIN, x, axis, keepDims, -1);
+}
+
+export const PROD = registerOp({
+  name: "prod",
+  kind: "reduction",
+  differentiable: true,
+  kinks: null,
+  nonFinite: {
+    when: "a product of many entries larger than 1 overflows to ±Infinity",
+    fix: "sum logarithms instead (ops.sum(ops.log(x)) for positive x)",
+  },
+});
+/**
+ * Product over `axis` (all axes when omitted). ∂/∂xᵢ is the product of the other entries, computed
+ * without dividing by xᵢ where that is 0: with one zero in a group only the zero gets gradient (the
+ * product of the rest), with two or more nothing does.
+ */
+export function prod(x: Tensor, axis?: Axis, keepDims = false): Tensor {
+  const p = plan(PROD, x, axis, keepDims);
+  const map = p.map();
+  const xd = x.data;
+  // Per group: the product of its nonzero entries and how many zeros it has.
+  const nonzero = new Float64Array(p.outSize).fill(1);
+  const zeros = new Int32Array(p.outSize);
+  for (let i = 0; i < xd.length; i++) {
+    if (xd[i] === 0) zeros[map[i]]++;
+    else nonzero[map[i]] *= xd[i];
+  }
+  const out = alloc(x.dtype, p.outSize);
+  for (let j = 0; j < p.outSize; j++) out[j] = zeros[j] ? 0 : nonzero[j];
+  return makeResult(PROD, out, p.outShape, [x], (g) => {
+    const gx = gradBuffer(x);
+    for (let i = 0; i < gx.length; i++) {
+      const j = map[i];
+      if (zeros[j] === 0) gx[i] += g[j] * (nonzero[j] / xd[i]);
+      else if (zeros[j] === 1 && xd[i] === 0) gx[i] += g[j] * nonzero[j];
+    }
+  });
+}
+
+export const CUMSUM = registerOp({ name: "cumsum", kind: "reduction", differentiable: true, kinks: null, nonFinite: null });
+/**
+ * Running sum along `axis`: out[…, k, …] = Σ_{m ≤ k} x[…, m, …], accumulated in float64. The gradient
+ * is the running sum of the output gradient taken from the other end.
+ */
+export function cumsum(x: Tensor, axis: number): Tensor {
+  const [ax] = normalizeAxes(CUMSUM, x.shape, axis);
+  const dim = x.shape[ax];
+  const inner = sizeOf(x.shape.slice(ax + 1));
+  const outer = sizeOf(x.shape.slice(0, ax));
+  const xd = x.data;
+  const out = alloc(x.dtype, x.size);
+  const run = (src: ArrayLike<number>, dst: Float64Array | Float32Array, reverse: boolean) => {
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let s = 0;
+        for (let k = 0; k < dim; k++) {
+          const at = (o * dim + (reverse ? dim - 1 - k : k)) * inner + i;
+          s += src[at];
+          dst[at] += s;
+        }
+      }
+    }
+  };
+  run(xd, out, false);
+  return makeResult(CUMSUM, out, x.shape, [x], (g) => run(g, gradBuffer(x), true));
 }
 
 export const LOGSUMEXP = registerOp({ name: "logSumExp", kind: "reduction", differentiable: true, kinks: null, nonFinite: null });
