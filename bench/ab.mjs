@@ -37,7 +37,7 @@ async function bundle(srcRoot, tag, exposeJsKernels = false) {
 }
 
 const oldRoot = mkdtempSync(join(tmpdir(), "gl-ab-src-"));
-execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src | tar -x -C "${oldRoot}"`]);
+execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src package.json | tar -x -C "${oldRoot}"`]);
 symlinkSync(join(root, "node_modules"), join(oldRoot, "node_modules"));
 const before = await bundle(oldRoot, "old");
 const after = await bundle(root, "new", jsOnly);

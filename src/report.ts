@@ -73,6 +73,45 @@ export interface StepRecord {
   /** With `clipGradNorm` in the spec: the total gradient 2-norm before clipping and whether clipping scaled it. */
   gradClip?: { totalNorm: number; clipped: boolean };
   layers: LayerStepStats[];
+  /**
+   * Gradients through time, one entry per series of `model.timeSeries` seen this step: norms[t] =
+   * ‖∂L/∂h_t‖ (Frobenius over batch and features) for the t-th call of the tap, in forward order (0 where
+   * no gradient reached it). Recorded steps only; absent without recurrent layers or taps.
+   */
+  timeNorms?: TimeNorms[];
+  /** Per attention layer, each head's attention entropy this step (recorded steps of models with attention). */
+  attention?: AttentionStats[];
+}
+
+/** One series' gradient norms over time on one step (see `StepRecord.timeNorms`). */
+export interface TimeNorms {
+  name: string;
+  norms: number[];
+}
+
+/** One attention layer's heads on one step (see `StepRecord.attention`). */
+export interface AttentionStats {
+  /** The MultiheadAttention module's path. */
+  layer: string;
+  /** Per head: the mean over batch and queries of −Σ_k p log p (nats). */
+  entropy: number[];
+  /**
+   * The same mean for uniform attention over the keys each query may see (log(keys) without a mask):
+   * the largest entropy a head can have, against which a collapse is judged.
+   */
+  uniformEntropy?: number;
+}
+
+/** A series of gradients through time the report carries (`StepRecord.timeNorms` entries name one). */
+export interface TimeSeriesInfo {
+  /** "layers.0" for a recurrent layer (stacked layers after the first: "layers.0.l1"), the tap's name for a tap. */
+  name: string;
+  /** A recurrent layer's hidden state, or a user's `tap(tensor, name)`. */
+  kind: "recurrent" | "tap";
+  /** The recurrent layer, or the layer that was running when the tap was called. */
+  layer?: string;
+  /** Where that layer was built in the user's source. */
+  location?: SourceLocation;
 }
 
 export type Severity = "error" | "warning" | "info";
@@ -179,6 +218,19 @@ export interface GradcheckDirection extends GradcheckComparison {
   passed: boolean;
 }
 
+/**
+ * `directional` mode's first stage: one seeded random unit direction u over every checked parameter at
+ * once, (g·u) from the one backward pass against (f(θ+εu) − f(θ−εu))/2ε. Only when it disagrees (or
+ * crosses a kink it cannot verify, or is non-finite) are the tensors checked one by one along u's
+ * restriction to each (the layers' `directions`), and then the entries of those that disagree.
+ */
+export interface GradcheckJointDirection extends GradcheckComparison {
+  /** Parameter tensors u spans: every checked one. */
+  tensors: number;
+  /** Scalar entries u spans. */
+  entries: number;
+}
+
 export interface GradcheckLayer {
   name: string;
   checked: number;
@@ -230,6 +282,13 @@ export interface GradcheckResult {
   notes?: string[];
   /** Total scalar entries compared (directions count once each). */
   checked?: number;
+  /** Directional mode: the comparisons along directions over all parameters at once (its first stage). */
+  joint?: GradcheckJointDirection[];
+  /**
+   * Loss evaluations (forward passes) the check ran, the first of them with the one backward pass; the
+   * culprit search's included.
+   */
+  evaluations?: number;
 }
 
 export interface Report {
@@ -240,6 +299,8 @@ export interface Report {
     exportName?: string;
     parameters: number;
     layers: LayerInfo[];
+    /** The series of gradients through time recorded (recurrent layers' hidden states, taps), in order of first appearance. */
+    timeSeries?: TimeSeriesInfo[];
   };
   steps: StepRecord[];
   warnings: Warning[];
@@ -292,7 +353,10 @@ export interface GradcheckOptions {
   rtol?: number;
   /** Entries per parameter tensor in `sampled` mode (default 10). */
   samples?: number;
-  /** Random direction pairs in `directional` mode (default 2). */
+  /**
+   * Random directions over all parameters at once in `directional` mode (default 1, as PyTorch's fast
+   * mode); each costs two forward passes.
+   */
   directions?: number;
   /** Seed for sampled entries and directions (default 0). */
   seed?: number;

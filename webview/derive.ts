@@ -62,6 +62,19 @@ export function gradientFlow(series: LayerSeries): Array<{ layer: string; value:
   });
 }
 
+/**
+ * Indices of the (at most `limit`) rows whose geometric mean over their positive finite values is
+ * furthest from `healthy` in decades, in their original order; rows with no such value come last.
+ */
+export function furthestFromHealthy(rows: number[][], healthy: number, limit: number): number[] {
+  if (rows.length <= limit) return rows.map((_, i) => i);
+  const distance = rows.map((row) => {
+    const logs = row.filter((v) => Number.isFinite(v) && v > 0).map(Math.log10);
+    return logs.length ? Math.abs(logs.reduce((x, y) => x + y, 0) / logs.length - Math.log10(healthy)) : -1;
+  });
+  return rows.map((_, i) => i).sort((x, y) => distance[y] - distance[x]).slice(0, limit).sort((x, y) => x - y);
+}
+
 export function lossSeries(s: RunSnapshot): Array<{ x: number; y: number }> {
   if (s.report && s.report.steps.length) return s.report.steps.map((st) => ({ x: st.step, y: st.loss }));
   return s.progress.map((p) => ({ x: p.step, y: p.loss }));

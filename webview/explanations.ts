@@ -1,34 +1,38 @@
-/** What each rule means and what usually fixes it (shown under a warning when the report has no hint). */
+/**
+ * What each rule means and what usually fixes it (shown under a warning when the report has no hint).
+ * A fix names what this library has (`nn.*`, `nn.init.*`, `optim.*`, `data.*`, `defineModel` fields,
+ * settings); test/instrument/hints.test.ts checks that every name exists.
+ */
 export const RULES: Record<string, { title: string; explanation: string; fix: string }> = {
   "vanishing-gradient": {
     title: "Vanishing gradient",
     explanation: "The gradient reaching this layer is orders of magnitude smaller than at the output, so its weights barely move. Typical of deep stacks of saturating activations (sigmoid, tanh), whose derivative is at most 0.25 or 1.",
-    fix: "Use ReLU/GELU activations with He initialization, add normalization (LayerNorm/BatchNorm), or add residual connections.",
+    fix: "Use ReLU or GELU activations (nn.ReLU, nn.GELU) with He initialization (nn.init.heNormal), add normalization (nn.LayerNorm, nn.BatchNorm1d), or add residual connections (nn.Residual).",
   },
   "exploding-gradient": {
     title: "Exploding gradient",
     explanation: "Gradients grow from the output towards the input; updates overshoot and training diverges.",
-    fix: "Lower the learning rate, clip gradients, or use an initialization scaled to the fan-in (Xavier/He).",
+    fix: "Lower the learning rate (the optimizer's lr), clip gradients (defineModel({ clipGradNorm: 1 }), or optim.clipGradNorm in your own loop), or use an initialization scaled to the fan-in (nn.init.xavierNormal, nn.init.heNormal).",
   },
   "dead-relu": {
     title: "Dead ReLU units",
     explanation: "Most units of this ReLU output zero for every example, so no gradient flows through them and they never recover.",
-    fix: "Lower the learning rate, use LeakyReLU, or initialize biases slightly positive.",
+    fix: "Lower the learning rate, use nn.LeakyReLU, or initialize biases at zero or slightly positive (biasInit: nn.init.constant(0.01)).",
   },
   "saturated-activation": {
     title: "Saturated activation",
     explanation: "Most inputs to this sigmoid/tanh are large in magnitude, where the derivative is nearly zero.",
-    fix: "Scale the inputs (standardize), use Xavier initialization, or add normalization before the activation.",
+    fix: "Standardize the inputs (data.standardize), use Xavier initialization (nn.init.xavierNormal), or add normalization (nn.LayerNorm, nn.BatchNorm1d) before the activation.",
   },
   "update-ratio": {
     title: "Update-to-weight ratio out of range",
     explanation: "Each step changes the weights by a fraction ‖Δw‖/‖w‖ far from the ~1e-3 that usually trains well (CS231n).",
-    fix: "Too small: raise the learning rate. Too large: lower it.",
+    fix: "Too small: raise the learning rate (the optimizer's lr). Too large: lower it, or decay it with a schedule (optim.cosineLR, optim.stepLR).",
   },
   "nan-or-inf": {
     title: "NaN or Infinity",
     explanation: "An operation produced a non-finite value; everything downstream of it is poisoned.",
-    fix: "Look at the op and inputs named here: log of zero, division by zero, exp overflow, or a learning rate that is too high.",
+    fix: "Look at the op and inputs named here: log of zero, division by zero, exp overflow (compute a softmax with losses.softmaxCrossEntropy or ops.logSoftmax, which use log-sum-exp), or a learning rate that is too high.",
   },
   "loss-not-decreasing": {
     title: "Loss not decreasing",
@@ -38,16 +42,16 @@ export const RULES: Record<string, { title: string; explanation: string; fix: st
   "loss-oscillating": {
     title: "Loss oscillating",
     explanation: "The loss swings up and down by large amounts from step to step.",
-    fix: "Lower the learning rate or increase the batch size.",
+    fix: "Lower the learning rate, decay it with a schedule (optim.cosineLR, optim.stepLR), or increase the batch size (defineModel({ batchSize })).",
   },
   "gradcheck-inconclusive": {
     title: "Gradient check inconclusive",
-    explanation: "The check could not judge the gradients: the loss is NaN or infinite at the checked point, the check itself threw, or most entries sit on kinks (ReLU at 0, max ties) that finite differences cannot settle.",
-    fix: "Fix the NaN/Inf first if there is a nan-or-inf warning; otherwise check with more rows or another seed (gradientLens.gradcheck settings).",
+    explanation: "The check could not judge the gradients: the loss is NaN or infinite at the checked point, the check itself threw, the loss is so large that central differences cannot resolve the gradients, or most entries sit on kinks (ReLU at 0, max ties) that finite differences cannot settle.",
+    fix: "Fix the NaN/Inf first if there is a nan-or-inf warning; for a loss too large to resolve, rescale it (a mean instead of a sum); otherwise check in another mode (the gradientLens.gradcheck.mode setting) or on other rows (checkGradients(spec, { seed, batchSize })).",
   },
   "gradcheck-failed": {
     title: "Gradient check failed",
     explanation: "The analytic gradient from backpropagation disagrees with central finite differences: a backward rule is wrong.",
-    fix: "Look at the worst entries below and at the op named as the culprit; check its backward rule.",
+    fix: "Look at the worst entries below and at the op named as the culprit; check the backward rule you gave it in defineOp.",
   },
 };

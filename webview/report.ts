@@ -1,7 +1,9 @@
 /**
- * The report panel: gradient flow (one bar per layer, log scale), layers × steps heat map, loss curve,
- * update ratios, per-layer histograms, the gradient-check table and the warnings. Live while a run
- * runs (progress points), complete at the end (the report).
+ * The report panel: "where to look first" (the tensors furthest from healthy), gradient flow as the
+ * module tree, the grouped layers × steps heat map, loss curve, update ratios, per-layer histograms,
+ * the gradient-check table, the warnings, and gradients through time. Live while a run runs (progress
+ * points), complete at the end (the report). Charts are scaled to the recent window of recorded steps
+ * (a select switches to all steps).
  */
 import type { Chart } from "chart.js";
 import type { ProgressPoint, RunSnapshot } from "../src/protocol/webview";
@@ -10,23 +12,45 @@ import { gradcheckLayerStatus } from "../src/report";
 import { h } from "./dom";
 import { LiveView } from "./liveView";
 import { logAxis, makeChart, palette } from "./charts";
-import { gradcheckLayerBadge, gradcheckVerdict, gradientFlow, lastHistogram, layerSeries, lossSeries } from "./derive";
+import { gradcheckLayerBadge, gradcheckVerdict, lastHistogram, layerSeries, lossSeries } from "./derive";
 import { Heatmap } from "./heatmap";
+import { FlowTree } from "./flowTree";
+import { ancestorsOf, defaultExpanded, gradientModel, groupRow, nodeOfLayer, tensorSeries, visibleRows, type GradientModel } from "./tensors";
+import { triage, type TriageItem } from "./triage";
+import { triageList } from "./triageList";
+import { timeCards } from "./timeCards";
+import { RECENT_STEPS, recentWindow, windowedPoints, windowStartStep, type WindowSize } from "./recent";
+import { badge, basename, card, severityKind } from "./ui";
+import { furthestFromHealthy } from "./derive";
+
+/** Lines the update-ratio chart draws at most. */
+const UPDATE_RATIO_LINES = 12;
 import { sci } from "./format";
 import { RULES } from "./explanations";
 import { act } from "./host";
 import { problemList } from "./problems";
 import { problemsOf } from "../src/instrument/problems";
 import { themeColors, withAlpha } from "./theme";
+import type { SourceLocation } from "../src/report";
+
+export { badge, basename } from "./ui";
 
 export class ReportView extends LiveView {
-  private flow?: GradientFlowChart;
+  private flow?: FlowTree;
   private loss?: Chart<"line">;
   private heatmap?: Heatmap;
+  private heatRows: string[] = [];
   private progressLabel?: HTMLElement;
   private progressBar?: HTMLElement & { value?: number; max?: number };
+  /** How many recorded steps the charts are scaled to. */
+  private windowSize: WindowSize = RECENT_STEPS;
+  /** Open groups of the module tree, kept across redraws of the same model (`treeKey`). */
+  private expanded = new Set<string>();
+  private treeKey = "";
+  private model?: GradientModel;
 
   protected render(): void {
+    const t0 = performance.now();
     this.reset();
     this.flow = this.loss = undefined;
     this.heatmap = undefined;
@@ -42,6 +66,7 @@ export class ReportView extends LiveView {
       return;
     }
     const r = s.report;
+    this.updateModel();
     this.root.append(this.header(s));
     if (s.error && s.phase !== "cancelled") {
       this.root.append(h("section", { class: "error-box", role: "alert" },
@@ -53,7 +78,8 @@ export class ReportView extends LiveView {
     const grid = h("div", { class: "grid" });
     this.root.append(grid);
 
-    // Gradient flow + warnings side by side: the two things to look at first.
+    // Where to look first, then gradient flow and the warnings: what to read before the charts.
+    if (r && this.model) grid.append(this.triageCard(r, this.model));
     grid.append(this.flowCard(s));
     grid.append(card("Warnings", r ? warningsSubtitle(r) : "live", this.warnings(r), "warnings"));
     grid.append(card("Gradient check", r?.gradcheck ? gradcheckVerdict(r.gradcheck).label : "", this.gradcheck(r), "gradcheck"));
@@ -62,11 +88,108 @@ export class ReportView extends LiveView {
       grid.append(this.updateRatioCard(s));
       grid.append(this.histogramCard(r));
     }
-    const heat = new Heatmap();
+    const heat = new Heatmap({
+      labelWidth: 170,
+      valueLabel: this.model?.series.metric === "rms" ? "gradient RMS" : "‖g‖",
+      onRowClick: (i) => {
+        const path = this.heatRows[i];
+        if (path !== undefined && this.model && !this.isLeaf(path)) this.toggle(path);
+      },
+    });
     this.heatmap = heat;
-    grid.append(card("Gradient norms · layers × steps", "", heat.element, "heatmap", true));
+    grid.append(card("Gradient · modules × steps", "grouped like the tree: a group shows its worst member; click a group to open it", heat.element, "heatmap", true));
+    this.updateHeatmap();
+    if (r) for (const c of timeCards(r, (steps) => recentWindow(steps, this.lastStep(), this.windowSize), (location) => act({ type: "reveal", location }))) grid.append(c);
+    // Draw time, for the end-to-end test and the size benchmark: the synchronous render, then the first frame after it.
+    document.body.dataset.renderSyncMs = (performance.now() - t0).toFixed(1);
+    requestAnimationFrame(() => setTimeout(() => (document.body.dataset.renderMs = (performance.now() - t0).toFixed(1)), 0));
+  }
+
+  /** Series, window, health and tree of the snapshot's tensors; the open groups reset when the tensors change. */
+  private updateModel(): void {
+    const s = this.snapshot;
+    if (!s) return;
+    const series = tensorSeries(s);
+    const model = gradientModel(series, recentWindow(series.steps, this.lastStep(), this.windowSize), s.report?.warnings ?? []);
+    const key = series.names.join("\n");
+    if (key !== this.treeKey) {
+      this.treeKey = key;
+      this.expanded = defaultExpanded(model.root);
+    }
+    this.model = model;
+  }
+
+  /** The last training step of the run shown (recorded or not). */
+  private lastStep(): number {
+    const s = this.snapshot;
+    const r = s?.report;
+    if (r?.steps.length) return r.steps[r.steps.length - 1].step;
+    return s?.progress.length ? s.progress[s.progress.length - 1].step : 0;
+  }
+
+  private isLeaf(path: string): boolean {
+    return this.model?.series.names.includes(path) ?? false;
+  }
+
+  private toggle(path: string): void {
+    if (this.expanded.has(path)) this.expanded.delete(path);
+    else this.expanded.add(path);
+    this.updateFlow();
     this.updateHeatmap();
   }
+
+  /** Opens the tree down to a triage item's tensor (or its layer's group), selects it and scrolls to it. */
+  private revealInTree(item: TriageItem): void {
+    const m = this.model;
+    if (!m) return;
+    const path = item.tensor !== undefined ? item.name : nodeOfLayer(m.root, item.layer)?.path;
+    if (!path) return;
+    for (const a of ancestorsOf(m.root, path)) this.expanded.add(a);
+    this.updateFlow();
+    this.updateHeatmap();
+    this.flow?.select(path);
+  }
+
+  private locations(): Map<string, SourceLocation> {
+    const r = this.snapshot?.report;
+    const out = new Map<string, SourceLocation>();
+    if (!r) return out;
+    for (const l of r.model.layers) if (l.location) out.set(l.name, l.location);
+    // A group whose layers were all built on one line (a block constructed by the user) points there too.
+    if (this.model) {
+      const walk = (n: GradientModel["root"]) => {
+        for (const c of n.children) {
+          walk(c);
+          if (out.has(c.path)) continue;
+          const locs = [...new Set(c.members.map((i) => out.get(this.model!.series.layers[i])).filter((x) => x).map((x) => `${x!.file}:${x!.line}:${x!.column}`))];
+          const first = out.get(this.model!.series.layers[c.members[0]]);
+          if (locs.length === 1 && first) out.set(c.path, first);
+        }
+      };
+      walk(this.model.root);
+    }
+    return out;
+  }
+
+  private triageCard(r: Report, m: GradientModel): HTMLElement {
+    const items = triage(m.health, r.warnings, m.series.metric);
+    const locs = this.locations();
+    const list = triageList(items, (layer) => locs.get(layer), (item) => this.revealInTree(item), (location) => act({ type: "reveal", location }));
+    return card("Where to look first", `${m.series.names.length} tensors, ranked by warning and distance from the median`, list, "triage", true);
+  }
+
+  /** The recent-window toggle: the charts scaled to the last RECENT_STEPS steps, or to all of them. */
+  private windowToggle(steps: number): HTMLElement {
+    const recent = this.windowSize !== "all";
+    const b = button(recent ? `Scale to all ${steps} steps` : `Scale to the last ${RECENT_STEPS} steps`, () => {
+      this.windowSize = recent ? "all" : RECENT_STEPS;
+      this.render();
+    }, false);
+    b.id = "window-toggle";
+    b.title = recent ? `The charts show the last ${RECENT_STEPS} steps, scaled to them` : "The charts show every step";
+    return b;
+  }
+
 
   private header(s: RunSnapshot): HTMLElement {
     const r = s.report;
@@ -91,22 +214,24 @@ export class ReportView extends LiveView {
         button("Train & inspect", () => act({ type: "run", command: "train", model: s.model }), false),
         r ? button("Export JSON", () => act({ type: "export", format: "json" }), false) : null,
         r ? button("Export CSV", () => act({ type: "export", format: "csv" }), false) : null,
+        r && r.steps.length > RECENT_STEPS ? this.windowToggle(r.steps.length) : null,
       ),
       running ? h("div", { class: "progress" }, bar, this.progressLabel) : null,
     );
   }
 
   private flowCard(s: RunSnapshot): HTMLElement {
-    const flagged = new Set((s.report?.warnings ?? []).filter((w) => w.rule === "vanishing-gradient" || w.rule === "exploding-gradient").map((w) => w.layer));
-    const flow = new GradientFlowChart(flagged);
+    const flow = new FlowTree({ toggle: (path) => this.toggle(path), reveal: (location) => act({ type: "reveal", location }) });
     this.flow = flow;
-    this.charts.push(flow);
     this.updateFlow();
-    return card("Gradient flow", "per layer, log scale", flow.element, "gradient-flow");
+    const m = this.model;
+    const [a, b] = m?.window ?? [0, 0];
+    const scope = m && m.series.steps.length ? (a === 0 && b === m.series.steps.length ? `all ${b} recorded steps` : `steps ${m.series.steps[a]}–${m.series.steps[b - 1]}`) : "";
+    return card("Gradient flow", `${m?.series.metric === "rms" ? "gradient RMS" : "gradient norm"} per tensor, geometric mean over ${scope || "the run"} · click a group to open it${s.phase === "running" ? " · live" : ""}`, flow.element, "gradient-flow", true);
   }
 
   private updateFlow(): void {
-    if (this.flow && this.snapshot) this.flow.update(this.snapshot);
+    if (this.flow && this.model) this.flow.set(this.model, this.expanded, this.locations(), this.model.series.metric === "rms" ? "RMS" : "‖g‖");
   }
 
   private lossCard(s: RunSnapshot): HTMLElement {
@@ -129,19 +254,38 @@ export class ReportView extends LiveView {
 
   private updateLoss(): void {
     if (!this.loss || !this.snapshot) return;
-    this.loss.data.datasets[0].data = lossSeries(this.snapshot);
+    const all = lossSeries(this.snapshot);
+    const from = windowStartStep(this.model?.series.steps ?? [], this.lastStep(), this.windowSize);
+    const { points, y } = windowedPoints(all, from);
+    this.loss.data.datasets[0].data = points;
+    const scale = this.loss.options.scales!.y!;
+    scale.min = y?.[0];
+    scale.max = y?.[1];
     this.loss.update();
   }
 
+  /** Rows follow the tree's open groups (a group row shows its worst member at each step); columns are the window's steps. */
   private updateHeatmap(): void {
-    if (!this.heatmap || !this.snapshot) return;
-    const series = layerSeries(this.snapshot);
-    this.heatmap.set({ rows: series.layers, columns: series.steps, values: series.gradNorm });
+    if (!this.heatmap || !this.model) return;
+    const m = this.model;
+    const rows = visibleRows(m.root, this.expanded);
+    const [a, b] = m.window;
+    this.heatRows = rows.map((r) => r.node.path);
+    this.heatmap.set({
+      rows: rows.map((r) => `${"  ".repeat(r.depth)}${r.node.tensor === undefined ? (this.expanded.has(r.node.path) ? "▾ " : "▸ ") : ""}${r.node.label}`),
+      columns: m.series.steps.slice(a, b),
+      values: rows.map((r) => groupRow(r.node, m.series, m.stepMedians, a, b)),
+    });
   }
 
   private updateRatioCard(s: RunSnapshot): HTMLElement {
     const t = themeColors();
-    const series = layerSeries(s);
+    const full = layerSeries(s);
+    const [a, b] = recentWindow(full.steps, this.lastStep(), this.windowSize);
+    const window = { ...full, steps: full.steps.slice(a, b), updateRatio: full.updateRatio.map((row) => row.slice(a, b)) };
+    // Many layers: the ones furthest from the healthy 1e-3 (a dozen lines stay readable).
+    const shown = furthestFromHealthy(window.updateRatio, 1e-3, UPDATE_RATIO_LINES);
+    const series = { ...window, layers: shown.map((i) => window.layers[i]), updateRatio: shown.map((i) => window.updateRatio[i]) };
     const colors = palette(t);
     const { element, chart } = makeChart<"line">({
       type: "line",
@@ -165,7 +309,8 @@ export class ReportView extends LiveView {
       },
     }, 240);
     this.charts.push(chart);
-    return card("Update ratio", "healthy near 1e-3", element, "update-ratio");
+    const subtitle = shown.length < window.layers.length ? `healthy near 1e-3 · the ${shown.length} of ${window.layers.length} layers furthest from it` : "healthy near 1e-3";
+    return card("Update ratio", subtitle, element, "update-ratio");
   }
 
   private histogramCard(r: Report): HTMLElement {
@@ -271,45 +416,10 @@ export class ReportView extends LiveView {
     }
     this.updateLoss();
     if (last?.layers) {
+      this.updateModel();
       this.updateFlow();
       this.updateHeatmap();
     }
-  }
-}
-
-/** The gradient-flow bar chart: one bar per layer, red where a vanishing/exploding warning names the layer. */
-class GradientFlowChart {
-  readonly element: HTMLElement;
-  private readonly chart: Chart<"bar">;
-
-  constructor(private readonly flagged: ReadonlySet<string | undefined>) {
-    const { element, chart } = makeChart<"bar">({
-      type: "bar",
-      data: { labels: [], datasets: [{ label: "‖g‖ (geometric mean over recorded steps)", data: [], backgroundColor: [], borderWidth: 0 }] },
-      options: {
-        scales: { y: logAxis("gradient norm ‖g‖"), x: { title: { display: true, text: "layer (input → output)" } } },
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { label: (c) => `‖g‖ ${sci(c.parsed.y as number, 3)}` } },
-        },
-      },
-    }, 240);
-    this.element = element;
-    this.chart = chart;
-  }
-
-  update(s: RunSnapshot): void {
-    const t = themeColors();
-    const bars = gradientFlow(layerSeries(s));
-    this.chart.data.labels = bars.map((b) => b.layer);
-    const ds = this.chart.data.datasets[0];
-    ds.data = bars.map((b) => (Number.isFinite(b.value) ? b.value : null)) as number[];
-    ds.backgroundColor = bars.map((b) => (this.flagged.has(b.layer) ? t.red : t.blue));
-    this.chart.update();
-  }
-
-  destroy(): void {
-    this.chart.destroy();
   }
 }
 
@@ -318,7 +428,7 @@ export function warningItem(w: Warning, loc: { file: string; line: number; colum
   const reveal = () => loc && act({ type: "reveal", location: loc });
   const li = h("li", { class: `warning ${w.severity}`, "data-rule": w.rule, tabindex: loc ? 0 : undefined, role: loc ? "button" : undefined },
     h("div", { class: "warning-head" },
-      badge(w.severity, w.severity === "error" ? "error" : w.severity === "warning" ? "warn" : "info"),
+      badge(w.severity, severityKind(w.severity)),
       h("strong", {}, rule?.title ?? w.rule),
       w.layer ? h("span", { class: "layer" }, w.layer) : null,
       w.step !== undefined ? h("span", { class: "muted" }, `step ${w.step}`) : null,
@@ -338,13 +448,6 @@ export function warningItem(w: Warning, loc: { file: string; line: number; colum
   return li;
 }
 
-function card(title: string, subtitle: string, body: HTMLElement, id: string, wide = false): HTMLElement {
-  return h("section", { class: `card${wide ? " wide" : ""}`, id },
-    h("h2", {}, title, subtitle ? h("span", { class: "muted subtitle" }, subtitle) : null),
-    body,
-  );
-}
-
 export function button(label: string, onClick: () => void, primary = true): HTMLElement {
   const b = h("vscode-button", { secondary: !primary }, label);
   b.addEventListener("click", onClick);
@@ -357,10 +460,6 @@ function warningsSubtitle(r: Report): string {
   return n === r.warnings.length ? `${n}` : `${n} problem${n === 1 ? "" : "s"} · ${r.warnings.length} warnings`;
 }
 
-export function badge(text: string, kind: "ok" | "warn" | "error" | "info"): HTMLElement {
-  return h("span", { class: `pill ${kind}` }, text);
-}
-
 function resultBadge(l: GradcheckLayer): HTMLElement {
   const b = gradcheckLayerBadge(l);
   return badge(b.text, b.kind);
@@ -368,6 +467,9 @@ function resultBadge(l: GradcheckLayer): HTMLElement {
 
 function summaryLine(r: Report): string {
   const parts = [`${r.model.parameters.toLocaleString()} parameters`, `${r.model.layers.length} layers`, `${r.steps.length} steps`];
+  // A log schedule, or a long run's compacted report (src/instrument/compact.ts), keeps per-layer statistics on some steps only.
+  const detailed = r.steps.filter((st) => st.layers.length).length;
+  if (detailed && detailed < r.steps.length) parts.push(`per-layer statistics on ${detailed} of them`);
   if (r.status?.durationMs !== undefined) parts.push(`${(r.status.durationMs / 1000).toFixed(1)} s`);
   if (r.timing) parts.push(`recording overhead ${(r.timing.overhead * 100).toFixed(0)}%`);
   return parts.join(" · ");
@@ -376,10 +478,6 @@ function summaryLine(r: Report): string {
 function progressText(s: RunSnapshot, last: ProgressPoint | undefined): string {
   if (!last) return "starting…";
   return `step ${last.step + 1}/${s.totalSteps || "?"} · loss ${sci(last.loss, 3)}${last.accuracy !== undefined ? ` · acc ${(last.accuracy * 100).toFixed(0)}%` : ""}`;
-}
-
-export function basename(file: string): string {
-  return file.split(/[\\/]/).pop() ?? file;
 }
 
 /** True when every checked entry of a layer is below what central differences resolve (its max rel. error says nothing). */

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import type { ModelEntry, RunError, RunOutcome } from "../protocol/runner";
-import { gradcheckStatus, inconclusiveReason } from "../report";
+import { gradcheckLayerStatus, gradcheckStatus, inconclusiveReason } from "../report";
 import type { GradcheckResult, Problem, Report, SourceLocation, Warning } from "../report";
 import { problemsOf } from "../instrument/problems";
 
@@ -167,6 +167,75 @@ export function formatLayerTable(report: Report, options: FormatOptions = {}): s
   );
 }
 
+const SPARK = "▁▂▃▄▅▆▇█";
+
+/**
+ * Norms over time as one character per time step (bins of steps averaged in log space when there are
+ * more than `width`), on a log scale from the row's smallest to its largest norm: ▁ smallest, █ largest,
+ * "·" a step no gradient reached (0), "?" a non-finite norm.
+ */
+export function sparkline(norms: readonly number[], width = 32): string {
+  if (!norms.length) return "";
+  const bins = Math.min(width, norms.length);
+  const logs: number[] = [];
+  for (let b = 0; b < bins; b++) {
+    const lo = Math.floor((b * norms.length) / bins);
+    const hi = Math.max(lo + 1, Math.floor(((b + 1) * norms.length) / bins));
+    const part = norms.slice(lo, hi);
+    if (part.some((v) => v === null || !Number.isFinite(v))) logs.push(NaN);
+    else if (part.some((v) => v <= 0)) logs.push(-Infinity);
+    else logs.push(part.reduce((a, v) => a + Math.log10(v), 0) / part.length);
+  }
+  const finite = logs.filter(Number.isFinite);
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  return logs.map((l) => {
+    if (Number.isNaN(l)) return "?";
+    if (l === -Infinity) return "·";
+    const f = max > min ? (l - min) / (max - min) : 1;
+    return SPARK[Math.min(SPARK.length - 1, Math.round(f * (SPARK.length - 1)))];
+  }).join("");
+}
+
+/**
+ * Gradients through time, one row per series (recurrent layers' hidden states, taps) at the last
+ * recorded step that has them: ‖∂L/∂h_t‖ at the first, middle and last time step, first/last, and a
+ * sparkline over t; then each attention layer's per-head entropies against uniform attention's.
+ * Empty for a model without either.
+ */
+export function formatTimeSeries(report: Report, options: FormatOptions = {}): string {
+  const st = style(options.color ?? false);
+  const out: string[] = [];
+  const withNorms = report.steps.filter((s) => s.timeNorms?.length);
+  const at = withNorms[withNorms.length - 1];
+  if (at) {
+    const info = new Map((report.model.timeSeries ?? []).map((s) => [s.name, s]));
+    const rows = at.timeNorms!.map(({ name, norms }) => {
+      const s = info.get(name);
+      const location = s?.location ?? (s?.layer ? report.model.layers.find((l) => l.name === s.layer)?.location : undefined);
+      const first = norms[0];
+      const last = norms[norms.length - 1];
+      return [
+        name, s?.kind ?? "tap", formatLocation(location, options.cwd), String(norms.length),
+        eng(first), eng(norms[Math.floor((norms.length - 1) / 2)]), eng(last),
+        last > 0 && Number.isFinite(first) ? eng(first / last) : "—",
+        sparkline(norms),
+      ];
+    });
+    out.push(`Gradients through time (‖∂L/∂h_t‖, step ${at.step}):`);
+    out.push(table(["series", "kind", "location", "T", "first", "middle", "last", "first/last", "over t"], rows,
+      ["left", "left", "left", "right", "right", "right", "right", "right", "left"], st));
+  }
+  const withAttention = report.steps.filter((s) => s.attention?.length);
+  const att = withAttention[withAttention.length - 1];
+  if (att) {
+    const rows = att.attention!.map((a) => [a.layer, a.entropy.map((e) => eng(e)).join(" "), eng(a.uniformEntropy)]);
+    out.push(`Attention entropy per head (nats, step ${att.step}):`);
+    out.push(table(["layer", "heads", "uniform"], rows, ["left", "left", "right"], st));
+  }
+  return out.join("\n");
+}
+
 /** Warnings, one block each: severity, rule, layer and file:line, message, hint. */
 export function formatWarnings(warnings: readonly Warning[], options: FormatOptions = {}): string {
   const st = style(options.color ?? false);
@@ -238,14 +307,14 @@ export function formatGradcheck(report: Report, options: FormatOptions = {}): st
     formatLocation(l.location ?? report.model.layers.find((x) => x.name === l.name)?.location, options.cwd),
     String(l.checked),
     eng(l.maxRelError),
-    l.passed
+    gradcheckLayerStatus(l) === "passed"
       ? st.green(l.kinks ? `ok (${l.kinks} kink${l.kinks === 1 ? "" : "s"})` : "ok")
-      : l.status === "inconclusive"
+      : gradcheckLayerStatus(l) === "inconclusive"
         ? st.yellow("inconclusive")
         : st.red(`fail${l.failures ? ` (${l.failures})` : ""}`),
   ]);
   if (rows.length) out.push(table(["layer", "location", "checked", "max rel error", ""], rows, ["left", "left", "right", "right", "left"], st));
-  for (const l of gc.layers.filter((x) => !x.passed && x.status !== "inconclusive")) {
+  for (const l of gc.layers.filter((x) => gradcheckLayerStatus(x) === "failed")) {
     for (const e of l.worst.slice(0, 3)) {
       out.push(`  ${l.name}[${e.index.join(", ")}]  analytic ${eng(e.analytic)}  numeric ${eng(e.numeric)}  rel error ${eng(e.relError)}`);
     }
@@ -275,6 +344,8 @@ export function formatReport(report: Report, options: FormatOptions = {}): strin
     head.push(st.yellow(`stopped after ${count(report.status.steps ?? steps.length)} of ${count(report.status.totalSteps ?? steps.length)} steps (${report.status.reason})`));
   }
   const parts = [head.join("\n"), formatLayerTable(report, options)];
+  const time = formatTimeSeries(report, options);
+  if (time) parts.push(time);
   const gc = formatGradcheck(report, options);
   if (gc) parts.push(gc);
   parts.push(formatProblems(problemsOf(report), report.warnings, options));

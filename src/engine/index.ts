@@ -1,7 +1,11 @@
 /** The engine: tensors, the tape, ops with their backward rules, kernels and the seeded generator. */
 import "./ops/methods";
 
-export { Tensor, noGrad, isGradEnabled, withScope, currentScope, addOpObserver, type DType, type GraphNode, type GradHook, type OpEvent, type BackwardEvent, type OpObserver } from "./tensor";
+export { Tensor, noGrad, isGradEnabled, withScope, currentScope, type DType, type GraphNode, type GradHook } from "./tensor";
+export {
+  observe, listening, report, addOpObserver,
+  type Observer, type OpEvent, type BackwardEvent, type ModuleEvent, type ObservedModule, type StepEvent, type UpdateEvent, type OpObserver,
+} from "./observer";
 export { tensor, zeros, ones, full, randn, rand, arange, type TensorOptions } from "./create";
 export { kernels, setKernels, jsKernels, type Kernels, type FloatArray } from "./kernels";
 export { Random, globalRandom, manualSeed, type RandomState } from "./random";
@@ -9,3 +13,4 @@ export { broadcastShapes, sizeOf, formatShape, type Shape } from "./shape";
 export { listOps, getOp, type OpInfo, type OpKind } from "./ops/registry";
 export { defineOp, type CustomOpSpec } from "./ops/custom";
 export * as ops from "./ops/all";
+export { tap, tapSeries, setTapSink, tapSink, type TapSink, type TapSeriesInfo } from "./ops/tap";

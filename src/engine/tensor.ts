@@ -5,6 +5,7 @@
  * reverse, so a node reached along many paths is visited once, with the sum of all paths in its gradient.
  */
 import type { FloatArray } from "./kernels";
+import { listening, report } from "./observer";
 import { formatShape, sizeOf, type Shape } from "./shape";
 
 export type DType = "float32" | "float64";
@@ -198,44 +199,6 @@ export function currentScope(): string | null {
   return scopeStack.length ? scopeStack[scopeStack.length - 1] : null;
 }
 
-// ---- the instrumentation hook surface -------------------------------------------------------------
-
-/** One op application as seen by an observer. */
-export interface OpEvent {
-  readonly op: string;
-  readonly scope: string | null;
-  readonly inputs: readonly Tensor[];
-  readonly output: Tensor;
-}
-
-/** One backward rule application: `grads[i]` is the gradient buffer of `inputs[i]` after the rule ran. */
-export interface BackwardEvent {
-  readonly op: string;
-  readonly scope: string | null;
-  readonly inputs: readonly Tensor[];
-  readonly output: Tensor;
-  readonly outputGrad: FloatArray;
-}
-
-/**
- * Observers see every op, forward and backward. This is the single surface instrumentation uses
- * (modelled on tfjs-core's per-kernel `checkComputationForErrors`): no op contains instrumentation code.
- */
-export interface OpObserver {
-  forward?(event: OpEvent): void;
-  backward?(event: BackwardEvent): void;
-}
-
-const observers: OpObserver[] = [];
-
-export function addOpObserver(observer: OpObserver): () => void {
-  observers.push(observer);
-  return () => {
-    const i = observers.indexOf(observer);
-    if (i >= 0) observers.splice(i, 1);
-  };
-}
-
 /** @internal The buffer that accumulates `t`'s gradient, created as zeros on first use. */
 export function gradBuffer(t: Tensor): FloatArray {
   if (!t._g) t._g = t.data instanceof Float32Array ? new Float32Array(t.size) : new Float64Array(t.size);
@@ -259,10 +222,7 @@ export function makeResult(
     out.requiresGrad = true;
     out._node = { op, inputs, scope, backward };
   }
-  if (observers.length) {
-    const event: OpEvent = { op, scope, inputs, output: out };
-    for (const o of observers) o.forward?.(event);
-  }
+  if (listening("forward")) report.forward({ op, scope, inputs, output: out });
   return out;
 }
 
@@ -291,7 +251,26 @@ function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/**
+ * Like micrograd's `backward()`: sort the graph, seed the root, walk it in reverse. Each pass computes
+ * its own gradients from zero, so hooks see only this pass's gradient (as in PyTorch) and a retained
+ * non-leaf pushes only this pass's share into its inputs; what earlier passes left in `.grad` is set
+ * aside and added back once this pass's share is final.
+ */
 function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: boolean): void {
+  checkBackwardStart(root, gradient);
+  const order = topoOrder(root);
+  const earlier = setAsideEarlierGrads(order);
+  try {
+    seed(root, gradient);
+    for (let n = order.length - 1; n >= 0; n--) backwardThrough(order[n], earlier, retainGraph);
+  } finally {
+    // On an exception (a hook or a custom rule threw), gradients from earlier passes are not lost.
+    for (const [t, prior] of earlier) t._g = prior;
+  }
+}
+
+function checkBackwardStart(root: Tensor, gradient: Tensor | undefined): void {
   if (!root.requiresGrad) {
     throw new Error("backward: this tensor does not require a gradient (no input of its graph has requiresGrad, or it was built under noGrad)");
   }
@@ -301,10 +280,10 @@ function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: bo
   if (gradient && gradient.size !== root.size) {
     throw new Error(`backward: gradient of shape ${formatShape(gradient.shape)} does not match the tensor's shape ${formatShape(root.shape)}`);
   }
-  const order = topoOrder(root);
-  // Each pass computes its own gradients from zero: hooks see only this pass's gradient (as in PyTorch)
-  // and a retained non-leaf pushes only this pass's share into its inputs. What earlier passes left in
-  // `.grad` (leaves, retainGrad tensors) is set aside and added back once this pass's share is final.
+}
+
+/** Takes the gradients earlier passes left on the graph's tensors, so this pass starts from zero. */
+function setAsideEarlierGrads(order: readonly Tensor[]): Map<Tensor, FloatArray> {
   const earlier = new Map<Tensor, FloatArray>();
   for (const t of order) {
     if (t._g) {
@@ -312,52 +291,52 @@ function runBackward(root: Tensor, gradient: Tensor | undefined, retainGraph: bo
       t._g = null;
     }
   }
-  try {
-    const seed = gradBuffer(root);
-    if (gradient) for (let i = 0; i < seed.length; i++) seed[i] += gradient.data[i];
-    else seed[0] += 1;
+  return earlier;
+}
 
-    for (let n = order.length - 1; n >= 0; n--) {
-      const t = order[n];
-      const prior = earlier.get(t);
-      if (!t._g) {
-        if (prior) t._g = prior;
-        earlier.delete(t);
-        continue;
-      }
-      if (t._hooks) {
-        for (const hook of t._hooks) {
-          const replaced = hook(new Tensor(t._g, t.shape));
-          if (replaced) {
-            if (replaced.size !== t.size) throw new Error(`gradient hook returned shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(t.shape)}`);
-            t._g = replaced.data.slice();
-          }
-        }
-      }
-      const g = t._g;
-      const node = t._node;
-      if (node) {
-        if (!node.backward) {
-          throw new Error(`backward: the graph through "${node.op}" was already freed; pass { retainGraph: true } to the first backward to run it twice`);
-        }
-        node.backward(g);
-        if (observers.length) {
-          const event: BackwardEvent = { op: node.op, scope: node.scope, inputs: node.inputs, output: t, outputGrad: g };
-          for (const o of observers) o.backward?.(event);
-        }
-        // Freeing the closure and the input links lets the activations be collected even while the
-        // caller still holds the loss tensor.
-        if (!retainGraph) t._node = { op: node.op, scope: node.scope, inputs: [], backward: null };
-      }
-      if (node && !t._retainGrad) {
-        t._g = null;
-      } else if (prior) {
-        for (let i = 0; i < prior.length; i++) g[i] += prior[i];
-      }
-      earlier.delete(t);
-    }
-  } finally {
-    // On an exception (a hook or a custom rule threw), gradients from earlier passes are not lost.
-    for (const [t, prior] of earlier) t._g = prior;
+/** ∂root/∂root: 1 for a scalar, else the caller's upstream gradient. */
+function seed(root: Tensor, gradient: Tensor | undefined): void {
+  const g = gradBuffer(root);
+  if (gradient) for (let i = 0; i < g.length; i++) g[i] += gradient.data[i];
+  else g[0] += 1;
+}
+
+/** One node of the reverse pass: its gradient is complete; run the hooks, push it into the inputs, settle `.grad`. */
+function backwardThrough(t: Tensor, earlier: Map<Tensor, FloatArray>, retainGraph: boolean): void {
+  const prior = earlier.get(t);
+  if (!t._g) {
+    // No gradient reached it in this pass: what earlier passes left stays.
+    if (prior) t._g = prior;
+    earlier.delete(t);
+    return;
   }
+  const g = t._hooks ? runHooks(t, t._hooks, t._g) : t._g;
+  const node = t._node;
+  if (node) pushIntoInputs(t, node, g, retainGraph);
+  if (node && !t._retainGrad) t._g = null; // an intermediate's gradient is not kept
+  else if (prior) for (let i = 0; i < prior.length; i++) g[i] += prior[i];
+  earlier.delete(t);
+}
+
+/** Gradient hooks in registration order, each seeing the previous one's replacement; returns the final gradient. */
+function runHooks(t: Tensor, hooks: readonly GradHook[], g: FloatArray): FloatArray {
+  for (const hook of hooks) {
+    const replaced = hook(new Tensor(g, t.shape));
+    if (!replaced) continue;
+    if (replaced.size !== t.size) throw new Error(`gradient hook returned shape ${formatShape(replaced.shape)} for a tensor of shape ${formatShape(t.shape)}`);
+    g = t._g = replaced.data.slice();
+  }
+  return g;
+}
+
+/** Runs the op's backward rule, reports it, and (unless the graph is retained) frees the node's closure and links. */
+function pushIntoInputs(t: Tensor, node: GraphNode, g: FloatArray, retainGraph: boolean): void {
+  if (!node.backward) {
+    throw new Error(`backward: the graph through "${node.op}" was already freed; pass { retainGraph: true } to the first backward to run it twice`);
+  }
+  node.backward(g);
+  if (listening("backward")) report.backward({ op: node.op, scope: node.scope, inputs: node.inputs, output: t, outputGrad: g });
+  // Freeing the closure and the input links lets the activations be collected even while the caller
+  // still holds the loss tensor.
+  if (!retainGraph) t._node = { op: node.op, scope: node.scope, inputs: [], backward: null };
 }

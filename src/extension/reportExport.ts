@@ -1,5 +1,5 @@
 /** Export of a report: JSON as is, and the per-layer table as CSV (RFC 4180 quoting). Pure. */
-import type { Report } from "../report";
+import { gradcheckLayerStatus, type Report } from "../report";
 
 export function reportToJson(report: Report): string {
   return JSON.stringify(report, null, 2) + "\n";
@@ -26,7 +26,10 @@ export function layerTableCsv(report: Report): string {
     const norms = series.map((l) => l.gradNorm).filter(Number.isFinite);
     const last = series[series.length - 1];
     const check = report.gradcheck?.layers.find((l) => l.name === name);
-    const status = !check ? "" : !check.passed ? "fail" : check.kinks ? "pass (kinks)" : "pass";
+    // The layer's three-valued verdict, read as every front end reads it: an inconclusive layer
+    // (`passed` false, nothing shown wrong) is not a failure.
+    const verdict = check ? gradcheckLayerStatus(check) : undefined;
+    const status = !verdict ? "" : verdict === "failed" ? "fail" : verdict === "inconclusive" ? "inconclusive" : check!.kinks ? "pass (kinks)" : "pass";
     const rules = [...new Set(report.warnings.filter((w) => w.layer === name).map((w) => w.rule))].join(";");
     rows.push([
       name, info?.kind, info?.parameters, info?.location?.file, info?.location?.line,

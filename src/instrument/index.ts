@@ -10,3 +10,5 @@ export {
   type Rule, type RuleId, type RuleContext, type RuleLayer, type RuleParams,
 } from "./rules";
 export { HISTOGRAM_BINS, HISTOGRAM_LOG10_MIN, HISTOGRAM_LOG10_MAX, histogramEdges } from "./stats";
+export { vanishingThroughTime, explodingThroughTime, attentionCollapse, clippingAlwaysActive } from "./timeRules";
+export { TapCollector } from "./taps";

@@ -3,6 +3,7 @@
  * the gradient check, and returns the Report every front end reads. Errors thrown by the user's model
  * end the run but still produce a report (status.ok = false) with the steps done so far.
  */
+import { observe } from "../engine";
 import { layerOfError, type Module } from "../nn/module";
 import { REPORT_VERSION, type SourceLocation, type GradcheckResult, type LayerInfo, type Report, type StepRecord } from "../report";
 import { createTrainer, type TrainResult, type Trainer } from "../train/loop";
@@ -12,6 +13,7 @@ import { NanTracker } from "./nan";
 import { DEFAULT_RECORD, Recorder } from "./recorder";
 import { runRules, type RuleLayer } from "./rules";
 import { groupProblems } from "./problems";
+import { compactReport } from "./compact";
 import { ENGINE_VERSION } from "../version";
 import type { GradcheckOptions, InspectOptions, ProgressInfo } from "./types";
 
@@ -67,7 +69,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   const started = performance.now();
   const nan = options.nanTracking === false ? null : new NanTracker();
   let recorder: Recorder | null = null;
-  let recHooks: ReturnType<Recorder["hooks"]> | null = null;
+  let detachRecorder: (() => void) | null = null;
   let trainer: Trainer | null = null;
   let result: TrainResult | null = null;
   let error: string | undefined;
@@ -86,28 +88,19 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   const checkNotes: string[] = [];
 
   try {
+    // The NaN tracker watches the build too (an init that overflows); the recorder needs the built model.
     nan?.start();
     trainer = createTrainer(spec, {
       steps: options.steps,
       maxSteps: options.purpose === "check" && options.steps === undefined ? CHECK_MAX_STEPS : undefined,
       batchSize: options.batchSize,
       shouldStop: () => (options.shouldStop?.() ?? false) || !!nan?.origin,
-      hooks: {
-        onStart: ({ model, totalSteps }) => {
-          recorder = new Recorder(options.record ?? DEFAULT_RECORD, totalSteps);
-          recorder.attach(model, model.namedParameters());
-          recHooks = recorder.hooks();
-        },
-        beforeStep: (ctx) => {
-          if (nan) nan.step = ctx.step;
-          recHooks!.beforeStep!(ctx);
-        },
-        afterBackward: (ctx) => recHooks!.afterBackward!(ctx),
-        wantsPrevious: (step) => recorder!.needsSnapshot(step),
-        afterStep: (ctx) => recHooks!.afterStep!(ctx),
-      },
     });
-    const model = trainer.model;
+    const run = trainer;
+    const model = run.model;
+    const rec = (recorder = new Recorder(options.record ?? DEFAULT_RECORD, run.result().totalSteps));
+    rec.attach(model, model.namedParameters());
+    detachRecorder = observe(rec);
     report.model.parameters = model.parameterCount();
     report.model.layers = modelLayers(model);
     const budget = check && check.mode === "full" ? fullModeBudgetNote(report.model.parameters) : undefined;
@@ -115,15 +108,15 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
       check = { ...check, mode: "sampled" };
       checkNotes.push(budget);
     }
-    options.onStart?.({ totalSteps: trainer.result().totalSteps, parameters: report.model.parameters, notes: [...checkNotes] });
+    options.onStart?.({ totalSteps: run.result().totalSteps, parameters: report.model.parameters, notes: [...checkNotes] });
     let lastYield = performance.now();
     let reported = 0;
     const emit = () => {
-      const r = trainer!.result();
+      const r = run.result();
       for (; reported < r.losses.length; reported++) {
         const info: ProgressInfo = { step: reported, totalSteps: r.totalSteps, loss: r.losses[reported] };
         if (r.accuracies) info.accuracy = r.accuracies[reported];
-        const layers = recorder?.stats.get(reported);
+        const layers = rec.stats.get(reported);
         // Live gradient-flow charts show the layers with parameters, as the finished report's does.
         if (layers) info.layers = layers.filter((l) => l.gradSource !== "output").map((l) => ({ name: l.name, gradNorm: l.gradNorm }));
         options.onProgress?.(info);
@@ -132,7 +125,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     for (;;) {
       let more: boolean;
       try {
-        more = trainer.next();
+        more = run.next();
       } finally {
         emit();
       }
@@ -142,7 +135,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
         lastYield = performance.now();
       }
     }
-    result = trainer.result();
+    result = run.result();
   } catch (e) {
     error = e instanceof Error ? e.message : String(e);
     if (e instanceof Error && e.stack) errorStack = e.stack;
@@ -150,16 +143,19 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     result = trainer?.result() ?? null;
   } finally {
     nan?.stop();
-    (recorder as Recorder | null)?.detach();
+    detachRecorder?.();
+    recorder?.taps.stop();
   }
 
-  const rec = recorder as Recorder | null;
+  const rec = recorder;
   const steps: StepRecord[] = (result?.losses ?? []).map((loss, step) => {
     const s: StepRecord = { step, loss, layers: rec?.stats.get(step) ?? [] };
     if (result?.accuracies) s.accuracy = result.accuracies[step];
     if (result?.gradClip?.[step]) s.gradClip = result.gradClip[step];
     return s;
   });
+  rec?.taps.fill(steps);
+  if (rec?.taps.series.size) report.model.timeSeries = rec.taps.timeSeries();
   report.steps = steps;
   if (result?.validation) report.validation = result.validation;
 
@@ -191,12 +187,13 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     if (l.module.location) r.location = l.module.location;
     return r;
   });
-  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize }, spec.rules, options.rules);
+  report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize, timeSeries: report.model.timeSeries }, spec.rules, options.rules);
   report.problems = groupProblems(report.warnings, report.model.layers.map((l) => l.name));
 
   const recordedCount = rec ? steps.filter((s) => s.layers.length).length : 0;
   if (rec && result && recordedCount) {
-    const recordedMs = steps.filter((s) => s.layers.length).reduce((sum, s) => sum + (result!.stepMs[s.step] ?? 0), 0);
+    const { stepMs } = result;
+    const recordedMs = steps.filter((s) => s.layers.length).reduce((sum, s) => sum + (stepMs[s.step] ?? 0), 0);
     report.timing = {
       stepMsMean: recordedMs / recordedCount,
       recordMsMean: rec.recordMs / recordedCount,
@@ -215,5 +212,5 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   if (error) report.status.error = error;
   if (errorStack) report.status.stack = errorStack;
   if (errorLocation) report.status.location = errorLocation;
-  return report;
+  return compactReport(report);
 }

@@ -1,12 +1,11 @@
 /**
- * NaN/Inf origin tracking through the one instrumentation surface, `addOpObserver` (tfjs-core's
+ * NaN/Inf origin tracking as an `Observer` of ops and optimizer updates (tfjs-core's
  * `checkComputationForErrors` per kernel is the model). The origin is the first op, forward or
  * backward, whose output holds a NaN or ±Inf while all of its inputs were finite: the exp that
  * overflowed, not the loss that merely inherited the NaN. PyTorch's `detect_anomaly` only covers NaN
  * in backward; this covers Inf too and the forward pass.
  */
-import { addOpObserver, type FloatArray, type Tensor } from "../engine";
-import { addLoopObserver } from "../train/loop";
+import { observe, type BackwardEvent, type FloatArray, type Observer, type OpEvent, type StepEvent, type Tensor, type UpdateEvent } from "../engine";
 import { allFinite, range } from "./stats";
 
 export interface NanOrigin {
@@ -47,80 +46,74 @@ function firstNonFinite(x: FloatArray): { value: NanOrigin["value"]; count: numb
 }
 
 /**
- * Watches every op until the first NaN/Inf origin, and every optimizer step of a training loop (an
- * optimizer updates parameters in place, outside the graph: Adam with eps 0 divides 0 by 0 where a
- * gradient is exactly 0). Cost: one pass over each op's output in forward and over each input's
- * gradient buffer in backward, one pass over the parameters after each optimizer step; inputs are
- * scanned only once an output is non-finite.
+ * Watches every op until the first NaN/Inf origin, and every optimizer update (an optimizer updates
+ * parameters in place, outside the graph: Adam with eps 0 divides 0 by 0 where a gradient is exactly 0).
+ * Cost: one pass over each op's output in forward and over each input's gradient buffer in backward;
+ * updates cost nothing extra (their ‖Δw‖² is non-finite exactly when a finite weight went non-finite);
+ * inputs are scanned only once an output is non-finite. Attach it with `start()` (or `observe(tracker)`).
  */
-export class NanTracker {
+export class NanTracker implements Observer {
   origin: NanOrigin | null = null;
+  /** The training step in progress (the loop's `beforeStep` sets it). */
   step = 0;
-  private remove: (() => void) | null = null;
-  private removeLoop: (() => void) | null = null;
-  /** Parameters already non-finite when training started: not the optimizer's doing. */
-  private readonly bornBad = new Set<Tensor>();
+  private detach: (() => void) | null = null;
 
   start(): this {
-    this.removeLoop = addLoopObserver({
-      onStart: ({ params }) => {
-        this.bornBad.clear();
-        for (const [, p] of params) if (!allFinite(p.data)) this.bornBad.add(p);
-      },
-      afterUpdate: (ctx) => {
-        if (this.origin) return;
-        for (const [name, p] of ctx.params) {
-          if (allFinite(p.data) || this.bornBad.has(p)) continue;
-          const g = p._g;
-          const bad = firstNonFinite(p.data);
-          const dot = name.lastIndexOf(".");
-          this.origin = {
-            op: `${ctx.optimizer.constructor?.name || "Optimizer"}.step`,
-            layer: dot > 0 ? name.slice(0, dot) : null,
-            parameter: name,
-            step: ctx.step,
-            phase: "update",
-            value: bad.value,
-            nonFiniteCount: bad.count,
-            outputShape: [...p.shape],
-            inputShapes: [[...p.shape]],
-            inputRanges: [g ? range(g) : { min: 0, max: 0 }],
-          };
-          return;
-        }
-      },
-    });
-    this.remove = addOpObserver({
-      forward: (e) => {
-        if (this.origin || allFinite(e.output.data)) return;
-        // Inputs already non-finite: the NaN came from upstream, which was reported (or predates tracking).
-        if (!e.inputs.every((t) => allFinite(t.data))) return;
-        this.found("forward", e.op, e.scope, e.inputs, e.output.data, e.output.shape);
-      },
-      backward: (e) => {
-        if (this.origin) return;
-        if (!allFinite(e.outputGrad)) return;
-        for (const t of e.inputs) {
-          const g = t._g;
-          if (!t.requiresGrad || !g || allFinite(g)) continue;
-          // A finite incoming gradient through finite forward values produced a non-finite input gradient
-          // (e.g. sqrt's 0.5/y at y = 0, log's 1/x at x = 0).
-          if (!e.inputs.every((x) => allFinite(x.data)) || !allFinite(e.output.data)) return;
-          this.found("backward", e.op, e.scope, e.inputs, g, t.shape, range(e.outputGrad));
-          return;
-        }
-      },
-    });
+    this.detach ??= observe(this);
     return this;
   }
 
   stop(): void {
-    this.remove?.();
-    this.remove = null;
-    this.removeLoop?.();
-    this.removeLoop = null;
+    this.detach?.();
+    this.detach = null;
   }
 
+  beforeStep(ctx: StepEvent): void {
+    this.step = ctx.step;
+  }
+
+  forward(e: OpEvent): void {
+    if (this.origin || allFinite(e.output.data)) return;
+    // Inputs already non-finite: the NaN came from upstream, which was reported (or predates tracking).
+    if (!e.inputs.every((t) => allFinite(t.data))) return;
+    this.found("forward", e.op, e.scope, e.inputs, e.output.data, e.output.shape);
+  }
+
+  backward(e: BackwardEvent): void {
+    if (this.origin) return;
+    for (const t of e.inputs) {
+      const g = t._g;
+      if (!t.requiresGrad || !g || allFinite(g)) continue;
+      // The origin only if a finite incoming gradient through finite forward values produced it (e.g.
+      // sqrt's 0.5/y at y = 0, log's 1/x at x = 0). Checked here, on the rare path: the incoming
+      // gradient was itself checked when the ops that produced it ran.
+      if (!allFinite(e.outputGrad) || !e.inputs.every((x) => allFinite(x.data)) || !allFinite(e.output.data)) return;
+      this.found("backward", e.op, e.scope, e.inputs, g, t.shape, range(e.outputGrad));
+      return;
+    }
+  }
+
+  update(e: UpdateEvent): void {
+    // A finite weight (finite ‖w‖²) that moved by a non-finite amount went non-finite; a weight that was
+    // non-finite before is not this update's doing. (‖Δw‖² can also overflow on finite values: checked.)
+    if (this.origin || Number.isFinite(e.updateSq) || !Number.isFinite(e.weightSq) || allFinite(e.param.data)) return;
+    const p = e.param;
+    const bad = firstNonFinite(p.data);
+    const name = p.name ?? null;
+    const dot = name ? name.lastIndexOf(".") : -1;
+    this.origin = {
+      op: `${e.optimizer.constructor?.name || "Optimizer"}.step`,
+      layer: name && dot > 0 ? name.slice(0, dot) : null,
+      ...(name ? { parameter: name } : {}),
+      step: this.step,
+      phase: "update",
+      value: bad.value,
+      nonFiniteCount: bad.count,
+      outputShape: [...p.shape],
+      inputShapes: [[...p.shape]],
+      inputRanges: [range(e.grad)],
+    };
+  }
   private found(
     phase: NanOrigin["phase"], op: string, scope: string | null, inputs: readonly Tensor[], out: FloatArray,
     outShape: readonly number[], outputGradRange?: { min: number; max: number },

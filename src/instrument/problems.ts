@@ -10,7 +10,7 @@ import type { Problem, Severity, Warning } from "../report";
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Which root-cause family a warning starts, in the order causes are assigned (most fundamental first). */
-type Family = "gradcheck" | "nan" | "dead" | "vanishing" | "exploding" | "lr-small" | "lr-large";
+type Family = "gradcheck" | "nan" | "dead" | "vanishing" | "vanishing-time" | "exploding" | "lr-small" | "lr-large";
 
 const direction = (w: Warning) => (w.evidence as { direction?: unknown } | undefined)?.direction;
 const zeroGradient = (w: Warning) => (w.evidence as { gradNorm?: unknown } | undefined)?.gradNorm === 0;
@@ -38,7 +38,9 @@ export function layerSpan(names: readonly string[]): string {
  * statistic suspect), a NaN/Inf, dead ReLUs (they cut the gradient to the layers before them: their
  * zero-gradient vanishing warnings and "too small" update ratios upstream are symptoms), vanishing
  * gradients and saturated sigmoid/tanh inputs (the "too small" update ratios of the same or earlier
- * layers are symptoms), exploding gradients (the "too large" update ratios are symptoms), then update
+ * layers are symptoms), gradients vanishing through time (a recurrent layer's first time steps get
+ * almost nothing), exploding gradients across layers or through time (the "too large" update ratios, and
+ * clipping active on every step, are symptoms), then update
  * ratios alone (a learning rate too small or too large). Loss symptoms attach to the first problem
  * that explains them: loss-not-decreasing to a vanishing/dead/too-small problem, else to any training
  * problem; loss-oscillating to an exploding/too-large problem; an inconclusive gradient check to a NaN
@@ -82,7 +84,11 @@ export function groupProblems(warnings: readonly Warning[], layerOrder: readonly
     ]);
   }
 
-  const exploding = idx((w) => w.rule === "exploding-gradient");
+  // Through time (./timeRules.ts): a recurrent layer whose gradient vanishes over its time steps is a cause
+  // of its own (the loss that does not decrease is its symptom); growth through time joins the exploding family.
+  take("vanishing-time", idx((w) => w.rule === "vanishing-through-time"));
+
+  const exploding = idx((w) => w.rule === "exploding-gradient" || w.rule === "exploding-through-time");
   take("exploding", exploding, exploding.length ? idx((w) => w.rule === "update-ratio" && direction(w) === "too-large") : []);
   take("lr-small", idx((w) => w.rule === "update-ratio" && direction(w) === "too-small"));
   take("lr-large", idx((w) => w.rule === "update-ratio" && direction(w) === "too-large"));
@@ -93,8 +99,10 @@ export function groupProblems(warnings: readonly Warning[], layerOrder: readonly
       if (g) { g.symptoms.push(i); used.add(i); }
     }
   };
-  attach("loss-not-decreasing", ["dead", "vanishing", "lr-small", "exploding", "lr-large", "nan"]);
+  attach("loss-not-decreasing", ["dead", "vanishing", "vanishing-time", "lr-small", "exploding", "lr-large", "nan"]);
   attach("loss-oscillating", ["exploding", "lr-large"]);
+  // Clipping on every step is what exploding gradients look like once clipped.
+  attach("clipping-always-active", ["exploding"]);
   attach("gradcheck-inconclusive", ["nan"]);
 
   for (const i of idx(() => true)) groups.push({ family: "alone", causes: [i], symptoms: [] });
@@ -129,7 +137,8 @@ function toProblem(
       case "nan": return `NaN/Inf${first.layer ? ` in ${first.layer}` : ""}${first.step !== undefined ? ` at step ${first.step}` : ""}`;
       case "dead": return `dead ReLUs${inSpan}`;
       case "vanishing": return first.rule === "vanishing-gradient" ? `vanishing gradients${inSpan}` : `saturated activations${inSpan}`;
-      case "exploding": return `exploding gradients${inSpan}`;
+      case "vanishing-time": return `vanishing gradients through time${inSpan}`;
+      case "exploding": return first.rule === "exploding-through-time" ? `exploding gradients through time${inSpan}` : `exploding gradients${inSpan}`;
       case "lr-small": return `learning rate too small${inSpan ? ` for ${span}` : ""}`;
       case "lr-large": return `learning rate too large${inSpan ? ` for ${span}` : ""}`;
       default: return first.message;

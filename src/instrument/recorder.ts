@@ -1,16 +1,16 @@
 /**
- * The recorder: per-layer statistics on the recorded steps of a training run, collected through the
- * loop's hooks (gradients, weights, updates) and the module observer (activations). Layers are the
- * modules that own parameters plus the activation modules, in `namedModules()` order (forward order
- * for a Sequential).
+ * The recorder: per-layer statistics on the recorded steps of a training run, collected as an
+ * `Observer`: activations from module events, the gradient reaching an activation from its op's
+ * backward event, parameter gradients after backward, ‖Δw‖ and ‖w‖ from the optimizer's update events.
+ * Layers are the modules that own parameters plus the activation modules, in `namedModules()` order
+ * (forward order for a Sequential).
  */
-import type { Tensor } from "../engine";
-import { addModuleObserver, type Module } from "../nn";
-import type { Optimizer, UpdateNorms } from "../optim";
+import type { BackwardEvent, ModuleEvent, Observer, StepEvent, Tensor, UpdateEvent } from "../engine";
+import type { Module } from "../nn";
 import type { LayerStepStats } from "../report";
-import type { AfterStepContext, StepContext, TrainHooks } from "../train/loop";
 import type { RecordSchedule } from "./types";
-import { GradAccumulator, histogramEdges, sumSquares, updateAndWeightSquares } from "./stats";
+import { GradAccumulator, histogramEdges, sumSquares } from "./stats";
+import { TapCollector } from "./taps";
 
 /**
  * |x| at or above which a sigmoid/tanh input counts as saturated: σ'(5) ≈ 0.0066 and tanh'(5) ≈ 1.8e-4,
@@ -106,7 +106,11 @@ interface ActivationSlot {
   units: number;
 }
 
-export class Recorder {
+/**
+ * Records per-layer statistics on the recorded steps. Call `attach(model, params)` once the model is
+ * built and named, then attach the recorder itself as an observer for the run (`observe(recorder)`).
+ */
+export class Recorder implements Observer {
   readonly layers: RecordedLayer[] = [];
   /** Layer statistics by step (only recorded steps). */
   readonly stats = new Map<number, LayerStepStats[]>();
@@ -116,16 +120,19 @@ export class Recorder {
   private recording = false;
   private current: LayerStepStats[] | null = null;
   private readonly slots: LayerSlot[] = [];
-  private readonly w2 = new Float64Array(1);
-  private readonly activations = new Map<Module, ActivationSlot>();
+  private readonly activations = new Map<object, ActivationSlot>();
+  /** This step's activation outputs awaiting their gradient (the backward event of the op that made them). */
+  private readonly awaitingGrad = new Map<Tensor, ActivationSlot>();
   private readonly edges = histogramEdges();
-  private removeObserver: (() => void) | null = null;
-  /** The optimizer measuring its own updates on the step in progress (null: the snapshot path). */
-  private tracking: Optimizer | null = null;
-  private norms: UpdateNorms | null = null;
-  /** For `normsOf`: the optimizer whose indices `normIndex` holds, and each recorded parameter's index in its `params` (−1: not optimized). */
-  private normsOf: Optimizer | null = null;
-  private normIndex: Int32Array[] = [];
+  /** Each recorded parameter tensor's index into `updateSq`/`weightSq` (layer by layer, in `slots` order). */
+  private readonly paramIndex = new Map<Tensor, number>();
+  private updateSq = new Float64Array(0);
+  private weightSq = new Float64Array(0);
+  /** 1 when the tensor's update was reported this step (0: not optimized, or no gradient: it did not move). */
+  private updated = new Uint8Array(0);
+  /** Gradients through time (taps, recurrent layers) and attention entropies, per recorded step (./taps.ts). */
+  readonly taps = new TapCollector((layer) => this.modulesByPath.get(layer)?.location);
+  private readonly modulesByPath = new Map<string, Module>();
 
   constructor(readonly schedule: RecordSchedule, readonly totalSteps: number) {
     this.steps = recordedSteps(schedule, totalSteps);
@@ -135,11 +142,12 @@ export class Recorder {
     return this.steps.has(step);
   }
 
-  /** Discovers the layers of a named model and starts observing its activations. */
+  /** Discovers the layers of a named model (`params` as `namedParameters()` gives them). */
   attach(model: Module, params: ReadonlyArray<readonly [string, Tensor]>): void {
     const index = new Map<Tensor, number>();
     params.forEach(([, p], i) => index.set(p, i));
     for (const [path, m] of model.namedModules()) {
+      this.modulesByPath.set(path || "model", m);
       const own = m.ownParameters();
       const activation = (m as { activation?: unknown }).activation;
       if (!own.length && typeof activation !== "string") continue;
@@ -162,71 +170,84 @@ export class Recorder {
         layer, acc: new GradAccumulator(), tensorAcc: layer.params.map(() => new GradAccumulator()),
         activation: this.activations.get(m),
       });
+      for (const p of layer.params) if (!this.paramIndex.has(p.tensor)) this.paramIndex.set(p.tensor, this.paramIndex.size);
     }
-    if (this.activations.size) {
-      this.removeObserver = addModuleObserver({
-        afterForward: (module, inputs, output) => {
-          if (!this.recording) return;
-          const slot = this.activations.get(module);
-          if (!slot) return;
-          const t0 = performance.now();
-          this.observeActivation(module, slot, inputs[0], output);
-          this.recordMs += performance.now() - t0;
-        },
-      });
+    const n = this.paramIndex.size;
+    this.updateSq = new Float64Array(n);
+    this.weightSq = new Float64Array(n);
+    this.updated = new Uint8Array(n);
+  }
+
+  beforeStep(ctx: StepEvent): void {
+    this.recording = this.steps.has(ctx.step);
+    // Taps and attention layers report to the collector from this forward pass to the end of its backward.
+    if (this.recording) this.taps.start();
+    else this.taps.stop();
+    if (!this.recording) return;
+    for (const slot of this.activations.values()) {
+      slot.gotGrad = false;
+      slot.calls = 0;
+    }
+    this.awaitingGrad.clear();
+  }
+
+  module(e: ModuleEvent): void {
+    if (!this.recording) return;
+    const slot = this.activations.get(e.module);
+    if (!slot) return;
+    const t0 = performance.now();
+    this.observeActivation(slot, e.inputs[0], e.output);
+    this.recordMs += performance.now() - t0;
+  }
+
+  backward(e: BackwardEvent): void {
+    // The gradient reaching an activation's output: the flow through parameter-free layers, summed over
+    // every call of the step (the accumulator resets at the first call's forward).
+    if (!this.recording || this.awaitingGrad.size === 0) return;
+    const slot = this.awaitingGrad.get(e.output);
+    if (!slot) return;
+    const t0 = performance.now();
+    slot.grad.add(e.outputGrad, e.outputGrad.length);
+    slot.gotGrad = true;
+    this.awaitingGrad.delete(e.output);
+    this.recordMs += performance.now() - t0;
+  }
+
+  afterBackward(ctx: StepEvent): void {
+    this.taps.finish(ctx.step);
+    if (!this.recording) return;
+    const t0 = performance.now();
+    this.current = this.collectGradients();
+    this.stats.set(ctx.step, this.current);
+    this.updated.fill(0);
+    this.awaitingGrad.clear();
+    this.recordMs += performance.now() - t0;
+  }
+
+  update(e: UpdateEvent): void {
+    if (!this.current) return;
+    const k = this.paramIndex.get(e.param);
+    if (k === undefined) return;
+    // An optimizer listing a tensor twice updates it twice: the sizes add, the weight is the one before both.
+    if (this.updated[k]) {
+      this.updateSq[k] += e.updateSq;
+    } else {
+      this.updateSq[k] = e.updateSq;
+      this.weightSq[k] = e.weightSq;
+      this.updated[k] = 1;
     }
   }
 
-  detach(): void {
-    this.stopTracking();
-    this.removeObserver?.();
-    this.removeObserver = null;
+  afterStep(): void {
+    if (!this.current) return;
+    const t0 = performance.now();
+    this.collectUpdates(this.current);
+    this.current = null;
     this.recording = false;
+    this.recordMs += performance.now() - t0;
   }
 
-  /**
-   * Whether the loop must copy the weights before the optimizer step of `step` for this recorder: only on
-   * recorded steps, and not when the optimizer measures its own updates (`Optimizer.trackUpdateNorms`,
-   * which every built-in optimizer supports). Call after `afterBackward` of that step (the loop does).
-   */
-  needsSnapshot(step: number): boolean {
-    return this.steps.has(step) && this.tracking === null;
-  }
-
-  /** The loop hooks that feed this recorder. */
-  hooks(): Pick<TrainHooks, "beforeStep" | "afterBackward" | "wantsPrevious" | "afterStep"> {
-    return {
-      beforeStep: (ctx) => {
-        this.recording = this.steps.has(ctx.step);
-        if (this.recording) {
-          for (const slot of this.activations.values()) {
-            slot.gotGrad = false;
-            slot.calls = 0;
-          }
-        }
-      },
-      afterBackward: (ctx) => {
-        if (!this.recording) return;
-        const t0 = performance.now();
-        this.current = this.collectGradients(ctx);
-        this.stats.set(ctx.step, this.current);
-        this.startTracking(ctx.optimizer);
-        this.recordMs += performance.now() - t0;
-      },
-      wantsPrevious: (step) => this.needsSnapshot(step),
-      afterStep: (ctx) => {
-        if (!this.recording || !this.current) return;
-        const t0 = performance.now();
-        this.collectUpdates(ctx, this.current);
-        this.stopTracking();
-        this.current = null;
-        this.recording = false;
-        this.recordMs += performance.now() - t0;
-      },
-    };
-  }
-
-  private observeActivation(module: Module, slot: ActivationSlot, input: Tensor | undefined, output: Tensor): void {
+  private observeActivation(slot: ActivationSlot, input: Tensor | undefined, output: Tensor): void {
     const first = slot.calls === 0;
     slot.calls++;
     if (first) {
@@ -291,21 +312,13 @@ export class Recorder {
       slot.inputs += x.length;
       slot.saturatedFraction = slot.saturated / Math.max(1, slot.inputs);
     }
-    // The gradient reaching the activation's output: the flow through parameter-free layers, summed
-    // over every call of the step (each call's output gets its hook; the accumulator resets once).
     if (output.requiresGrad) {
       if (first) slot.grad.reset();
-      output.registerHook((g) => {
-        const t0 = performance.now();
-        slot.grad.add(g.data, g.size);
-        slot.gotGrad = true;
-        this.recordMs += performance.now() - t0;
-      });
+      this.awaitingGrad.set(output, slot);
     }
   }
 
-  private collectGradients(ctx: StepContext): LayerStepStats[] {
-    void ctx;
+  private collectGradients(): LayerStepStats[] {
     const out: LayerStepStats[] = new Array(this.slots.length);
     for (let li = 0; li < this.slots.length; li++) {
       const { layer, acc, tensorAcc, activation: slot } = this.slots[li];
@@ -352,76 +365,38 @@ export class Recorder {
   }
 
   /**
-   * Asks the optimizer to measure ‖Δw‖² and ‖w‖² in its own update loops for the coming step. Needs a
-   * one-to-one map from recorded tensors to the optimizer's parameters (built once per optimizer); an
-   * optimizer listing a tensor twice, or one without support, leaves the snapshot path.
+   * Weight norms (before the step) and ‖Δw‖/‖w‖, per tensor and per layer, from the optimizer's update
+   * events. A tensor with no update event this step (not optimized, or no gradient) did not move: Δw = 0
+   * and its norm is read from its values.
    */
-  private startTracking(optimizer: Optimizer): void {
-    if (!optimizer.trackUpdateNorms) return;
-    if (this.normsOf !== optimizer) {
-      this.normsOf = optimizer;
-      const index = new Map<Tensor, number>();
-      let unique = true;
-      optimizer.params.forEach((t, i) => {
-        if (index.has(t)) unique = false;
-        index.set(t, i);
-      });
-      this.normIndex = unique ? this.slots.map((s) => Int32Array.from(s.layer.params, (p) => index.get(p.tensor) ?? -1)) : [];
-    }
-    if (!this.normIndex.length && this.slots.some((s) => s.layer.params.length)) return;
-    const norms = optimizer.trackUpdateNorms(true);
-    if (!norms) return;
-    this.tracking = optimizer;
-    this.norms = norms;
-  }
-
-  private stopTracking(): void {
-    this.tracking?.trackUpdateNorms?.(false);
-    this.tracking = null;
-    this.norms = null;
-  }
-
-  /**
-   * Weight norms (before the step) and ‖Δw‖/‖w‖, per tensor and per layer. From the optimizer's own
-   * measurements when it tracked this step (no extra pass over updated tensors); otherwise one pass per
-   * tensor over the new values against the loop's pre-step snapshot (buffers the loop allocates once).
-   */
-  private collectUpdates(ctx: AfterStepContext, stats: LayerStepStats[]): void {
-    const norms = this.norms;
-    const prev = norms ? null : ctx.previous;
-    const w2 = this.w2;
+  private collectUpdates(stats: LayerStepStats[]): void {
     for (let li = 0; li < this.slots.length; li++) {
       const { layer } = this.slots[li];
       const np = layer.params.length;
       if (!np) continue;
       let dSq = 0, wSq = 0;
       const entries = stats[li].params;
-      const oIndex = norms ? this.normIndex[li] : null;
       for (let pi = 0; pi < np; pi++) {
-        const p = layer.params[pi];
-        let d: number, w: number;
-        if (oIndex) {
-          // A tensor the optimizer skipped (no gradient) or does not own did not move: Δw = 0.
-          const oi = oIndex[pi];
-          const fresh = oi >= 0 && norms!.updated[oi] === 1;
-          d = fresh ? norms!.update[oi] : 0;
-          w = fresh ? norms!.weight[oi] : sumSquares(p.tensor.data);
-        } else {
-          const before = prev && p.index >= 0 ? prev[p.index] : undefined;
-          // Without a snapshot (a parameter the loop does not list) only the weight norm is known.
-          d = before ? updateAndWeightSquares(p.tensor.data, before, w2) : 0;
-          w = before ? w2[0] : sumSquares(p.tensor.data);
-        }
+        const t = layer.params[pi].tensor;
+        const k = this.paramIndex.get(t) ?? -1;
+        const moved = k >= 0 && this.updated[k] === 1;
+        const d = moved ? this.updateSq[k] : 0;
+        const w = moved ? this.weightSq[k] : sumSquares(t.data);
         dSq += d;
         wSq += w;
         const entry = entries?.[pi];
         if (entry) {
           entry.weightNorm = Math.sqrt(w);
-          entry.updateRatio = w > 0 ? Math.sqrt(d / w) : d > 0 ? Infinity : 0;
+          entry.updateRatio = ratio(d, w);
         }
       }
       stats[li].weightNorm = Math.sqrt(wSq);
-      stats[li].updateRatio = wSq > 0 ? Math.sqrt(dSq / wSq) : dSq > 0 ? Infinity : 0;
+      stats[li].updateRatio = ratio(dSq, wSq);
     }
   }
+}
+
+/** ‖Δw‖/‖w‖ from the squares (∞ for a tensor that moved from zero). */
+function ratio(updateSq: number, weightSq: number): number {
+  return weightSq > 0 ? Math.sqrt(updateSq / weightSq) : updateSq > 0 ? Infinity : 0;
 }

@@ -4,12 +4,14 @@
  * source (DESIGN.md's table); override them per rule id through `RuleOverrides` (`enabled: false`
  * turns a rule off).
  */
-import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, Warning } from "../report";
+import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, TimeSeriesInfo, Warning } from "../report";
+import { gradcheckLayerStatus, gradcheckStatus, inconclusiveReason } from "../report";
 import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
 import { quantile } from "./stats";
 import { getOp } from "../engine";
 import * as optim from "../optim";
+import { TIME_RULE_IDS, TIME_RULES } from "./timeRules";
 
 /**
  * Hints name only fixes this library has: gradient clipping is offered only once `optim.clipGradNorm`
@@ -38,6 +40,8 @@ export interface RuleContext {
   gradcheck?: GradcheckResult;
   /** Examples per training step (the minibatch size): loss rules smooth small-batch noise with it. */
   batchSize?: number;
+  /** The series of gradients through time (report.model.timeSeries): the time rules (./timeRules.ts) blame their layers. */
+  timeSeries?: readonly TimeSeriesInfo[];
 }
 
 export type RuleParams = Record<string, number | boolean>;
@@ -54,6 +58,8 @@ export interface Rule<P extends RuleParams = RuleParams> {
 export const RULE_IDS = [
   "vanishing-gradient", "exploding-gradient", "dead-relu", "saturated-activation", "update-ratio",
   "nan-or-inf", "loss-not-decreasing", "loss-oscillating", "gradcheck-failed",
+  // Over time (./timeRules.ts): gradients through time, attention heads, gradient clipping.
+  ...TIME_RULE_IDS,
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 
@@ -626,20 +632,23 @@ export const gradcheckFailed: Rule<Record<string, never>> = {
   defaults: {},
   check(ctx) {
     const g = ctx.gradcheck;
-    if (!g || g.passed || g.status === "passed") return [];
-    if (g.status === "inconclusive") {
+    // The verdict as every front end reads it (`status`, else `passed` in older reports).
+    const status = g ? gradcheckStatus(g) : "passed";
+    if (!g || status === "passed") return [];
+    if (status === "inconclusive") {
       // The check could not judge (it threw, the loss was non-finite at the checked point, kinks left
       // too little to compare): nothing shows a backward rule is wrong, so this is information, not an error.
       const notes = g.notes ?? [];
-      const reason = notes.length ? notes[notes.length - 1] : "no reason was given";
+      const reason = notes.length ? inconclusiveReason(g) : "no reason was given";
       return [{
         rule: "gradcheck-inconclusive", severity: "info",
         message: `the gradient check could not judge the backward rules (${g.mode} mode): ${reason}.`,
         hint: "fix what stopped the check (see the reason), or run it in another mode (full, sampled, directional)",
-        evidence: { status: g.status, mode: g.mode, reason, notes },
+        evidence: { status, mode: g.mode, reason, notes },
       }];
     }
-    const failing = g.layers.filter((l) => !l.passed);
+    // Layers the check found wrong; an inconclusive layer next to them is not one.
+    const failing = g.layers.filter((l) => gradcheckLayerStatus(l) === "failed");
     const worst = failing.flatMap((l) => l.worst.filter((e) => e.passed === false && !e.kink).slice(0, 3).map((e) => ({ layer: l.name, ...e })));
     if (g.culprit) {
       const c = g.culprit;
@@ -676,6 +685,7 @@ export const RULES: Record<RuleId, Rule<any>> = {
   "loss-not-decreasing": lossNotDecreasing,
   "loss-oscillating": lossOscillating,
   "gradcheck-failed": gradcheckFailed,
+  ...TIME_RULES,
 };
 
 /** Merges overrides left to right (spec.rules, then options.rules) over each rule's defaults. */

@@ -4,7 +4,7 @@
  * (batch, keys) whose nonzero entries are keys to ignore; `causal` lets query t see keys ≤ t. A query row
  * whose keys are all masked is NaN, as in PyTorch.
  */
-import { Tensor, ops, type DType, type Random } from "../engine";
+import { Tensor, ops, tapSink, type DType, type Random } from "../engine";
 import { Module } from "./module";
 import { Linear, ReLU } from "./layers";
 import { Dropout } from "./dropout";
@@ -90,7 +90,13 @@ export class MultiheadAttention extends Module {
     let scores = ops.mul(ops.matmul(qh, ops.transpose(kh)), 1 / Math.sqrt(this.headDim));
     const keep = this.keepMask(batch, tq, tk, keyPaddingMask);
     if (keep) scores = ops.where(keep, scores, -Infinity);
-    const context = ops.matmul(ops.softmax(scores, -1), vh);
+    const weights = ops.softmax(scores, -1);
+    const sink = tapSink();
+    if (sink?.attention) {
+      const { entropy, uniform, rows } = attentionEntropy(weights, keep);
+      sink.attention(this.path, entropy, uniform, rows);
+    }
+    const context = ops.matmul(weights, vh);
     return this.outProj.call(ops.reshape(ops.permute(context, [0, 2, 1, 3]), [batch, tq, this.embedDim]));
   }
 
@@ -112,6 +118,52 @@ export class MultiheadAttention extends Module {
     }
     return new Tensor(keep, [rows, 1, tq, tk]);
   }
+}
+
+/**
+ * Per head, the mean over batch and queries of the attention entropy −Σ_k p log p (nats, 0·log 0 = 0),
+ * from softmax weights of shape (batch, heads, queries, keys); `uniform` is the same mean for uniform
+ * attention over the keys each query may see (`keep`, broadcastable to the weights; null: all keys), and
+ * `rows` the query rows averaged. Rows that are not finite (every key masked: NaN, as in PyTorch) are
+ * left out. Reads the weights' data only: nothing is added to the tape.
+ */
+export function attentionEntropy(weights: Tensor, keep: Tensor | null): { entropy: Float64Array; uniform: number; rows: number } {
+  const [batch, heads, tq, tk] = weights.shape;
+  const p = weights.data;
+  const entropy = new Float64Array(heads);
+  const counted = new Float64Array(heads);
+  let uniform = 0;
+  let rows = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let i = 0; i < tq; i++) {
+      let allowed = tk;
+      if (keep) {
+        const o = ((keep.shape[0] === 1 ? 0 : b) * tq + i) * tk;
+        allowed = 0;
+        for (let j = 0; j < tk; j++) allowed += keep.data[o + j] !== 0 ? 1 : 0;
+      }
+      let finiteRow = false;
+      for (let h = 0; h < heads; h++) {
+        const o = ((b * heads + h) * tq + i) * tk;
+        let e = 0;
+        for (let j = 0; j < tk; j++) {
+          const v = p[o + j];
+          if (v > 0) e -= v * Math.log(v);
+        }
+        // A NaN row (all keys masked) has no entropy: NaN > 0 is false above, so test it here.
+        if (p[o] !== p[o]) continue;
+        entropy[h] += e;
+        counted[h]++;
+        finiteRow = true;
+      }
+      if (finiteRow && allowed > 0) {
+        uniform += Math.log(allowed);
+        rows++;
+      }
+    }
+  }
+  for (let h = 0; h < heads; h++) entropy[h] = counted[h] ? entropy[h] / counted[h] : NaN;
+  return { entropy, uniform: rows ? uniform / rows : NaN, rows };
 }
 
 export interface TransformerEncoderLayerOptions {

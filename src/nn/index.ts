@@ -1,5 +1,5 @@
 /** Neural-network building blocks: `nn.Linear`, `nn.Sequential`, activations, `nn.init`. */
-export { Module, addModuleObserver, setLocationCapture, type ModuleObserver } from "./module";
+export { Module, setLocationCapture } from "./module";
 export { Linear, Sequential, Activation, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, GELU, type LinearOptions, type ActivationKind } from "./layers";
 export { Dropout, type DropoutOptions } from "./dropout";
 export { BatchNorm1d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization";

@@ -2,23 +2,8 @@
  * Module: named parameters and children, train/eval mode, and the layer scope every op records.
  * Names are paths ("layers.3.weight") assigned from the root, as in PyTorch's `named_parameters()`.
  */
-import { Tensor, withScope } from "../engine";
+import { listening, report, Tensor, withScope } from "../engine";
 import type { SourceLocation } from "../report";
-
-/** Sees every module call: its inputs and output (instrumentation records activation statistics here). */
-export interface ModuleObserver {
-  afterForward?(module: Module, inputs: readonly Tensor[], output: Tensor): void;
-}
-
-const moduleObservers: ModuleObserver[] = [];
-
-export function addModuleObserver(observer: ModuleObserver): () => void {
-  moduleObservers.push(observer);
-  return () => {
-    const i = moduleObservers.indexOf(observer);
-    if (i >= 0) moduleObservers.splice(i, 1);
-  };
-}
 
 let captureLocation: (() => SourceLocation | undefined) | null = null;
 
@@ -72,7 +57,7 @@ export abstract class Module {
   /** The computation. Call modules through `call()` (or the `Sequential` container) so ops record their layer. */
   abstract forward(...inputs: Tensor[]): Tensor;
 
-  /** Runs `forward` with this module as the active layer scope and notifies observers. */
+  /** Runs `forward` with this module as the active layer scope and reports the call to observers (`module` event). */
   call(...inputs: Tensor[]): Tensor {
     let out: Tensor;
     try {
@@ -80,7 +65,7 @@ export abstract class Module {
     } catch (e) {
       throw blameLayer(e, this);
     }
-    if (moduleObservers.length) for (const o of moduleObservers) o.afterForward?.(this, inputs, out);
+    if (listening("module")) report.module({ module: this, inputs, output: out });
     return out;
   }
 

@@ -8,8 +8,12 @@
  * (x·W), the transpose of PyTorch's layout; the gate blocks are consecutive column ranges in the order above.
  * The layer owns its parameters directly and runs its time loop inside one `forward`, so a recurrent layer
  * is one module call per step: one layer in the report, whose parameter gradients are the sum over time.
+ * Each layer taps its hidden state at every time step (`tapSeries`, free when nothing records), so the
+ * report shows ‖∂L/∂h_t‖ over t: the series is named after the layer ("layers.0"; stacked layers after
+ * the first "layers.0.l1", …). An LSTM also taps its cell state ("layers.0.c"): the path its gradient
+ * is meant to survive on.
  */
-import { Tensor, globalRandom, ops, type DType, type Random } from "../engine";
+import { Tensor, globalRandom, ops, tapSeries, type DType, type Random } from "../engine";
 import { Module } from "./module";
 
 export interface RecurrentOptions {
@@ -126,6 +130,14 @@ abstract class RecurrentBase extends Module {
     return ops.slice(z, -1, k * this.hiddenSize, (k + 1) * this.hiddenSize);
   }
 
+  /**
+   * A state of stacked layer `l` at one time step, tapped: while a recorder runs, the gradient reaching it
+   * is recorded per time step, in the series named after the layer (+ `suffix`: the LSTM's cell state ".c").
+   */
+  protected tapHidden(h: Tensor, l: number, suffix = ""): Tensor {
+    return tapSeries(h, `${l === 0 ? this.path : `${this.path}.l${l}`}${suffix}`, { kind: "recurrent", layer: this.path });
+  }
+
   protected stackState(perLayer: Tensor[]): Tensor {
     const [batch, hidden] = perLayer[0].shape;
     return ops.concat(perLayer.map((h) => ops.reshape(h, [1, batch, hidden])), 0);
@@ -152,7 +164,7 @@ export class RNN extends RecurrentBase {
       let h = this.initial(h0, l, batch, x.dtype);
       seq = seq.map((xt) => {
         const pre = ops.add(this.inputProjection(xt, p), this.recurrentProjection(h, p));
-        h = this.nonlinearity === "relu" ? ops.relu(pre) : ops.tanh(pre);
+        h = this.tapHidden(this.nonlinearity === "relu" ? ops.relu(pre) : ops.tanh(pre), l);
         return h;
       });
       finals.push(h);
@@ -193,8 +205,8 @@ export class LSTM extends RecurrentBase {
         const f = ops.sigmoid(this.gate(z, 1));
         const g = ops.tanh(this.gate(z, 2));
         const o = ops.sigmoid(this.gate(z, 3));
-        c = ops.add(ops.mul(f, c), ops.mul(i, g));
-        h = ops.mul(o, ops.tanh(c));
+        c = this.tapHidden(ops.add(ops.mul(f, c), ops.mul(i, g)), l, ".c");
+        h = this.tapHidden(ops.mul(o, ops.tanh(c)), l);
         return h;
       });
       finalH.push(h);
@@ -227,7 +239,7 @@ export class GRU extends RecurrentBase {
         const z = ops.sigmoid(ops.add(this.gate(zi, 1), this.gate(zh, 1)));
         const n = ops.tanh(ops.add(this.gate(zi, 2), ops.mul(r, this.gate(zh, 2))));
         // h' = (1 − z)⊙n + z⊙h = n + z⊙(h − n)
-        h = ops.add(n, ops.mul(z, ops.sub(h, n)));
+        h = this.tapHidden(ops.add(n, ops.mul(z, ops.sub(h, n))), l);
         return h;
       });
       finals.push(h);

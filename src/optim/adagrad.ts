@@ -1,6 +1,6 @@
 /** AdaGrad (Duchi, Hazan & Singer 2011): per-weight steps shrink with the weight's accumulated squared gradient. */
-import type { Tensor } from "../engine";
-import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
+import type { FloatArray, Tensor } from "../engine";
+import { BaseOptimizer } from "./optimizer";
 
 export interface AdaGradOptions {
   /** Default 0.01 (PyTorch's). */
@@ -25,32 +25,25 @@ export class AdaGrad extends BaseOptimizer {
     this.require((options.initialAccumulatorValue ?? 0) >= 0, `initialAccumulatorValue must be ≥ 0, got ${options.initialAccumulatorValue}`);
   }
 
-  protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
+  protected update(p: Tensor, g: FloatArray, i: number): void {
     const wd = this.options.weightDecay ?? 0;
     const eps = this.options.eps ?? 1e-10;
     const lr = this.lr / (1 + (this.paramStep(i) - 1) * (this.options.lrDecay ?? 0));
     const w = p.data;
     const s = this.sum(i);
-    if (this.normSink === null) {
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j] + wd * w[j];
-        s[j] += gj * gj;
-        w[j] -= (lr * gj) / (Math.sqrt(s[j]) + eps);
-      }
-      return;
-    }
-    // The same loop measuring Σ(Δw)² and Σw² (before the step) for a recorder.
+    const measure = this.measuring;
     let d2 = 0, w2 = 0;
     for (let j = 0; j < w.length; j++) {
       const old = w[j];
       const gj = g[j] + wd * old;
       s[j] += gj * gj;
       w[j] = old - (lr * gj) / (Math.sqrt(s[j]) + eps);
-      const d = w[j] - old;
-      d2 += d * d;
-      w2 += old * old;
+      if (measure) {
+        const d = w[j] - old;
+        d2 += d * d;
+        w2 += old * old;
+      }
     }
-    this.reportNorms(i, d2, w2);
+    if (measure) this.measured(d2, w2);
   }
 }
-reportsUpdateNorms(AdaGrad.prototype);

@@ -1,6 +1,6 @@
 /** Adam (Kingma & Ba 2015) and AdamW (Loshchilov & Hutter 2019). */
-import type { Tensor } from "../engine";
-import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
+import type { FloatArray, Tensor } from "../engine";
+import { BaseOptimizer } from "./optimizer";
 
 export interface AdamOptions {
   /** Default 0.001 (the paper's and PyTorch's). */
@@ -43,7 +43,7 @@ export class Adam extends BaseOptimizer {
     return this.options.weightDecay ?? 0;
   }
 
-  protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
+  protected update(p: Tensor, g: FloatArray, i: number): void {
     const [b1, b2] = this.options.betas ?? [0.9, 0.999];
     const eps = this.options.eps ?? 1e-8;
     const wd = this.weightDecay;
@@ -57,18 +57,7 @@ export class Adam extends BaseOptimizer {
     const m = this.m(i);
     const v = this.v(i);
     const vm = this.options.amsgrad ? this.vMax(i) : null;
-    if (this.normSink === null) {
-      for (let j = 0; j < w.length; j++) {
-        const gj = g[j] + coupled * w[j];
-        m[j] = b1 * m[j] + (1 - b1) * gj;
-        v[j] = b2 * v[j] + (1 - b2) * gj * gj;
-        let vj = v[j];
-        if (vm) vj = vm[j] = Math.max(vm[j], vj);
-        w[j] = shrink * w[j] - (lr * m[j]) / c1 / (Math.sqrt(vj) / sqrtC2 + eps);
-      }
-      return;
-    }
-    // The same loop measuring Σ(Δw)² and Σw² (before the step) for a recorder.
+    const measure = this.measuring;
     let d2 = 0, w2 = 0;
     for (let j = 0; j < w.length; j++) {
       const old = w[j];
@@ -78,14 +67,15 @@ export class Adam extends BaseOptimizer {
       let vj = v[j];
       if (vm) vj = vm[j] = Math.max(vm[j], vj);
       w[j] = shrink * old - (lr * m[j]) / c1 / (Math.sqrt(vj) / sqrtC2 + eps);
-      const d = w[j] - old;
-      d2 += d * d;
-      w2 += old * old;
+      if (measure) {
+        const d = w[j] - old;
+        d2 += d * d;
+        w2 += old * old;
+      }
     }
-    this.reportNorms(i, d2, w2);
+    if (measure) this.measured(d2, w2);
   }
 }
-reportsUpdateNorms(Adam.prototype);
 
 /**
  * PyTorch's `torch.optim.AdamW`: weight decay decoupled from the adaptive step, w ← w·(1 − lr·λ), then

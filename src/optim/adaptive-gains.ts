@@ -3,8 +3,8 @@
  * Jacobs 1988's delta-bar-delta): each weight's step is the global lr times its own gain, which grows
  * additively while the weight's gradient keeps its sign and shrinks multiplicatively when it flips.
  */
-import type { Tensor } from "../engine";
-import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
+import type { FloatArray, Tensor } from "../engine";
+import { BaseOptimizer } from "./optimizer";
 
 export interface AdaptiveGainsOptions {
   lr: number;
@@ -41,7 +41,7 @@ export class AdaptiveGains extends BaseOptimizer {
     return this.gainBuf(index);
   }
 
-  protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
+  protected update(p: Tensor, g: FloatArray, i: number): void {
     const inc = this.options.increase ?? 0.05;
     const dec = this.options.decrease ?? 0.95;
     const lo = this.options.minGain ?? 0.01;
@@ -51,7 +51,7 @@ export class AdaptiveGains extends BaseOptimizer {
     const gain = this.gainBuf(i);
     const prev = this.prev(i);
     const v = mu > 0 ? this.velocity(i) : null;
-    const track = this.normSink !== null;
+    const measure = this.measuring;
     let d2 = 0, w2 = 0;
     for (let j = 0; j < w.length; j++) {
       const gj = g[j];
@@ -67,15 +67,12 @@ export class AdaptiveGains extends BaseOptimizer {
       } else {
         w[j] = old + dw;
       }
-      if (track) {
-        // Σ(Δw)² and Σw² (before the step) for a recorder: a loop-invariant test, no second loop needed
-        // for a rule this branchy.
+      if (measure) {
         const d = w[j] - old;
         d2 += d * d;
         w2 += old * old;
       }
     }
-    if (track) this.reportNorms(i, d2, w2);
+    if (measure) this.measured(d2, w2);
   }
 }
-reportsUpdateNorms(AdaptiveGains.prototype);

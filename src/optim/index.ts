@@ -1,5 +1,5 @@
 /** Optimizers and learning-rate schedules: `optim.SGD`, `optim.Adam`, … */
-export { BaseOptimizer, type Optimizer, type UpdateNorms } from "./optimizer";
+export { BaseOptimizer, stepReporting, type Optimizer } from "./optimizer";
 export { SGD, type SGDOptions } from "./sgd";
 export { AdaGrad, type AdaGradOptions } from "./adagrad";
 export { RMSProp, type RMSPropOptions } from "./rmsprop";

@@ -1,5 +1,9 @@
-/** What every optimizer is: a set of parameters, a learning rate, and a step that reads their `.grad`. */
-import type { Tensor } from "../engine";
+/**
+ * What every optimizer is: a set of parameters, a learning rate, and a step that reads their `.grad`.
+ * Optimizers report each tensor's update to the observers (`UpdateEvent`): `BaseOptimizer.step` does it
+ * for every rule, and `stepReporting` for an optimizer that does not extend it.
+ */
+import { listening, report, type FloatArray, type Tensor } from "../engine";
 
 export interface Optimizer {
   readonly params: readonly Tensor[];
@@ -9,42 +13,14 @@ export interface Optimizer {
   step(): void;
   /** Clears every parameter's gradient. */
   zeroGrad(): void;
-  /**
-   * Optional: asks the optimizer to measure its own updates (see `UpdateNorms`) from the next `step()`
-   * on (`true`) or to stop (`false`). Returns the live sink, or null when this optimizer cannot (a custom
-   * update rule): callers then compare against a copy of the weights taken before the step.
-   */
-  trackUpdateNorms?(on: boolean): UpdateNorms | null;
 }
 
 /**
- * Squared norms an optimizer measures inside its own update loops while tracking is on, so a recorder
- * needs neither a copy of the weights before the step nor a second pass over them. Indexed like
- * `Optimizer.params`; buffers are reused across steps.
+ * Shared bookkeeping: parameters, lr, per-parameter state buffers, step count, and the report of each
+ * update. A rule (`update`) is one loop over the tensor; while `measuring`, it also sums Σ(Δw)² and Σw²
+ * as it goes and hands them to `measured`: a loop-invariant test, so a step nobody observes pays nothing
+ * (measured against a delta buffer applied afterwards, which cost 2–3× the update loop on 100k weights).
  */
-export interface UpdateNorms {
-  /** Σ(w_after − w_before)² of each parameter in the last step (the difference of the stored values, float32 rounding included). */
-  readonly update: Float64Array;
-  /** Σ w_before² of each parameter in the last step: its squared norm just before the update. */
-  readonly weight: Float64Array;
-  /** 1 when the parameter was updated in the last step; 0 when it was skipped (no gradient), so `update`/`weight` are stale. */
-  readonly updated: Uint8Array;
-}
-
-/**
- * `update` implementations that report their norms (built-in optimizers register theirs). A subclass
- * that overrides `update` or `step` is not in the set, so tracking falls back to the snapshot path
- * instead of returning sums its own rule never computed.
- */
-const REPORTING_UPDATES = new WeakSet<object>();
-
-/** Marks an optimizer class's `update` as calling `reportNorms` for every parameter it updates while tracking. */
-export function reportsUpdateNorms(proto: { update?: unknown } | object): void {
-  const update = (proto as { update?: unknown }).update;
-  if (typeof update === "function") REPORTING_UPDATES.add(update);
-}
-
-/** Shared bookkeeping: parameters, lr, per-parameter state buffers, step count. */
 export abstract class BaseOptimizer implements Optimizer {
   readonly params: readonly Tensor[];
   lr: number;
@@ -61,42 +37,43 @@ export abstract class BaseOptimizer implements Optimizer {
     this.paramSteps = new Array<number>(this.params.length).fill(0);
   }
 
-  /** While tracking: where `update` writes each parameter's squared norms (null when off: plain training pays one test per parameter). */
-  protected normSink: UpdateNorms | null = null;
-  private norms: UpdateNorms | null = null;
+  /** True while an observer listens to updates: `update` then measures its step and calls `measured`. */
+  protected measuring = false;
+  private sums: { updateSq: number; weightSq: number } | null = null;
+  /** Whether this optimizer's rule measures itself (learned on its first observed update; a subclass's own rule may not). */
+  private ruleMeasures: boolean | null = null;
+  /** The copy `updateAndReport` measures a self-unmeasured rule against (reused; may be longer than the tensor). */
+  private before: FloatArray | null = null;
 
   step(): void {
     this.t++;
-    this.normSink?.updated.fill(0);
+    this.measuring = listening("update") && !measuredByCaller;
     const params = this.params;
     for (let i = 0; i < params.length; i++) {
       const p = params[i];
-      if (!p._g) continue;
+      const g = p._g;
+      if (!g) continue;
       this.paramSteps[i]++;
-      this.update(p, p._g, i);
+      if (this.measuring) this.updateAndReport(p, g, i);
+      else this.update(p, g, i);
     }
+    this.measuring = false;
   }
 
-  trackUpdateNorms(on: boolean): UpdateNorms | null {
-    if (!on) {
-      this.normSink = null;
-      return null;
-    }
-    const self = this as unknown as { update: unknown; step: unknown };
-    if (self.step !== BaseOptimizer.prototype.step || !REPORTING_UPDATES.has(self.update as object)) return null;
-    const n = this.params.length;
-    this.norms ??= { update: new Float64Array(n), weight: new Float64Array(n), updated: new Uint8Array(n) };
-    this.normSink = this.norms;
-    return this.norms;
+  /** Called by `update` while `measuring`: Σ(w_after − w_before)² of the stored values and Σ w_before² of the tensor it updated. */
+  protected measured(updateSq: number, weightSq: number): void {
+    this.sums = { updateSq, weightSq };
   }
 
-  /** Called by a tracking `update` once per parameter: Σ(Δw)² and Σw² (before the step) of parameter `index`. */
-  protected reportNorms(index: number, updateSq: number, weightSq: number): void {
-    const s = this.normSink;
-    if (!s) return;
-    s.update[index] = updateSq;
-    s.weight[index] = weightSq;
-    s.updated[index] = 1;
+  private updateAndReport(p: Tensor, g: FloatArray, i: number): void {
+    // A rule not known to measure itself is measured against a copy taken before it runs.
+    const before = this.ruleMeasures === true ? null : (this.before = copyInto(this.before, p.data));
+    this.sums = null;
+    this.update(p, g, i);
+    const sums = this.sums ?? (before ? squaresOfUpdate(p.data, before) : { updateSq: NaN, weightSq: NaN });
+    this.ruleMeasures ??= this.sums !== null;
+    this.sums = null;
+    report.update({ optimizer: this, param: p, grad: g, updateSq: sums.updateSq, weightSq: sums.weightSq });
   }
 
   /** How many updates parameter `index` has received, counting the one in progress (bias corrections use it). */
@@ -104,8 +81,12 @@ export abstract class BaseOptimizer implements Optimizer {
     return this.paramSteps[index];
   }
 
-  /** Updates one parameter in place from its gradient `g`. */
-  protected abstract update(p: Tensor, g: Float64Array | Float32Array, index: number): void;
+  /**
+   * Updates one parameter in place from its gradient `g` (and, while `measuring`, calls `measured`). A
+   * subclass's own rule that does not call `measured` is measured against a copy instead; one that calls
+   * `super.update` and then changes the weights again must measure the whole change itself.
+   */
+  protected abstract update(p: Tensor, g: FloatArray, index: number): void;
 
   zeroGrad(): void {
     for (const p of this.params) p.zeroGrad();
@@ -121,4 +102,47 @@ export abstract class BaseOptimizer implements Optimizer {
     const store: Float64Array[] = [];
     return (i) => (store[i] ??= new Float64Array(this.params[i].size).fill(initial));
   }
+}
+
+/** True while `stepReporting` measures an optimizer from copies. */
+let measuredByCaller = false;
+
+/**
+ * Runs `optimizer.step()` so that observers see each tensor's update: a `BaseOptimizer` reports them
+ * itself; any other optimizer (an object with `step` and `zeroGrad`) is measured against copies of its
+ * parameters taken before the step, only while an observer listens.
+ */
+export function stepReporting(optimizer: Optimizer): void {
+  if (optimizer instanceof BaseOptimizer || !listening("update")) {
+    optimizer.step();
+    return;
+  }
+  const stepping: Array<{ param: Tensor; grad: FloatArray; before: FloatArray }> = [];
+  for (const param of optimizer.params ?? []) if (param._g) stepping.push({ param, grad: param._g, before: param.data.slice() });
+  // A BaseOptimizer it delegates to must not report the same updates a second time.
+  measuredByCaller = true;
+  try {
+    optimizer.step();
+  } finally {
+    measuredByCaller = false;
+  }
+  for (const { param, grad, before } of stepping) report.update({ optimizer, param, grad, ...squaresOfUpdate(param.data, before) });
+}
+
+/** `target` holding a copy of `source` in its first entries (a new array when it does not fit). */
+function copyInto(target: FloatArray | null, source: FloatArray): FloatArray {
+  if (!target || target.length < source.length || target.constructor !== source.constructor) return source.slice();
+  target.set(source);
+  return target;
+}
+
+/** Σ(after − before)² and Σ before² over `after`'s length: an update measured against a copy. */
+function squaresOfUpdate(after: FloatArray, before: FloatArray): { updateSq: number; weightSq: number } {
+  let updateSq = 0, weightSq = 0;
+  for (let j = 0; j < after.length; j++) {
+    const d = after[j] - before[j];
+    updateSq += d * d;
+    weightSq += before[j] * before[j];
+  }
+  return { updateSq, weightSq };
 }

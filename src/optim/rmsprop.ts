@@ -1,6 +1,6 @@
 /** RMSProp (Tieleman & Hinton, Coursera lecture 6e): divide the gradient by a running RMS of recent gradients. */
-import type { Tensor } from "../engine";
-import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
+import type { FloatArray, Tensor } from "../engine";
+import { BaseOptimizer } from "./optimizer";
 
 export interface RMSPropOptions {
   /** Default 0.01 (PyTorch's). */
@@ -33,7 +33,7 @@ export class RMSProp extends BaseOptimizer {
     this.require((options.eps ?? 1e-8) >= 0, `eps must be ≥ 0, got ${options.eps}`);
   }
 
-  protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
+  protected update(p: Tensor, g: FloatArray, i: number): void {
     const alpha = this.options.alpha ?? 0.99;
     const eps = this.options.eps ?? 1e-8;
     const mu = this.options.momentum ?? 0;
@@ -43,31 +43,8 @@ export class RMSProp extends BaseOptimizer {
     const v = this.square(i);
     const ga = centered ? this.gradAvg(i) : null;
     const b = mu > 0 ? this.velocity(i) : null;
-    if (this.normSink !== null) return this.updateTracked(w, g, i, v, ga, b, alpha, eps, mu, wd);
-    for (let j = 0; j < w.length; j++) {
-      const gj = g[j] + wd * w[j];
-      v[j] = alpha * v[j] + (1 - alpha) * gj * gj;
-      let denom: number;
-      if (ga) {
-        ga[j] = alpha * ga[j] + (1 - alpha) * gj;
-        denom = Math.sqrt(v[j] - ga[j] * ga[j]) + eps;
-      } else {
-        denom = Math.sqrt(v[j]) + eps;
-      }
-      if (b) {
-        b[j] = mu * b[j] + gj / denom;
-        w[j] -= this.lr * b[j];
-      } else {
-        w[j] -= (this.lr * gj) / denom;
-      }
-    }
-  }
-
-  /** `update`'s loop measuring Σ(Δw)² and Σw² (before the step) for a recorder; the same arithmetic on w. */
-  private updateTracked(
-    w: Float64Array | Float32Array, g: Float64Array | Float32Array, i: number, v: Float64Array,
-    ga: Float64Array | null, b: Float64Array | null, alpha: number, eps: number, mu: number, wd: number,
-  ): void {
+    const lr = this.lr;
+    const measure = this.measuring;
     let d2 = 0, w2 = 0;
     for (let j = 0; j < w.length; j++) {
       const old = w[j];
@@ -82,15 +59,16 @@ export class RMSProp extends BaseOptimizer {
       }
       if (b) {
         b[j] = mu * b[j] + gj / denom;
-        w[j] = old - this.lr * b[j];
+        w[j] = old - lr * b[j];
       } else {
-        w[j] = old - (this.lr * gj) / denom;
+        w[j] = old - (lr * gj) / denom;
       }
-      const d = w[j] - old;
-      d2 += d * d;
-      w2 += old * old;
+      if (measure) {
+        const d = w[j] - old;
+        d2 += d * d;
+        w2 += old * old;
+      }
     }
-    this.reportNorms(i, d2, w2);
+    if (measure) this.measured(d2, w2);
   }
 }
-reportsUpdateNorms(RMSProp.prototype);

@@ -1,6 +1,6 @@
 /** SGD, the baseline every other optimizer is compared against. */
-import type { Tensor } from "../engine";
-import { BaseOptimizer, reportsUpdateNorms } from "./optimizer";
+import type { FloatArray, Tensor } from "../engine";
+import { BaseOptimizer } from "./optimizer";
 
 export interface SGDOptions {
   lr: number;
@@ -34,51 +34,39 @@ export class SGD extends BaseOptimizer {
     return typeof m === "function" ? m(Math.max(0, this.t - 1)) : m;
   }
 
-  protected update(p: Tensor, g: Float64Array | Float32Array, i: number): void {
+  protected update(p: Tensor, g: FloatArray, i: number): void {
     const mu = this.momentum;
     const wd = this.options.weightDecay ?? 0;
+    const lr = this.lr;
     const w = p.data;
-    const track = this.normSink !== null;
-    // Each loop comes twice: plain, and measuring Σ(Δw)² and Σw² as it goes (the same arithmetic on w).
+    const measure = this.measuring;
+    let d2 = 0, w2 = 0;
+    // Two rules, a loop each: plain SGD pays no momentum test per weight and allocates no velocity.
     if (mu === 0) {
-      const lr = this.lr;
-      if (!track) {
-        for (let j = 0; j < w.length; j++) w[j] -= lr * (g[j] + wd * w[j]);
-        return;
-      }
-      let d2 = 0, w2 = 0;
       for (let j = 0; j < w.length; j++) {
         const old = w[j];
         w[j] = old - lr * (g[j] + wd * old);
-        const d = w[j] - old;
-        d2 += d * d;
-        w2 += old * old;
+        if (measure) {
+          const d = w[j] - old;
+          d2 += d * d;
+          w2 += old * old;
+        }
       }
-      this.reportNorms(i, d2, w2);
-      return;
-    }
-    const v = this.velocity(i);
-    const nesterov = this.options.nesterov ?? false;
-    const lr = this.lr;
-    if (!track) {
+    } else {
+      const v = this.velocity(i);
+      const nesterov = this.options.nesterov ?? false;
       for (let j = 0; j < w.length; j++) {
-        const gj = g[j] + wd * w[j];
+        const old = w[j];
+        const gj = g[j] + wd * old;
         v[j] = mu * v[j] + gj;
-        w[j] -= lr * (nesterov ? gj + mu * v[j] : v[j]);
+        w[j] = old - lr * (nesterov ? gj + mu * v[j] : v[j]);
+        if (measure) {
+          const d = w[j] - old;
+          d2 += d * d;
+          w2 += old * old;
+        }
       }
-      return;
     }
-    let d2 = 0, w2 = 0;
-    for (let j = 0; j < w.length; j++) {
-      const old = w[j];
-      const gj = g[j] + wd * old;
-      v[j] = mu * v[j] + gj;
-      w[j] = old - lr * (nesterov ? gj + mu * v[j] : v[j]);
-      const d = w[j] - old;
-      d2 += d * d;
-      w2 += old * old;
-    }
-    this.reportNorms(i, d2, w2);
+    if (measure) this.measured(d2, w2);
   }
 }
-reportsUpdateNorms(SGD.prototype);

@@ -1,21 +1,22 @@
 /**
  * The training loop every front end runs: seeded build, seeded per-epoch shuffling, minibatches (the
  * last partial batch kept), augmentation in training only, lr schedules, loss + regularizer, backward,
- * optimizer step. `instrument/` observes it through `TrainHooks`; the loop itself knows nothing about
- * statistics or rules, so it stays the same loop a user would write by hand.
+ * optimizer step. It reports each step to the observers (`beforeStep`, `afterBackward`, `afterStep`; the
+ * ops, modules and optimizer report their own events); the loop itself knows nothing about statistics
+ * or rules, so it stays the same loop a user would write by hand.
  */
-import { manualSeed, noGrad, ops, Random, type FloatArray, type Tensor } from "../engine";
+import { manualSeed, noGrad, observe, ops, Random, report, type Observer, type StepEvent, type Tensor } from "../engine";
 import type { Module } from "../nn";
 import { binaryCrossEntropyWithLogits, softmaxCrossEntropy } from "../nn/losses";
-import { clipGradNorm, type Optimizer } from "../optim";
+import { clipGradNorm, stepReporting, type Optimizer } from "../optim";
 import { batches, datasetSize, type Dataset, type SplitDataset } from "../data";
 import { checkFirstForward, checkFirstLoss, checkSpecData, checkSpecModel, checkSpecOptimizer, type ModelSpec } from "./spec";
 
 /** Default number of steps when a spec gives neither `steps` nor `epochs` (ModelSpec documents 100). */
 export const DEFAULT_STEPS = 100;
 
-/** What a hook sees at each step. Tensors are live: read them, do not keep them past the hook. */
-export interface StepContext {
+/** What an observer's step events carry from this loop. Tensors are live: read them, do not keep them past the event. */
+export interface StepContext extends StepEvent {
   /** 0-based step index. */
   step: number;
   totalSteps: number;
@@ -36,49 +37,13 @@ export interface StepContext {
   params: ReadonlyArray<readonly [string, Tensor]>;
 }
 
-export interface AfterStepContext extends StepContext {
-  /**
-   * Each parameter's values just before the optimizer step (same order as `params`), when
-   * `wantsPrevious(step)` returned true; null otherwise. Buffers are reused between steps.
-   */
-  previous: readonly FloatArray[] | null;
-}
+/** @deprecated The loop's `afterStep` carries a `StepContext`; updates arrive as `update` events (‖Δw‖², ‖w‖²). */
+export type AfterStepContext = StepContext;
 
-/** Observation points of the loop (instrument/ implements these). */
-export interface TrainHooks {
-  /** After the model is built and named, before the first step. */
-  onStart?(info: { model: Module; optimizer: Optimizer; totalSteps: number; task: Task }): void;
-  /** Before the forward pass of a step. */
-  beforeStep?(ctx: StepContext): void;
-  /** After backward: gradients are in `.grad`, the optimizer has not stepped yet. */
-  afterBackward?(ctx: StepContext): void;
-  /** Whether afterStep needs the parameter values from before the step (copying costs a pass over the weights). */
-  wantsPrevious?(step: number): boolean;
-  /** After the optimizer step, before gradients are cleared. */
-  afterStep?(ctx: AfterStepContext): void;
-}
+/** @deprecated An observer of this loop's steps: `Observer<StepContext>` (pass it in `TrainOptions.observers`). */
+export type TrainHooks = Observer<StepContext>;
 
 export type Task = "classification" | "regression";
-
-/**
- * Observes every training loop of the process (the way `addOpObserver` observes every op): for
- * instrumentation that is switched on around a run rather than passed in as hooks, such as NaN/Inf
- * tracking, which must see what `optimizer.step()` does to the parameters (it is not an op).
- */
-export interface LoopObserver {
-  /** After the model and optimizer are built, before the first step. */
-  onStart?(info: { model: Module; optimizer: Optimizer; params: ReadonlyArray<readonly [string, Tensor]>; totalSteps: number }): void;
-  /** Right after `optimizer.step()`: parameters hold their new values, gradients are still in `.grad`. */
-  afterUpdate?(ctx: StepContext): void;
-}
-
-const loopObservers = new Set<LoopObserver>();
-
-/** Registers a loop observer; returns its remover. */
-export function addLoopObserver(o: LoopObserver): () => void {
-  loopObservers.add(o);
-  return () => void loopObservers.delete(o);
-}
 
 export interface TrainOptions {
   /** Overrides the spec's step count (and epochs). */
@@ -87,6 +52,12 @@ export interface TrainOptions {
   maxSteps?: number;
   /** Overrides the spec's batch size. */
   batchSize?: number;
+  /**
+   * Observers attached while this run's steps run (detached between steps and when it ends): they see
+   * the run's step events with its `StepContext`, and every op, module and update event inside a step.
+   */
+  observers?: ReadonlyArray<Observer<StepContext>>;
+  /** @deprecated One more entry of `observers`. */
   hooks?: TrainHooks;
   /** Polled before each step; true stops training (the result covers the steps done). */
   shouldStop?: () => boolean;
@@ -197,7 +168,7 @@ export interface Trainer {
 
 export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trainer {
   const { model, optimizer, train: trainSet, validation, task } = buildRun(spec);
-  const hooks = options.hooks ?? {};
+  const observers = [...(options.observers ?? []), ...(options.hooks ? [options.hooks] : [])];
   const n = datasetSize(trainSet);
   if (n === 0) throw new Error(`${spec.name}: the training set is empty`);
   const batchSize = Math.max(1, Math.min(options.batchSize ?? spec.batchSize ?? n, n));
@@ -206,7 +177,6 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
   // Shuffling draws from its own stream, derived from the seed after init: adding a layer changes the
   // weights but not the order of the batches, and vice versa.
   const shuffleRng = new Random(((spec.seed ?? 0) ^ 0x5eed_1e55) >>> 0);
-  const previous: FloatArray[] = [];
   const losses: number[] = [];
   const gradClip = spec.clipGradNorm !== undefined ? [] as Array<{ totalNorm: number; clipped: boolean }> : undefined;
   const accuracies: number[] | undefined = task === "classification" ? [] : undefined;
@@ -217,9 +187,6 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
   let reason: StopReason = "completed";
   let done = totalSteps === 0;
   let validationResult: TrainResult["validation"];
-
-  hooks.onStart?.({ model, optimizer, totalSteps, task });
-  for (const o of loopObservers) o.onStart?.({ model, optimizer, params, totalSteps });
 
   const nextBatch = (): Dataset => {
     for (;;) {
@@ -246,7 +213,7 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
     const ctx: StepContext = {
       step, totalSteps, epoch, model, optimizer, batch, lr: optimizer.lr, loss: NaN, dataLoss: NaN, params,
     };
-    hooks.beforeStep?.(ctx);
+    report.beforeStep(ctx);
     const prediction = model.call(batch.x);
     if (step === 0) checkFirstForward(spec, prediction, batch.y, task === "classification");
     const dataLoss = spec.loss(prediction, batch.y);
@@ -267,27 +234,14 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
       return;
     }
     total.backward();
-    // Hooks see the gradients backward produced (what the debugger diagnoses); the optimizer the clipped ones.
-    hooks.afterBackward?.(ctx);
+    // Observers see the gradients backward produced (what the debugger diagnoses); the optimizer the clipped ones.
+    report.afterBackward(ctx);
     if (gradClip) {
       const totalNorm = clipGradNorm(params.map(([, p]) => p), spec.clipGradNorm!);
       gradClip.push({ totalNorm, clipped: spec.clipGradNorm! / (totalNorm + 1e-6) < 1 });
     }
-    const keep = hooks.afterStep && (hooks.wantsPrevious?.(step) ?? false);
-    if (keep) {
-      // Snapshot buffers are allocated once per parameter and reused (a memcpy per step).
-      for (let i = 0; i < params.length; i++) {
-        const p = params[i][1];
-        const buf = previous[i];
-        if (!buf || buf.length !== p.size || buf.constructor !== p.data.constructor) {
-          previous[i] = p.data instanceof Float32Array ? new Float32Array(p.size) : new Float64Array(p.size);
-        }
-        previous[i].set(p.data);
-      }
-    }
-    optimizer.step();
-    if (loopObservers.size) for (const o of loopObservers) o.afterUpdate?.(ctx);
-    hooks.afterStep?.({ ...ctx, previous: keep ? previous : null });
+    stepReporting(optimizer);
+    report.afterStep(ctx);
     optimizer.zeroGrad();
     // Parameters the optimizer does not own (frozen, or a partial optimizer) must not accumulate forever.
     for (const [, p] of params) p.zeroGrad();
@@ -305,7 +259,12 @@ export function createTrainer(spec: ModelSpec, options: TrainOptions = {}): Trai
         finish();
         return false;
       }
-      runStep();
+      const detach = observers.length ? observe(...observers) : null;
+      try {
+        runStep();
+      } finally {
+        detach?.();
+      }
       return !done;
     },
     result(): TrainResult {

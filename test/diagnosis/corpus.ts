@@ -62,6 +62,20 @@ const regressionSpec = (name: string, opt: (p: Tensor[]) => optim.Optimizer, ste
   name, model: () => new nn.Linear(4, 1), data: () => regression(), loss: losses.mse, optimizer: opt, batchSize, steps, seed: 1,
 });
 
+/** The last time step of a (batch, time, hidden) sequence. */
+class LastStep extends nn.Module {
+  forward(x: Tensor): Tensor {
+    return ops.reshape(ops.slice(x, 1, -1), [x.shape[0], x.shape[2]]);
+  }
+}
+
+/** The adding problem over 40 steps (Hochreiter & Schmidhuber 1997) with a recurrent layer read at its last step. */
+const addingSpec = (name: string, layer: () => nn.Module) => () => defineModel({
+  name, model: () => new nn.Sequential(layer(), new LastStep(), new nn.Linear(12, 1)),
+  data: () => data.addingProblem({ n: 256, length: 40, seed: 1 }), loss: losses.mse,
+  optimizer: (p) => new optim.Adam(p, { lr: 0.01 }), batchSize: 32, steps: 20, seed: 1,
+});
+
 export const CASES: DiagnosisCase[] = [
   // ---- healthy: activations, inits, normalizations, optimizers, batch sizes, converged runs ----
   healthy("relu he 3×16 sgd", spec("h1", () => mlp(3, 16, relu, nn.init.heNormal()), sgd(0.1))),
@@ -112,6 +126,10 @@ export const CASES: DiagnosisCase[] = [
   wrongBackward("missing factor (d x² = x)", (g, x) => ops.mul(g, x)),
   wrongBackward("wrong sign (d x² = -2x)", (g, x) => ops.mul(ops.mul(g, x), -2)),
   wrongBackward("constant (d x² = 2)", (g) => ops.mul(g, 2)),
+
+  // ---- through time: the same 40-step adding problem, a plain RNN and an LSTM whose forget gate starts open ----
+  { name: "vanishing through time: plain tanh RNN, 40-step sequences", spec: addingSpec("t1", () => new nn.RNN(2, 12)), fire: ["vanishing-through-time"], silent: ["exploding-through-time", "gradcheck-failed"] },
+  { name: "LSTM, forget bias 2, 40-step sequences", spec: addingSpec("t2", () => new nn.LSTM(2, 12, { forgetBias: 2 })), fire: [], silent: [...ALARMS, "vanishing-through-time", "exploding-through-time"], gradcheck: true },
   // ---- model families: recurrent, convolutional, transformer (families.ts) ----
   ...FAMILY_CASES,
 ];

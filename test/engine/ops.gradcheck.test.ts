@@ -14,9 +14,10 @@ import * as mathCases from "./opcases/math";
 import * as reduceCases from "./opcases/reduce";
 import * as layoutCases from "./opcases/layout";
 import * as compositeCases from "./opcases/composite";
+import * as tapCases from "./opcases/tap";
 import { cases as embeddingCases } from "./opcases/embedding";
 
-const groups = [activationCases, mathCases, reduceCases, layoutCases, compositeCases];
+const groups = [activationCases, mathCases, reduceCases, layoutCases, compositeCases, tapCases];
 
 const rng = new Random(1234);
 const dim = () => 1 + rng.int(4);

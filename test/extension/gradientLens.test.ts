@@ -190,7 +190,7 @@ describe("hostile messages from a webview", () => {
     const hostile: unknown[] = [
       { type: huge, requestId: 1 },
       { type: "reveal", requestId: 2, location: { file: "relative/m.ts", line: 1, column: 1 } },
-      { type: "reveal", requestId: 3, location: { file: "/ws/m.js", line: 1, column: 1 } },
+      { type: "reveal", requestId: 3, location: { file: "/ws/run.sh", line: 1, column: 1 } },
       { type: "reveal", requestId: 4, location: { file: "/ws/m\u0000.ts", line: 1, column: 1 } },
       { type: "reveal", requestId: 5, location: { file: `/${huge}.ts`, line: 1, column: 1 } },
       { type: "reveal", requestId: 6, location: { file: "/ws/m.ts", line: -1, column: 1 } },

@@ -1,11 +1,12 @@
 /**
- * `trackUpdateNorms`: every optimizer (each branch of its rule) measures Σ(Δw)² and Σw² (before the
- * step) inside its update loop; the sums must equal a direct computation from copies of the weights,
- * and tracking must not change a single bit of the trajectory.
+ * Update events: while an observer listens, every optimizer (each branch of its rule) measures Σ(Δw)²
+ * and Σw² (before the step) inside its one update loop and reports them per tensor; the sums must equal
+ * a direct computation from copies of the weights, and observing must not change a single bit of the
+ * trajectory.
  */
 import { describe, expect, it } from "vitest";
-import { Random, Tensor } from "../../src/engine";
-import { AdaGrad, Adam, AdamW, AdaptiveGains, BaseOptimizer, RMSProp, SGD, type Optimizer } from "../../src/optim";
+import { observe, Random, Tensor, type FloatArray, type UpdateEvent } from "../../src/engine";
+import { AdaGrad, Adam, AdamW, AdaptiveGains, BaseOptimizer, RMSProp, SGD, stepReporting, type Optimizer } from "../../src/optim";
 
 type Make = (ps: Tensor[]) => Optimizer;
 
@@ -43,63 +44,69 @@ function setGrads(ps: Tensor[], r: Random, skip = -1): void {
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.max(1e-300, Math.abs(b));
 
-describe("trackUpdateNorms", () => {
+/** Runs `fn` with an observer attached; returns the update events it saw, by tensor. */
+function observed(fn: () => void): Map<Tensor, UpdateEvent> {
+  const events = new Map<Tensor, UpdateEvent>();
+  const detach = observe({ update: (e) => void events.set(e.param, e) });
+  try {
+    fn();
+  } finally {
+    detach();
+  }
+  return events;
+}
+
+/** Σ(after − before)² and Σ before², computed directly. */
+function direct(after: FloatArray, before: Float64Array): { d2: number; w2: number } {
+  let d2 = 0, w2 = 0;
+  for (let j = 0; j < after.length; j++) {
+    const d = after[j] - before[j];
+    d2 += d * d;
+    w2 += before[j] * before[j];
+  }
+  return { d2, w2 };
+}
+
+describe("update events", () => {
   for (const dtype of ["float64", "float32"] as const) {
     for (const [name, make] of CASES) {
-      it(`${name} (${dtype}): tracked Σ(Δw)² and Σw² equal a direct computation; the trajectory is unchanged`, () => {
+      it(`${name} (${dtype}): reported Σ(Δw)² and Σw² equal a direct computation; the trajectory is unchanged`, () => {
         const tracked = params(dtype);
         const plain = params(dtype);
         const a = make(tracked);
         const b = make(plain);
-        const norms = a.trackUpdateNorms!(true)!;
-        expect(norms).not.toBeNull();
         const ra = new Random(9), rb = new Random(9);
         for (let step = 0; step < 4; step++) {
-          // Step 2 leaves the second tensor without a gradient: skipped, reported as not updated.
+          // Step 2 leaves the second tensor without a gradient: skipped, no event.
           const skip = step === 2 ? 1 : -1;
           setGrads(tracked, ra, skip);
           setGrads(plain, rb, skip);
           const before = tracked.map((p) => Float64Array.from(p.data));
-          a.step();
+          const events = observed(() => a.step());
           b.step();
+          expect(events.size).toBe(skip >= 0 ? 2 : 3);
           tracked.forEach((p, i) => {
             expect(Array.from(p.data), `${name} step ${step} tensor ${i}`).toEqual(Array.from(plain[i].data));
+            const e = events.get(p);
             if (i === skip) {
-              expect(norms.updated[i]).toBe(0);
+              expect(e).toBeUndefined();
               return;
             }
-            expect(norms.updated[i]).toBe(1);
-            let d2 = 0, w2 = 0;
-            for (let j = 0; j < p.size; j++) {
-              const d = p.data[j] - before[i][j];
-              d2 += d * d;
-              w2 += before[i][j] * before[i][j];
-            }
-            expect(rel(norms.weight[i], w2)).toBeLessThan(1e-13);
+            expect(e).toMatchObject({ optimizer: a, param: p, grad: p._g });
+            const { d2, w2 } = direct(p.data, before[i]);
+            expect(rel(e!.weightSq, w2)).toBeLessThan(1e-13);
             if (i === 0) expect(d2).toBeGreaterThan(0);
-            expect(rel(norms.update[i], d2)).toBeLessThan(1e-13);
+            expect(rel(e!.updateSq, d2)).toBeLessThan(1e-13);
           });
         }
-        expect(a.trackUpdateNorms!(false)).toBeNull();
-        // Off again: the sums are left alone.
-        const frozen = Float64Array.from(norms.update);
-        setGrads(tracked, ra);
-        a.step();
-        expect(Array.from(norms.update)).toEqual(Array.from(frozen));
       });
     }
   }
 
-  it("a subclass with its own update rule or step cannot track (callers take the snapshot path); one inheriting the rule can", () => {
+  it("a subclass with its own rule, a rule wrapped by a subclass, and an optimizer that is not a BaseOptimizer report exact sums too", () => {
     class Sign extends BaseOptimizer {
-      protected update(p: Tensor, g: Float64Array | Float32Array): void {
+      protected update(p: Tensor, g: FloatArray): void {
         for (let j = 0; j < p.size; j++) p.data[j] -= this.lr * Math.sign(g[j]);
-      }
-    }
-    class ClippedSGD extends SGD {
-      override step(): void {
-        super.step();
-        for (const p of this.params) for (let j = 0; j < p.size; j++) p.data[j] = Math.max(-1, Math.min(1, p.data[j]));
       }
     }
     class WarmSGD extends SGD {
@@ -107,8 +114,27 @@ describe("trackUpdateNorms", () => {
         return Math.min(0.9, 0.1 * this.t);
       }
     }
-    expect(new Sign(params("float64"), 0.1).trackUpdateNorms(true)).toBeNull();
-    expect(new ClippedSGD(params("float64"), { lr: 0.1 }).trackUpdateNorms(true)).toBeNull();
-    expect(new WarmSGD(params("float64"), { lr: 0.1 }).trackUpdateNorms(true)).not.toBeNull();
+    /** Not a BaseOptimizer: measured against copies by `stepReporting`. */
+    const halve = (ps: Tensor[]): Optimizer => ({
+      params: ps, lr: 0.5,
+      step() { for (const p of ps) if (p._g) for (let j = 0; j < p.size; j++) p.data[j] -= 0.5 * p._g[j]; },
+      zeroGrad() { for (const p of ps) p.zeroGrad(); },
+    });
+    for (const make of [(p: Tensor[]) => new Sign(p, 0.1), (p: Tensor[]) => new WarmSGD(p, { lr: 0.1 }), halve]) {
+      const ps = params("float32");
+      const opt = make(ps);
+      const r = new Random(3);
+      for (let step = 0; step < 3; step++) {
+        setGrads(ps, r);
+        const before = ps.map((p) => Float64Array.from(p.data));
+        const events = observed(() => stepReporting(opt));
+        expect(events.size).toBe(3);
+        ps.forEach((p, i) => {
+          const { d2, w2 } = direct(p.data, before[i]);
+          expect(rel(events.get(p)!.updateSq, d2)).toBeLessThan(1e-13);
+          expect(rel(events.get(p)!.weightSq, w2)).toBeLessThan(1e-13);
+        });
+      }
+    }
   });
 });

@@ -11,4 +11,5 @@ export { erf, log1p, expm1, sin, cos, reciprocal, rsqrt, sign, floor, round } fr
 export { min, prod, cumsum } from "./reduce";
 export { pad, tile, oneHot, checkIndex, type PadMode, type PadOptions } from "./layout";
 export { maskedFill, repeat, stack, split, chunk, flatten } from "./composite";
+export { tap } from "./tap";
 export { embedding, type EmbeddingOptions } from "./embedding";

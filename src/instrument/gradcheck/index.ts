@@ -19,9 +19,10 @@
 import { globalRandom, noGrad, Random, type Tensor } from "../../engine";
 import type { GradcheckResult } from "../../report";
 import { locateCulprit } from "./culprit";
+import { checkDirectional, type DirectionalOutcome } from "./directional";
 import { judge } from "./judge";
 import { observeOps } from "./observe";
-import { KinkWatch, multiIndex, randomDirection } from "./perturb";
+import { KinkWatch, multiIndex, sampleIndices } from "./perturb";
 import {
   GRADCHECK_DEFAULTS, prepare, type CheckGradientsOptions, type GradcheckDirectionDetail, type GradcheckEntryDetail, type GradcheckTarget,
 } from "./setup";
@@ -53,27 +54,41 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
   const o = { ...GRADCHECK_DEFAULTS, ...stripUndefined(options) };
   const userRandom = globalRandom.saveState();
   const problem = prepare(target, options, o.seed);
+  // Every loss evaluation is a forward pass: counted for the report (what the check cost).
+  let evaluations = 0;
+  const evaluate = problem.evaluate;
+  problem.evaluate = () => {
+    evaluations++;
+    return evaluate();
+  };
   const fixedRandom = globalRandom.saveState();
   const kinks = new KinkWatch();
   const removeKinks = observeOps(kinks);
   const savedGrads = problem.tensors.map((c) => c.tensor._g);
   const savedData = problem.tensors.map((c) => c.tensor.data.slice());
   try {
-    // Analytic: one backward pass from zeroed gradients.
+    // Analytic: one backward pass from zeroed gradients. Its forward also records which side of every
+    // kink each element sits on (the same op events as a forward under noGrad) and gives f(θ).
     for (const c of problem.tensors) c.tensor._g = null;
     globalRandom.restoreState(fixedRandom);
+    kinks.begin("record");
     const root = problem.evaluate();
+    kinks.end();
     if (root.size !== 1) throw new Error(`checkGradients: the loss must be a scalar, got shape [${root.shape.join(", ")}]`);
-    const base = root.item();
+    const f0 = root.item();
     root.backward();
-    const analytic = problem.tensors.map((c) => (c.tensor._g ? Float64Array.from(c.tensor._g) : new Float64Array(c.tensor.size)));
+    // The buffers this backward created are taken, not copied (the caller's are restored at the end).
+    const analytic = problem.tensors.map((c) => {
+      const g = c.tensor._g;
+      return g instanceof Float64Array ? g : g ? new Float64Array(g) : new Float64Array(c.tensor.size);
+    });
     for (const c of problem.tensors) c.tensor._g = null;
 
-    if (!Number.isFinite(base)) {
+    if (!Number.isFinite(f0)) {
       return {
         mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol, passed: false, status: "inconclusive", layers: [], checked: 0,
-        notes: [...problem.notes, `the loss is ${base} at the checked point: nothing to compare (inconclusive; see the nan-or-inf warning)`],
-        durationMs: performance.now() - t0,
+        notes: [...problem.notes, `the loss is ${f0} at the checked point: nothing to compare (inconclusive; see the nan-or-inf warning)`],
+        durationMs: performance.now() - t0, evaluations,
       };
     }
 
@@ -84,13 +99,10 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       kinks.end();
       return v;
     };
-    globalRandom.restoreState(fixedRandom);
-    kinks.begin("record");
-    const f0 = noGrad(() => problem.evaluate().item());
-    kinks.end();
 
     const entries: GradcheckEntryDetail[][] = problem.tensors.map(() => []);
     const directions: GradcheckDirectionDetail[][] = problem.tensors.map(() => []);
+    let directional: DirectionalOutcome | undefined;
 
     const checkEntry = (ti: number, i: number): GradcheckEntryDetail => {
       const x = problem.tensors[ti].tensor.data;
@@ -117,44 +129,16 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
     } else if (o.mode === "sampled") {
       const rng = new Random(o.seed);
       problem.tensors.forEach((c, ti) => {
-        const size = c.tensor.size;
-        const k = Math.min(o.samples, size);
-        // Partial Fisher–Yates: k distinct entries, seeded.
-        const pool = Int32Array.from({ length: size }, (_, i) => i);
-        for (let j = 0; j < k; j++) {
-          const r = j + rng.int(size - j);
-          const tmp = pool[j];
-          pool[j] = pool[r];
-          pool[r] = tmp;
-          entries[ti].push(checkEntry(ti, pool[j]));
-        }
+        for (const i of sampleIndices(rng, c.tensor.size, o.samples)) entries[ti].push(checkEntry(ti, i));
       });
     } else {
-      const rng = new Random(o.seed);
-      problem.tensors.forEach((c, ti) => {
-        const x = c.tensor.data;
-        const orig = x.slice();
-        let fallback = false;
-        for (let d = 0; d < o.directions; d++) {
-          const { u, a } = randomDirection(rng, analytic[ti]);
-          for (let j = 0; j < x.length; j++) x[j] = orig[j] + o.eps * u[j];
-          const fp = lossAt();
-          let kink = kinks.crossed;
-          for (let j = 0; j < x.length; j++) x[j] = orig[j] - o.eps * u[j];
-          const fm = lossAt();
-          kink ||= kinks.crossed;
-          x.set(orig);
-          const dir: GradcheckDirectionDetail = { tensor: c.name, ...judge(a, f0, fp, fm, kink, o) };
-          directions[ti].push(dir);
-          // A direction crossing kinks of several entries at once has no clean one-sided derivative.
-          if (!dir.passed || dir.unverified || dir.nonFinite) fallback = true;
-        }
-        // PyTorch's fast mode falls back to the slow check to say which entries are wrong.
-        if (fallback) checkAll(ti);
-      });
+      directional = checkDirectional({
+        problem, orig: savedData, analytic, f0, o, checkEntry,
+        lossAt: () => ({ f: lossAt(), kink: kinks.crossed }),
+      }, entries, directions);
     }
 
-    const result = summarize(problem, entries, directions, o, f0);
+    const result = summarize(problem, entries, directions, o, f0, directional);
     if (result.status === "failed" && result.layers.some((l) => (l.failures ?? 0) > 0)) {
       const failedTensors = new Set<Tensor>();
       for (const l of result.layers) for (const t of l.tensors ?? []) {
@@ -165,6 +149,7 @@ export function checkGradients(target: GradcheckTarget, options: CheckGradientsO
       else result.notes = [...(result.notes ?? []), "no op could be blamed: every op's own output gradient matched its central difference within that op's noise floor"];
     }
     result.durationMs = performance.now() - t0;
+    result.evaluations = evaluations;
     return result;
   } finally {
     removeKinks();

@@ -1,12 +1,13 @@
 /**
- * The gradient check's one contact with the engine's op-observer API: kink watching, the culprit
- * search's recording and its in-place nudges all subscribe through here.
+ * The gradient check's one contact with the instrumentation surface: kink watching, the culprit
+ * search and the directional check observe ops through it.
  */
-import { addOpObserver, type OpObserver } from "../../engine";
+import { observe, type Observer } from "../../engine";
 
-export type { OpObserver };
+/** An observer of op events (forward and backward). */
+export type OpObserver = Pick<Observer, "forward" | "backward">;
 
-/** Subscribes `observer` to every op's forward (and backward) events; returns the unsubscribe. */
+/** Attaches `observer` to every op's forward (and backward) events; returns the detach. */
 export function observeOps(observer: OpObserver): () => void {
-  return addOpObserver(observer);
+  return observe(observer);
 }

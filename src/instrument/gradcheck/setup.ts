@@ -22,7 +22,7 @@ export type GradcheckTensorSummary = GradcheckTensor & { status: GradcheckStatus
 export type GradcheckLayerDetail = GradcheckLayer & { status: GradcheckStatus; tensors: GradcheckTensorSummary[] };
 
 /** PyTorch gradcheck's defaults (torch.autograd.gradcheck: eps 1e-6, atol 1e-5, rtol 1e-3). */
-export const GRADCHECK_DEFAULTS = { mode: "sampled" as GradcheckMode, eps: 1e-6, atol: 1e-5, rtol: 1e-3, samples: 10, directions: 2, seed: 0, worst: 5 };
+export const GRADCHECK_DEFAULTS = { mode: "sampled" as GradcheckMode, eps: 1e-6, atol: 1e-5, rtol: 1e-3, samples: 10, directions: 1, seed: 0, worst: 5 };
 /** Rows of the batch used when checking a ModelSpec (a check costs two forwards per entry). */
 export const GRADCHECK_BATCH = 16;
 export const TINY = 1e-300;

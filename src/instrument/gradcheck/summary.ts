@@ -1,5 +1,6 @@
 /** Summarizing judged entries and directions into per-tensor and per-layer verdicts, with the reasons. */
 import type { GradcheckResult, GradcheckStatus } from "../../report";
+import type { DirectionalOutcome } from "./directional";
 import { noiseFloor, type Judged } from "./judge";
 import type { GradcheckDirectionDetail, GradcheckEntryDetail, GradcheckLayerDetail, GradcheckTensorSummary, Problem } from "./setup";
 import type { GRADCHECK_DEFAULTS } from "./setup";
@@ -17,8 +18,9 @@ export const rank = (e: GradcheckEntryDetail) => (e.nonFinite ? 1 : e.passed ===
 
 export function summarize(
   problem: Problem, entries: GradcheckEntryDetail[][], directions: GradcheckDirectionDetail[][],
-  o: typeof GRADCHECK_DEFAULTS, f0: number,
+  o: typeof GRADCHECK_DEFAULTS, f0: number, directional?: DirectionalOutcome,
 ): GradcheckResult {
+  const joint = directional?.joint ?? [];
   const byLayer = new Map<string, number[]>();
   problem.tensors.forEach((c, ti) => {
     if (!byLayer.has(c.layer)) byLayer.set(c.layer, []);
@@ -32,13 +34,15 @@ export function summarize(
   let kinkTotal = 0;
   let negligibleTotal = 0;
   let unresolvableTotal = 0;
+  let jointJudged = false;
   for (const [name, tis] of byLayer) {
     const tensors = tis.map((ti): GradcheckTensorSummary => {
       const es = entries[ti];
       const ds = directions[ti];
       // Entries decide when there are any (sampled, full, or directional after its fallback): a direction
       // whose entry-by-entry fallback found nothing wrong was round-off or kinks along u, not a failure.
-      const judged: Array<Omit<Judged, "passed"> & { passed?: boolean }> = es.length ? es : ds;
+      // A tensor directional mode did not narrow down to is judged by the direction over all parameters.
+      const judged: Array<Omit<Judged, "passed"> & { passed?: boolean }> = es.length ? es : ds.length ? ds : joint;
       const tensorName = problem.tensors[ti].name;
       const failures = judged.filter((e) => !e.passed && !e.nonFinite).length;
       const nonFinite = judged.filter((e) => e.nonFinite).length;
@@ -46,9 +50,13 @@ export function summarize(
       const negligible = judged.filter((e) => e.negligible && !e.kink).length;
       // Below the noise floor where that floor is above atol: nothing can be said about these.
       const unresolvable = judged.filter((e) => e.negligible && !e.kink && e.noiseFloor !== undefined).length;
-      unresolvableTotal += unresolvable;
+      // The direction over all parameters judges many tensors but is one comparison: counted once below.
+      if (judged !== joint) {
+        unresolvableTotal += unresolvable;
+        negligibleTotal += negligible;
+      } else jointJudged = true;
       const maxRel = Math.max(0, ...judged.filter((e) => !e.kink && !e.negligible && !e.nonFinite).map((e) => e.relError));
-      const count = es.length || ds.length;
+      const count = es.length || ds.length || joint.length;
       let status: GradcheckStatus = "passed";
       if (failures > 0) status = "failed";
       else if (nonFinite > 0) {
@@ -60,10 +68,12 @@ export function summarize(
       } else if (unverified * 2 > count) {
         status = "inconclusive";
         reasons.push(`${tensorName}: ${unverified} of ${count} ${es.length ? "entries" : "directions"} sit on kinks where the analytic value is only a subgradient (between the one-sided differences): inconclusive`);
+      } else if (directional?.undecided.has(ti)) {
+        status = "inconclusive";
+        reasons.push(directional.undecided.get(ti)!);
       }
       const kinks = es.filter((e) => e.kink).length + ds.filter((d) => d.kink).length;
       kinkTotal += kinks;
-      negligibleTotal += negligible;
       const t: GradcheckTensorSummary = { name: tensorName, checked: count, maxRelError: maxRel, passed: status === "passed", failures, kinks, status };
       if (nonFinite) t.nonFinite = nonFinite;
       if (unverified) t.unverified = unverified;
@@ -94,6 +104,11 @@ export function summarize(
     checked += layer.checked;
     layers.push(layer);
   }
+  if (jointJudged) {
+    unresolvableTotal += joint.filter((d) => d.negligible && !d.kink && d.noiseFloor !== undefined).length;
+    negligibleTotal += joint.filter((d) => d.negligible && !d.kink).length;
+    kinkTotal += joint.filter((d) => d.kink).length;
+  }
   if (kinkTotal) notes.push(`${kinkTotal} checked entries or directions crossed a kink (ReLU at 0, a max tie…): judged against the one-sided differences`);
   if (negligibleTotal) notes.push(`${negligibleTotal} entries with |analytic| and |numeric| below the resolution of central differences (100·ε_machine·|loss|/eps) are left out of maxRelError`);
   const floor = noiseFloor(o.eps, f0);
@@ -101,12 +116,24 @@ export function summarize(
     // In the user's terms, and first among the reasons (the one a front end shows).
     reasons.unshift(`the loss is ~${sci(f0)}: central differences (eps ${sci(o.eps)}) cannot resolve gradients below ~${sci(floor)} here, and ${unresolvableTotal} checked entries are below that; rescale the loss (a mean instead of a sum, a smaller init) or check on a smaller batch`);
   }
+  let status = layers.reduce<GradcheckStatus>((s, l) => worse(s, l.status), "passed");
+  if (directional?.unlocalized && status === "passed") {
+    status = "inconclusive";
+    reasons.push(directional.unlocalized);
+  }
+  if (directional) {
+    notes.push(...directional.notes);
+    // Comparisons made: the joint ones, then each tensor's direction and entry (a layer's `checked`
+    // counts the joint direction once for each tensor it judged).
+    checked = joint.length + entries.reduce((s, es) => s + es.length, 0) + directions.reduce((s, ds) => s + ds.length, 0);
+  }
   notes.push(...reasons);
-  const status = layers.reduce<GradcheckStatus>((s, l) => worse(s, l.status), "passed");
-  return {
+  const result: GradcheckResult = {
     mode: o.mode, eps: o.eps, atol: o.atol, rtol: o.rtol,
     passed: status === "passed",
     status,
     layers, checked, notes,
   };
+  if (joint.length) result.joint = joint;
+  return result;
 }

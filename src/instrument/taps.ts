@@ -1,0 +1,127 @@
+/**
+ * Gradients through time and attention statistics: the sink the recorder installs for the forward and
+ * backward pass of each recorded step (`setTapSink`). Every tap call of the step is one entry (its
+ * series' next time index); backward adds ‖g‖² into it. At the end of the step the entries become the
+ * step record's `timeNorms` (norms[t] = ‖∂L/∂h_t‖, forward order) and the attention calls its
+ * `attention` (per-head entropy, averaged over the step's calls weighted by their rows).
+ */
+import { setTapSink, type TapSeriesInfo, type TapSink } from "../engine";
+import type { AttentionStats, SourceLocation, StepRecord, TimeNorms, TimeSeriesInfo } from "../report";
+
+interface AttentionSum {
+  entropy: Float64Array;
+  uniform: number;
+  rows: number;
+}
+
+export class TapCollector implements TapSink {
+  /** Every series seen on a recorded step, in order of first appearance. */
+  readonly series = new Map<string, TimeSeriesInfo>();
+  /** What each recorded step measured, by step. */
+  readonly steps = new Map<number, { timeNorms?: TimeNorms[]; attention?: AttentionStats[] }>();
+  /** This step's tap calls: entry → series name, and its Σ g² (0 until a gradient reaches it). */
+  private names: string[] = [];
+  private sq: number[] = [];
+  private attentionSums = new Map<string, AttentionSum>();
+  private active = false;
+  private previous: TapSink | null = null;
+
+  /** `locate` gives a layer's source location (the recorder knows the model's modules). */
+  constructor(private readonly locate: (layer: string) => SourceLocation | undefined = () => undefined) {}
+
+  /** Starts collecting for a recorded step: installs this collector as the sink. */
+  start(): void {
+    if (!this.active) this.previous = setTapSink(this);
+    this.active = true;
+    this.names = [];
+    this.sq = [];
+    this.attentionSums.clear();
+  }
+
+  /** Ends the step (after its backward pass): uninstalls the sink and keeps what the step measured. */
+  finish(step: number): void {
+    if (!this.active) return;
+    this.stop();
+    const byName = new Map<string, number[]>();
+    for (let i = 0; i < this.names.length; i++) {
+      const norms = byName.get(this.names[i]) ?? [];
+      if (!norms.length) byName.set(this.names[i], norms);
+      norms.push(Math.sqrt(this.sq[i]));
+    }
+    const record: { timeNorms?: TimeNorms[]; attention?: AttentionStats[] } = {};
+    if (byName.size) record.timeNorms = this.timeSeries().filter((s) => byName.has(s.name)).map(({ name }) => ({ name, norms: byName.get(name)! }));
+    if (this.attentionSums.size) {
+      record.attention = [...this.attentionSums].map(([layer, a]) => ({
+        layer, entropy: Array.from(a.entropy, (e) => e / a.rows), uniformEntropy: a.uniform / a.rows,
+      }));
+    }
+    if (record.timeNorms || record.attention) this.steps.set(step, record);
+    this.names = [];
+    this.sq = [];
+    this.attentionSums.clear();
+  }
+
+  /** Uninstalls the sink without keeping the step (a step that ended before its backward pass). */
+  stop(): void {
+    if (!this.active) return;
+    setTapSink(this.previous);
+    this.previous = null;
+    this.active = false;
+  }
+
+  opened(name: string, info: TapSeriesInfo): number {
+    if (!this.series.has(name)) {
+      const s: TimeSeriesInfo = { name, kind: info.kind };
+      if (info.layer) {
+        s.layer = info.layer;
+        const location = this.locate(info.layer);
+        if (location) s.location = location;
+      }
+      this.series.set(name, s);
+    }
+    this.names.push(name);
+    this.sq.push(0);
+    return this.names.length - 1;
+  }
+
+  reached(entry: number, sumSquares: number): void {
+    // A second backward pass over the same graph in one step adds its ‖g‖² to the entry (rare; one pass is the norm).
+    if (entry < this.sq.length) this.sq[entry] += sumSquares;
+  }
+
+  attention(layer: string, entropy: Float64Array, uniformEntropy: number, rows: number): void {
+    if (!(rows > 0)) return;
+    let a = this.attentionSums.get(layer);
+    if (!a || a.entropy.length !== entropy.length) {
+      a = { entropy: new Float64Array(entropy.length), uniform: 0, rows: 0 };
+      this.attentionSums.set(layer, a);
+    }
+    for (let h = 0; h < entropy.length; h++) a.entropy[h] += entropy[h] * rows;
+    a.uniform += uniformEntropy * rows;
+    a.rows += rows;
+  }
+
+  /**
+   * The series in report order: grouped by layer in order of first appearance, a layer's series by name
+   * (its hidden state "layers.0" before its cell state "layers.0.c" and its stacked layers "layers.0.l1").
+   */
+  timeSeries(): TimeSeriesInfo[] {
+    const groups = new Map<string, TimeSeriesInfo[]>();
+    for (const s of this.series.values()) {
+      const key = s.kind === "recurrent" && s.layer ? s.layer : `\u0000${s.name}`;
+      const g = groups.get(key);
+      if (g) g.push(s);
+      else groups.set(key, [s]);
+    }
+    return [...groups.values()].flatMap((g) => g.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+  }
+
+  /** Copies each recorded step's measurements into its step record. */
+  fill(steps: StepRecord[]): void {
+    for (const s of steps) {
+      const r = this.steps.get(s.step);
+      if (r?.timeNorms) s.timeNorms = r.timeNorms;
+      if (r?.attention) s.attention = r.attention;
+    }
+  }
+}

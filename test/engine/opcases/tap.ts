@@ -1,0 +1,38 @@
+/** Gradient-check case for `tap` (the registry walk spreads it in): an identity whose backward passes the gradient through. */
+import { ops, Random, setTapSink, Tensor, type TapSink } from "../../../src/engine";
+
+const rng = new Random(4411);
+const randT = (shape: number[]) => {
+  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
+  for (let i = 0; i < t.size; i++) t.data[i] = rng.range(-2, 2);
+  return t;
+};
+
+/** A sink that only counts: without one installed, `tap` returns its input and the op never runs. */
+const counting: TapSink = { opened: () => 0, reached: () => {} };
+
+/** Runs `fn` with a sink installed, so the taps inside it put the op on the tape. */
+function recording<T>(fn: () => T): T {
+  const prev = setTapSink(counting);
+  try {
+    return fn();
+  } finally {
+    setTapSink(prev);
+  }
+}
+
+type Case = () => { f: (...xs: Tensor[]) => Tensor; inputs: Tensor[]; eps?: number };
+
+export const cases: Record<string, Case> = {
+  // Tapped twice on one path and once on a branch: the gradient must pass each tap unchanged and add up.
+  tap: () => ({
+    f: (x, w) => recording(() => {
+      const h = ops.tap(ops.mul(x, w), "h");
+      return ops.add(ops.tap(ops.tanh(h), "h"), ops.mul(ops.tap(x, "x"), h));
+    }),
+    inputs: [randT([2, 3]), randT([2, 3])],
+  }),
+};
+
+export const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }> = {};
+export const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: number[] }> = {};
