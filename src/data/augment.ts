@@ -2,6 +2,7 @@
  * Augmentations as batch transforms `(batch, step) => batch` (a ModelSpec's `augment`). Each derives its
  * randomness from (seed, step) alone, so step k's augmentation is the same whatever ran before it: a run
  * resumed or replayed at step k sees the same batch. Only inputs change; targets pass through.
+ * Images (randomCrop, horizontalFlip) are NCHW batches; gaussianNoise and jitter add noise to any shape.
  */
 import { Random, Tensor } from "../engine";
 import type { Dataset } from "./dataset";
@@ -69,6 +70,62 @@ export function randomFlip(options: AugmentOptions & { p?: number; columns?: rea
     return mapInputs(batch, (out, x) => {
       out.set(x);
       for (let r = 0; r < rows; r++) for (const c of cols) if (rng.uniform() < p) out[r * width + c] = -out[r * width + c];
+    });
+  };
+}
+
+/** The [N, C, H, W] of an image batch, or an error naming the transform. */
+function imageShape(name: string, x: Tensor): [number, number, number, number] {
+  if (x.ndim !== 4) throw new Error(`${name}: expects an NCHW image batch [N, C, H, W], got shape [${x.shape.join(", ")}]`);
+  return [x.shape[0], x.shape[1], x.shape[2], x.shape[3]];
+}
+
+/**
+ * Random crop of NCHW images (the CIFAR recipe of He et al. 2016): each image is padded with `padding`
+ * zeros on every side and an H×W window is cut at a random offset, one offset per image, the same for all
+ * its channels. The output keeps the input's shape; an offset of `padding` in both axes is the identity.
+ */
+export function randomCrop(padding: number, options: AugmentOptions = {}): BatchTransform {
+  if (!(Number.isInteger(padding) && padding >= 0)) throw new Error(`randomCrop: padding must be an integer ≥ 0, got ${padding}`);
+  const seed = options.seed ?? 0;
+  return (batch, step) => {
+    const [n, c, h, w] = imageShape("randomCrop", batch.x);
+    const rng = stepRandom(seed, step);
+    return mapInputs(batch, (out, x) => {
+      for (let i = 0; i < n; i++) {
+        // Output pixel (r, q) reads padded pixel (r + dy, q + dx), i.e. input (r + dy − padding, q + dx − padding).
+        const dy = rng.int(2 * padding + 1) - padding, dx = rng.int(2 * padding + 1) - padding;
+        for (let ch = 0; ch < c; ch++) {
+          const base = (i * c + ch) * h * w;
+          for (let r = 0; r < h; r++) {
+            const sr = r + dy;
+            for (let q = 0; q < w; q++) {
+              const sq = q + dx;
+              out[base + r * w + q] = sr >= 0 && sr < h && sq >= 0 && sq < w ? x[base + sr * w + sq] : 0;
+            }
+          }
+        }
+      }
+    });
+  };
+}
+
+/** Mirrors each NCHW image left to right with probability `p` (default 0.5), all its channels together. */
+export function horizontalFlip(options: AugmentOptions & { p?: number } = {}): BatchTransform {
+  const seed = options.seed ?? 0;
+  const p = options.p ?? 0.5;
+  if (!(p >= 0 && p <= 1)) throw new Error(`horizontalFlip: p must be in [0, 1], got ${p}`);
+  return (batch, step) => {
+    const [n, c, h, w] = imageShape("horizontalFlip", batch.x);
+    const rng = stepRandom(seed, step);
+    return mapInputs(batch, (out, x) => {
+      out.set(x);
+      for (let i = 0; i < n; i++) {
+        if (!(rng.uniform() < p)) continue;
+        for (let row = (i * c) * h; row < (i * c + c) * h; row++) {
+          for (let q = 0; q < w; q++) out[row * w + q] = x[row * w + (w - 1 - q)];
+        }
+      }
     });
   };
 }

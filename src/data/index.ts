@@ -7,3 +7,5 @@ export { trainTestSplit, type TrainTestSplit } from "./split";
 export { loadCsv, parseCsv, type CsvOptions, type CsvDataset } from "./csv";
 export { addingProblem, copyTask, parity, type AddingProblemOptions, type CopyTaskOptions, type ParityOptions } from "./sequence";
 export { digits, type DigitsOptions, type DigitsDataset } from "./digits";
+export { randomCrop, horizontalFlip } from "./augment";
+export { brackets, isBalanced, BRACKET_TOKENS, type BracketsOptions } from "./sequence";

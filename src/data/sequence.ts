@@ -4,6 +4,7 @@
  *   addingProblem  Hochreiter & Schmidhuber 1997 (in the form of Le et al. 2015): regression on two marked values.
  *   copyTask       recall a sequence of symbols after a delay (Hochreiter & Schmidhuber 1997; Arjovsky et al. 2016).
  *   parity         the XOR of a bit sequence: every step matters until the last.
+ *   brackets       is a bracket string balanced? Token ids for nn.Embedding (a Dyck language, Dyck 1882).
  */
 import { Random, Tensor } from "../engine";
 import type { Dataset } from "./dataset";
@@ -118,4 +119,98 @@ export function parity(options: ParityOptions = {}): Dataset {
     y[i] = p;
   }
   return { x: new Tensor(x, [n, length, 1]), y: new Tensor(y, [n]), classes: 2 };
+}
+
+export interface BracketsOptions {
+  /** Number of sequences (default 1000). */
+  n?: number;
+  /** Longest sequence (default 16, even); each sequence has an even length in [2, length], left-padded with 0. */
+  length?: number;
+  /** Bracket kinds (default 1: "()"; 2 adds "[]"). */
+  kinds?: 1 | 2;
+  seed?: number;
+}
+
+/** Token ids of `brackets`: 0 padding, then each kind's opening and closing bracket. */
+export const BRACKET_TOKENS = ["<pad>", "(", ")", "[", "]"] as const;
+
+/** True when the id sequence (0 = padding, ignored) is a balanced bracket string. */
+export function isBalanced(ids: ArrayLike<number>): boolean {
+  const stack: number[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    const t = ids[i];
+    if (t === 0) continue;
+    if (t % 2 === 1) stack.push(t);
+    else if (stack.pop() !== t - 1) return false;
+  }
+  return stack.length === 0;
+}
+
+/** A random open-or-close walk of `m` tokens (m even) that never goes below depth 0 and ends at 0. */
+function balanced(m: number, kinds: number, rng: Random): number[] {
+  const out: number[] = [];
+  const open: number[] = [];
+  let opensLeft = m / 2;
+  for (let i = 0; i < m; i++) {
+    if (opensLeft > 0 && (open.length === 0 || rng.uniform() < 0.5)) {
+      const id = 1 + 2 * rng.int(kinds);
+      open.push(id);
+      out.push(id);
+      opensLeft--;
+    } else {
+      out.push(open.pop()! + 1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Breaks a balanced string in one of three ways, each always unbalanced: flip one bracket's direction (the
+ * counts no longer match), move the first token to the end (counts match, the order does not: the string
+ * now ends with an opening bracket), or with two kinds give one closing bracket the other kind.
+ */
+function corrupt(seq: number[], kinds: number, rng: Random): number[] {
+  const out = seq.slice();
+  const way = rng.int(kinds === 2 ? 3 : 2);
+  if (way === 0) {
+    const i = rng.int(out.length);
+    out[i] += out[i] % 2 === 1 ? 1 : -1;
+  } else if (way === 1) {
+    out.push(out.shift()!);
+  } else {
+    const closing = out.flatMap((t, i) => (t % 2 === 0 ? [i] : []));
+    const i = closing[rng.int(closing.length)];
+    out[i] = out[i] === 2 ? 4 : 2;
+  }
+  return out;
+}
+
+/**
+ * Balanced-bracket classification: x (n, length) holds token ids as integral floats (0 padding, 1 "(",
+ * 2 ")", 3 "[", 4 "]"; see BRACKET_TOKENS), each sequence left-padded so its last token sits at the last
+ * step; y (n) is 1 when the string is balanced and 0 when not (`classes = 2`), each with probability 1/2.
+ * Unbalanced strings are balanced ones broken once, so counting brackets is not enough to tell them
+ * apart: a model must track depth over time. `vocab` is the number of ids, for `nn.Embedding(vocab, dim,
+ * { paddingIdx: 0 })`.
+ */
+export function brackets(options: BracketsOptions = {}): Dataset & { vocab: number } {
+  const n = options.n ?? 1000;
+  const length = options.length ?? 16;
+  const kinds = options.kinds ?? 1;
+  checkInteger("brackets: n", n, 1);
+  checkInteger("brackets: length", length, 2);
+  if (length % 2 !== 0) throw new Error(`brackets: length must be even, got ${length}`);
+  if (kinds !== 1 && kinds !== 2) throw new Error(`brackets: kinds must be 1 or 2, got ${kinds}`);
+  const rng = new Random(options.seed ?? 0);
+  const x = new Float64Array(n * length);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = 2 * (1 + rng.int(length / 2));
+    const good = rng.uniform() < 0.5;
+    const base = balanced(m, kinds, rng);
+    const seq = good ? base : corrupt(base, kinds, rng);
+    x.set(seq, i * length + length - m);
+    y[i] = good ? 1 : 0;
+  }
+  return { x: new Tensor(x, [n, length]), y: new Tensor(y, [n]), classes: 2, vocab: 1 + 2 * kinds };
 }

@@ -10,3 +10,4 @@ export * as init from "./init";
 export type { Initializer } from "./init";
 export { Identity, ELU, SELU, ReLU6, Hardtanh } from "./layers";
 export { ConvTranspose2d, type ConvTransposeOptions } from "./conv";
+export { Embedding, type EmbeddingOptions } from "./embedding";

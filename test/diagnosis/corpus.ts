@@ -5,6 +5,7 @@
  */
 import { data, defineModel, defineOp, inspect, losses, nn, ops, optim, type ModelSpec, type Report, type Tensor } from "../../src";
 import { mlp, NaiveSoftmax, nll, regression, spirals } from "../instrument/fixtures";
+import { FAMILY_CASES } from "./families";
 
 export interface DiagnosisCase {
   name: string;
@@ -129,6 +130,8 @@ export const CASES: DiagnosisCase[] = [
   // ---- through time: the same 40-step adding problem, a plain RNN and an LSTM whose forget gate starts open ----
   { name: "vanishing through time: plain tanh RNN, 40-step sequences", spec: addingSpec("t1", () => new nn.RNN(2, 12)), fire: ["vanishing-through-time"], silent: ["exploding-through-time", "gradcheck-failed"] },
   { name: "LSTM, forget bias 2, 40-step sequences", spec: addingSpec("t2", () => new nn.LSTM(2, 12, { forgetBias: 2 })), fire: [], silent: [...ALARMS, "vanishing-through-time", "exploding-through-time"], gradcheck: true },
+  // ---- model families: recurrent, convolutional, transformer (families.ts) ----
+  ...FAMILY_CASES,
 ];
 
 export interface CaseResult {

@@ -15,6 +15,7 @@ import * as reduceCases from "./opcases/reduce";
 import * as layoutCases from "./opcases/layout";
 import * as compositeCases from "./opcases/composite";
 import * as tapCases from "./opcases/tap";
+import { cases as embeddingCases } from "./opcases/embedding";
 
 const groups = [activationCases, mathCases, reduceCases, layoutCases, compositeCases, tapCases];
 
@@ -120,6 +121,7 @@ const cases: Record<string, Case> = {
   broadcastTo: () => ({ f: (x) => ops.broadcastTo(x, [3, 2, 4]), inputs: [randT([2, 1])] }),
   ...convCases,
   ...Object.assign({}, ...groups.map((g) => g.cases)),
+  ...embeddingCases,
 };
 
 /** Ops with no gradient: checked for the absence of one. */

@@ -40,8 +40,8 @@ describe("example gallery", () => {
 
   it("has one file per lecture topic", () => {
     expect(files.sort()).toEqual([
-      "batchnorm.ts", "deep-sigmoid.ts", "dying-relu.ts", "exploding-linear.ts", "minibatch.ts", "naive-softmax.ts",
-      "optimizers.ts", "preprocessing.ts", "relu-he.ts", "rnn-adding.ts", "weight-decay.ts", "wrong-backward.ts",
+      "batchnorm.ts", "deep-cnn.ts", "deep-sigmoid.ts", "dying-relu.ts", "embedding-nan.ts", "exploding-linear.ts", "minibatch.ts", "naive-softmax.ts",
+      "optimizers.ts", "preprocessing.ts", "relu-he.ts", "rnn-adding.ts", "rnn-exploding.ts", "transformer.ts", "weight-decay.ts", "wrong-backward.ts",
     ]);
   });
 

@@ -4,7 +4,7 @@
  * declaration, load in the runner, and pass `gradient-lens check` (exit 0).
  */
 import { describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -57,18 +57,23 @@ describe("template extraction", () => {
 });
 
 describe.each(templates.map((t) => [t.id, t] as const))("template %s", (_id, t) => {
-  it("type-checks alone with no unused import or declaration, and passes `gradient-lens check`", () => {
+  it("type-checks alone with no unused import or declaration, and passes `gradient-lens check`", async () => {
     if (!existsSync(CLI)) throw new Error("dist/ is not built: run `npm run build` first");
     const dir = mkdtempSync(path.join(tmpdir(), "gl-template-"));
     try {
       const file = path.join(dir, t.file);
       writeFileSync(file, t.source);
       expect(typeErrors(file)).toEqual([]);
-      const r = spawnSync(process.execPath, [CLI, "check", file], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 });
+      // Asynchronously: a check of a CNN or transformer template takes seconds, and a synchronous spawn
+      // would block the test worker's event loop long enough for vitest's worker RPC to time out.
+      const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, [CLI, "check", file], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, timeout: 120_000 },
+          (error, stdout, stderr) => resolve({ status: error ? (typeof error.code === "number" ? error.code : null) : 0, stdout, stderr }));
+      });
       expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
       expect(r.stdout).toMatch(/gradient check|gradcheck/i);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 150_000);
 });

@@ -13,3 +13,4 @@ export { pad, tile, oneHot, checkIndex, type PadMode, type PadOptions } from "./
 export { maskedFill, repeat, stack, split, chunk, flatten } from "./composite";
 export { tap } from "./tap";
 export { convTranspose2d, type ConvTranspose2dOptions } from "./convTranspose";
+export { embedding, type EmbeddingOptions } from "./embedding";
