@@ -68,24 +68,27 @@ describe("IntelliSense for gradient-lens in a workspace with nothing installed",
     const rows = page.locator(".editor-widget.suggest-widget.visible .monaco-list-row");
     // The list opens on ".", and fills when the TypeScript server answers; on a loaded machine the
     // first request can lapse, so ask again (Ctrl+Space) as a person would.
-    const linear = rows.filter({ hasText: "Linear" }).first();
     for (let attempt = 0; ; attempt++) {
       try {
-        await linear.waitFor({ timeout: 20_000 });
+        await rows.first().waitFor({ timeout: 20_000 });
         break;
       } catch (e) {
-        if (attempt === 4) throw e;
+        if (attempt === 4) {
+          await screenshot(page, "types-completion-failed.png");
+          throw e;
+        }
         await page.keyboard.press("Escape");
         await page.keyboard.press("Control+Space");
       }
     }
-    await screenshot(page, "types-completion.png");
-    const labels = await rows.evaluateAll((els) => els.map((e) => (e.getAttribute("aria-label") ?? e.textContent ?? "").trim()));
-    expect(labels.some((l) => /^Linear\b/.test(l))).toBe(true);
-    for (const name of ["Sequential", ...(nnExportsConv2d ? ["Conv2d"] : [])]) {
-      // The list is virtualized: filter by the name to bring its row into view.
+    // The list is alphabetical and virtualized (nn has more exports than rows shown): filter by each
+    // name's first letters to bring its row into view, as a person typing would.
+    for (const name of ["Linear", "Sequential", ...(nnExportsConv2d ? ["Conv2d"] : [])]) {
       await page.keyboard.type(name.slice(0, 4));
       await rows.filter({ hasText: name }).first().waitFor({ timeout: 15_000 });
+      const labels = await rows.evaluateAll((els) => els.map((e) => (e.getAttribute("aria-label") ?? e.textContent ?? "").trim()));
+      expect(labels.some((l) => new RegExp(`^${name}\\b`).test(l)), labels.join(" | ")).toBe(true);
+      if (name === "Linear") await screenshot(page, "types-completion.png");
       for (let i = 0; i < 4; i++) await page.keyboard.press("Backspace");
     }
     await page.keyboard.press("Escape");
