@@ -1,23 +1,8 @@
 /** Gradient-check cases, kink probes and non-finite probes for the convolution and pooling ops (the registry walk spreads them in). */
-import { ops, Random, Tensor } from "../../../src/engine";
+import { ops } from "../../../src/engine";
+import { makers, type Case, type KinkProbe, type NonFiniteProbe } from "./gen";
 
-const rng = new Random(9902);
-const dim = (lo: number, n: number) => lo + rng.int(n);
-const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
-const randT = (shape: number[]) => {
-  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.range(-2, 2);
-  return t;
-};
-/** Distinct values 0.37 apart: no window has a tie, so max pooling is smooth around them. */
-const distinct = (shape: number[]) => {
-  const t = randT(shape);
-  const perm = rng.permutation(t.size);
-  for (let i = 0; i < t.size; i++) t.data[i] = (perm[i] - t.size / 2) * 0.37 + 0.01;
-  return t;
-};
-
-type Case = () => { f: (...xs: Tensor[]) => Tensor; inputs: Tensor[]; eps?: number };
+const { rng, dim, pick, randT, distinct } = makers(9902);
 
 export const cases: Record<string, Case> = {
   conv2d: () => {
@@ -82,12 +67,12 @@ export const cases: Record<string, Case> = {
 };
 
 /** Entry 0 next to a tie with entry 1 (= 2) in one window. */
-export const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }> = {
+export const kinkProbes: Record<string, KinkProbe> = {
   maxPool2d: () => ({ f: (x) => ops.maxPool2d(x.reshape([1, 1, 1, 2]), [1, 2]), at: 2 }),
   maxPool1d: () => ({ f: (x) => ops.maxPool1d(x.reshape([1, 1, 2]), 2), at: 2 }),
 };
 
-export const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: number[] }> = {};
+export const nonFiniteProbes: Record<string, NonFiniteProbe> = {};
 
 
 

@@ -1,14 +1,8 @@
 /** Gradient-check cases for the embedding lookup (the registry walk spreads them in). */
-import { ops, Random, Tensor, tensor } from "../../../src/engine";
+import { ops, tensor } from "../../../src/engine";
+import { makers, type Case } from "./gen";
 
-const rng = new Random(7301);
-const randT = (shape: number[]) => {
-  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.range(-2, 2);
-  return t;
-};
-
-type Case = () => { f: (...xs: Tensor[]) => Tensor; inputs: Tensor[]; eps?: number };
+const { rng, randT } = makers(7301);
 
 export const cases: Record<string, Case> = {
   // Repeated ids accumulate gradient; the padding id (0, among the ids) looks up zeros and gets none.

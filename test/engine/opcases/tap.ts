@@ -1,12 +1,8 @@
 /** Gradient-check case for `tap` (the registry walk spreads it in): an identity whose backward passes the gradient through. */
-import { ops, Random, setTapSink, Tensor, type TapSink } from "../../../src/engine";
+import { ops, setTapSink, type TapSink } from "../../../src/engine";
+import { makers, type Case, type KinkProbe, type NonFiniteProbe } from "./gen";
 
-const rng = new Random(4411);
-const randT = (shape: number[]) => {
-  const t = new Tensor(new Float64Array(shape.reduce((a, b) => a * b, 1)), shape);
-  for (let i = 0; i < t.size; i++) t.data[i] = rng.range(-2, 2);
-  return t;
-};
+const { rng, randT } = makers(4411);
 
 /** A sink that only counts: without one installed, `tap` returns its input and the op never runs. */
 const counting: TapSink = { opened: () => 0, reached: () => {} };
@@ -21,7 +17,6 @@ function recording<T>(fn: () => T): T {
   }
 }
 
-type Case = () => { f: (...xs: Tensor[]) => Tensor; inputs: Tensor[]; eps?: number };
 
 export const cases: Record<string, Case> = {
   // Tapped twice on one path and once on a branch: the gradient must pass each tap unchanged and add up.
@@ -34,5 +29,5 @@ export const cases: Record<string, Case> = {
   }),
 };
 
-export const kinkProbes: Record<string, () => { f: (x: Tensor) => Tensor; at: number }> = {};
-export const nonFiniteProbes: Record<string, () => { f: (x: Tensor) => Tensor; input: number[] }> = {};
+export const kinkProbes: Record<string, KinkProbe> = {};
+export const nonFiniteProbes: Record<string, NonFiniteProbe> = {};
