@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { data, defineModel, inspect, losses, nn, ops, optim, tap, tensor, Tensor, type Report } from "../../src";
 import { TapCollector } from "../../src/instrument/taps";
+import { recordStep } from "../helpers/taps";
 
 const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/report.schema.json", import.meta.url)), "utf8"));
 const validate = new Ajv2020({ allErrors: true, strict: true }).compile(schema);
@@ -18,17 +19,6 @@ const valid = (r: unknown) => {
   return ok;
 };
 
-/** Runs `fn` (forward and backward) as one recorded step and returns what the collector kept. */
-function recordStep(fn: () => void) {
-  const c = new TapCollector();
-  c.start();
-  try {
-    fn();
-  } finally {
-    c.finish(0);
-  }
-  return { collector: c, step: c.steps.get(0) };
-}
 
 describe("tap", () => {
   it("records ‖∂L/∂u‖ for y = Σ (x·w)² tapped at u = x·w: 2‖u‖, and leaves the gradients unchanged", () => {

@@ -6,19 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { Tensor, nn } from "../../src";
 import { attentionEntropy } from "../../src/nn/attention";
-import { TapCollector } from "../../src/instrument/taps";
+import { recordStep } from "../helpers/taps";
 
 /** Runs `fn` as a recorded step's forward pass and returns the step's attention statistics. */
-function recorded(fn: () => void) {
-  const c = new TapCollector();
-  c.start();
-  try {
-    fn();
-  } finally {
-    c.finish(0);
-  }
-  return c.steps.get(0)?.attention;
-}
+const recorded = (fn: () => void) => recordStep(fn).step?.attention;
 
 const seq = (b: number, t: number, e: number) => new Tensor(Float64Array.from({ length: b * t * e }, (_, i) => Math.cos(1.3 * i + 0.4)), [b, t, e]);
 
