@@ -15,12 +15,10 @@
  * Printed: median ms of each, and the median over repetitions of the per-rep ratio check/fwd+bwd (paired,
  * so load on the shared machine hits both alike), plus the check's own count of loss evaluations.
  */
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { libraryAt } from "./recorder.mjs";
 
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -129,20 +127,6 @@ export function gradcheckBench(libs, { reps = 9, log = console.log } = {}) {
   return rows;
 }
 
-/** The library at a git revision, bundled from its sources (src/version.ts reads package.json, so it comes along). */
-async function libraryAt(rev) {
-  const esbuild = await import("esbuild");
-  const src = mkdtempSync(path.join(tmpdir(), "gl-gc-src-"));
-  execFileSync("sh", ["-c", `git -C "${root}" archive "${rev}" src package.json | tar -x -C "${src}"`]);
-  symlinkSync(path.join(root, "node_modules"), path.join(src, "node_modules"));
-  const out = await esbuild.build({
-    stdin: { contents: `export * from "./src/index.ts";`, resolveDir: src, loader: "ts" }, bundle: true, write: false,
-    format: "cjs", platform: "node", target: "node20", logLevel: "error", keepNames: true,
-  });
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "gl-gc-lib-")), "index.cjs");
-  writeFileSync(file, out.outputFiles[0].text);
-  return require(file);
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   const arg = (name, dflt) => {
