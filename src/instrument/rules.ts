@@ -487,7 +487,12 @@ export function lossBlocks(losses: readonly number[], batchSize: number | undefi
  * the decrease must exceed both `minDecrease` (relative) and `sigmas` standard errors of the two window
  * means, so minibatch noise cannot pass for learning. Defaults window 10, minDecrease 0.01:
  * DeepDiagnosis (ICSE 2022) "loss not decreasing" and AUTOTRAINER (ICSE 2021) slow-convergence checks
- * (AUTOTRAINER's delta = 0.01); sigmas 2 is ours. Losses below `floor` (1e-8) count as converged.
+ * (AUTOTRAINER's delta = 0.01); sigmas 2 is ours. The same decrease judged on ranks also counts as
+ * learning: the windows' medians differ by more than `minDecrease` and a one-sided Mann–Whitney test
+ * puts the last window below the first by `sigmas` (normal approximation with ties), so one loss spike
+ * in a window, which inflates its standard error, cannot hide a clear fall (a pre-LN transformer whose
+ * second step's loss is 3.2 among 0.3–0.9, then 0.9 → 0.37, was judged "not learning" by the means alone).
+ * Losses below `floor` (1e-8) count as converged.
  * Small batches are judged on block means of `minExamples` (32) examples, as loss-oscillating does
  * (`lossBlocks`); the window then counts blocks, shrunk to half the blocks of a short run but never
  * below `minWindow` (3) blocks.
@@ -513,6 +518,9 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigm
     const decrease = first.m - last.m;
     const noise = p.sigmas * Math.sqrt(first.se2 + last.se2);
     if (last.m <= p.floor || (decrease > p.minDecrease * Math.abs(first.m) && decrease > noise)) return [];
+    const a = losses.slice(0, window), b = losses.slice(-window);
+    const medianDrop = quantile(a, 0.5) - quantile(b, 0.5);
+    if (medianDrop > p.minDecrease * Math.abs(quantile(a, 0.5)) && rankShift(a, b) > p.sigmas) return [];
     const span = block > 1 ? `${window} blocks of ${block} steps` : `${window} steps`;
     return [warn(ctx, {
       rule: "loss-not-decreasing", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
@@ -522,6 +530,31 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigm
     })];
   },
 };
+
+/**
+ * How far `b` lies below `a` in a one-sided Mann–Whitney U test, as a z score: U counts the pairs with
+ * a_i > b_j (ties ½), against its mean n·m/2 and its standard deviation under the null, corrected for
+ * ties and for continuity. Positive when b is lower.
+ */
+export function rankShift(a: readonly number[], b: readonly number[]): number {
+  const n = a.length, m = b.length, total = n + m;
+  if (!n || !m) return 0;
+  let u = 0;
+  for (const x of a) for (const y of b) u += x > y ? 1 : x === y ? 0.5 : 0;
+  const all = [...a, ...b].sort((x, y) => x - y);
+  let ties = 0;
+  for (let i = 0; i < total;) {
+    let j = i;
+    while (j < total && all[j] === all[i]) j++;
+    const t = j - i;
+    ties += t ** 3 - t;
+    i = j;
+  }
+  const variance = ((n * m) / 12) * (total + 1 - ties / (total * (total - 1)));
+  if (!(variance > 0)) return 0;
+  const diff = u - (n * m) / 2;
+  return (Math.sign(diff) * Math.max(0, Math.abs(diff) - 0.5)) / Math.sqrt(variance);
+}
 
 /**
  * Large alternating swings: in the last `window` steps, the loss changes direction on at least

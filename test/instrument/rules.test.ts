@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { defineModel, inspect, losses, nn, optim, ops, type Report, type Tensor } from "../../src";
-import { runRules, lossOscillating, lossNotDecreasing, type RuleContext } from "../../src/instrument/rules";
+import { runRules, lossOscillating, lossNotDecreasing, rankShift, type RuleContext } from "../../src/instrument/rules";
 import { setLocationCapture } from "../../src/nn";
 import { classifier, deepReluHe, deepSigmoid, mlp, NaiveSoftmax, nll, regression, spirals } from "./fixtures";
 
@@ -140,6 +140,27 @@ describe("loss-not-decreasing", () => {
     const steps = [1.2, 0.8, 1.1, 0.9, 1.3, 0.7, 1.0, 1.0, 1.2, 0.8, /* end */ 0.6, 1.3, 0.9, 1.1, 0.7, 1.2, 0.8, 1.0, 1.1, 0.9].map((loss, step) => ({ step, loss, layers: [] }));
     // The last window's mean is 0.96 < 0.99 × 1.0, but well within the noise.
     expect(lossNotDecreasing.check({ steps, layers: [] }, lossNotDecreasing.defaults)).toHaveLength(1);
+  });
+
+  it("one loss spike in the first window does not hide a clear fall (judged on ranks too)", () => {
+    // The first ten losses of a pre-LN transformer without warm-up (a spike of 3.2 at step 1), then a
+    // stretch around 0.4 and the last ten: the means' standard errors alone call this noise.
+    const first = [0.68, 3.21, 0.62, 0.63, 0.69, 0.59, 0.97, 0.56, 0.6, 0.35];
+    const last = [0.45, 0.61, 0.29, 0.17, 0.24, 0.48, 0.37, 0.32, 0.29, 0.48];
+    const steps = [...first, 0.4, 0.35, 0.42, 0.38, ...last].map((loss, step) => ({ step, loss, layers: [] }));
+    expect(lossNotDecreasing.check({ steps, layers: [] }, lossNotDecreasing.defaults)).toEqual([]);
+    // The same spike with no fall after it: still not learning.
+    const flat = [...first, 0.6, 0.65, 0.62, 0.66, ...first.map((x) => (x > 3 ? 0.66 : x))].map((loss, step) => ({ step, loss, layers: [] }));
+    expect(lossNotDecreasing.check({ steps: flat, layers: [] }, lossNotDecreasing.defaults)).toHaveLength(1);
+  });
+
+  it("rankShift is the Mann–Whitney z score: 0 for equal samples, symmetric, corrected for ties", () => {
+    expect(rankShift([1, 2, 3], [1, 2, 3])).toBe(0);
+    expect(rankShift([4, 5, 6], [1, 2, 3])).toBeCloseTo(-rankShift([1, 2, 3], [4, 5, 6]), 12);
+    // n = m = 3, full separation: U = 9, mean 4.5, sd √(9·7/12) = 2.291; (4.5 − 0.5)/2.291.
+    expect(rankShift([4, 5, 6], [1, 2, 3])).toBeCloseTo(4 / Math.sqrt(63 / 12), 12);
+    // Every value tied: no evidence either way.
+    expect(rankShift([1, 1], [1, 1])).toBe(0);
   });
 });
 

@@ -133,8 +133,10 @@ describe("attention-collapse", () => {
     const collapsed = await inspect(attentionSpec("collapsed", 30), { gradcheck: false });
     const healthy = await inspect(attentionSpec("healthy", 1), { gradcheck: false });
     const w = fired(collapsed, "attention-collapse");
-    expect(w.map((x) => [x.layer, x.evidence.head])).toEqual([["layers.0", 0], ["layers.0", 1]]);
-    for (const x of w) expect(x.evidence.fraction as number).toBeLessThan(0.1);
+    expect(w.map((x) => [x.layer, x.evidence.heads])).toEqual([["layers.0", 2]]);
+    expect(w[0].evidence.fraction as number).toBeLessThan(0.1);
+    for (const f of w[0].evidence.fractions as number[]) expect(f).toBeLessThan(0.1);
+    expect(w[0].message).toMatch(/^all 2 heads of layers\.0 have collapsed: attention entropy \(head 0: .*, 1: .*\) nats/);
     expect(fired(healthy, "attention-collapse")).toEqual([]);
     const h = healthy.steps[0].attention![0];
     expect(h.uniformEntropy).toBeCloseTo(Math.log(8), 12);
@@ -191,10 +193,16 @@ describe("the rules on hand-made records", () => {
     expect(w[0].message).toMatch(/the tapped "h"/);
   });
 
-  it("attention-collapse compares each head with uniform attention; clipping-always-active needs most steps clipped", () => {
-    const steps = [0, 1, 2].map((i) => step(i, undefined, { attention: [{ layer: "attn", entropy: [0.05, 1.9], uniformEntropy: Math.log(8) }] }));
-    const w = attentionCollapse.check(ctxOf(steps), attentionCollapse.defaults);
-    expect(w.map((x) => [x.layer, x.evidence.head])).toEqual([["attn", 0]]);
+  it("attention-collapse needs every head of a layer below the fraction of uniform; clipping-always-active needs most steps clipped", () => {
+    const attn = (entropy: number[][]) => entropy.map((e, i) => step(i, undefined, { attention: [{ layer: "attn", entropy: e, uniformEntropy: Math.log(8) }] }));
+    // One sharp head beside a broad one (a positional head, say): silent.
+    expect(attentionCollapse.check(ctxOf(attn([[0.05, 1.9], [0.05, 1.9], [0.05, 1.9]])), attentionCollapse.defaults)).toEqual([]);
+    // Both heads below 10% of log 8 ≈ 0.208 nats on the median step: the layer is blamed once.
+    const w = attentionCollapse.check(ctxOf(attn([[0.05, 0.15], [0.05, 1.9], [0.1, 0.2], [0.02, 0.1], [0.03, 0.12]])), attentionCollapse.defaults);
+    expect(w.map((x) => [x.layer, x.evidence.heads, x.step])).toEqual([["attn", 2, 0]]);
+    expect(w[0].evidence.fraction).toBeCloseTo(0.15 / Math.log(8), 12);
+    // A single-head layer: its one head.
+    expect(attentionCollapse.check(ctxOf(attn([[0.05], [0.05], [0.05]])), attentionCollapse.defaults)[0].message).toMatch(/^the head of attn has collapsed/);
     const clip = (clipped: boolean[]) => clipped.map((c, i) => step(i, undefined, { gradClip: { totalNorm: 5, clipped: c } }));
     expect(clippingAlwaysActive.check(ctxOf(clip(Array(10).fill(true))), clippingAlwaysActive.defaults)).toHaveLength(1);
     expect(clippingAlwaysActive.check(ctxOf(clip([...Array(8).fill(true), false, false])), clippingAlwaysActive.defaults)).toEqual([]);
