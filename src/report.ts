@@ -22,6 +22,16 @@ export interface LayerInfo {
   kind: string;
   parameters: number;
   location?: SourceLocation;
+  /** What the layer does inside a composite layer (a MultiheadAttention's query projection), and the composite's path. */
+  role?: LayerRoleInfo;
+  /** Parameters whose gradient is zero by construction, whatever the data, and why (an attention's key bias). */
+  zeroGradient?: Array<{ name: string; reason: string }>;
+}
+
+export interface LayerRoleInfo {
+  kind: "attention-query" | "attention-key" | "attention-value" | "attention-output";
+  /** The composite layer's path ("layers.3.selfAttn"). */
+  within: string;
 }
 
 export interface Histogram {

@@ -75,7 +75,7 @@ export class FlowTree {
     label.style.paddingLeft = `${depth * 14}px`;
     const note = group && worst
       ? h("span", { class: "tree-note", title: `${worst.name}: ${deviationText(worst)} the median` }, h("span", { class: "mono member" }, relativeName(worst.name, node.path)), h("span", { class: "ratio" }, deviationText(worst)))
-      : h("span", { class: "tree-note" }, h("span", { class: "ratio" }, shown ? deviationText(shown) : "not recorded"));
+      : h("span", { class: "tree-note", title: shown?.reason }, h("span", { class: "ratio" }, shown ? deviationText(shown) : "not recorded"));
     const row = h("div", {
       class: `tree-row ${group ? "group" : "leaf"}${this.selected === node.path ? " selected" : ""}`,
       role: "treeitem", tabindex: 0, "data-path": node.path, "aria-level": depth + 1, "aria-expanded": group ? String(open) : undefined,
@@ -83,7 +83,7 @@ export class FlowTree {
     },
       label,
       h("span", { class: "tree-bar" }, fill, h("span", { class: "bar-median" })),
-      h("span", { class: "tree-value mono" }, shown?.status === "ok" ? sci(shown.value, 1) : shown?.status === "zero" ? "0" : shown?.status === "non-finite" ? "NaN/∞" : "—"),
+      h("span", { class: "tree-value mono" }, shown?.status === "ok" ? sci(shown.value, 1) : shown?.status === "zero" || shown?.status === "zero-by-design" ? "0" : shown?.status === "non-finite" ? "NaN/∞" : "—"),
       note,
       h("span", { class: "tree-end" },
         summary.severity ? badge(`${summary.warnings.length} ${summary.severity}${summary.warnings.length === 1 ? "" : "s"}`, severityKind(summary.severity)) : null,
@@ -116,6 +116,7 @@ function deviationText(t: TensorHealth): string {
   if (t.status === "non-finite") return "non-finite gradient";
   if (t.status === "zero") return "gradient exactly zero";
   if (t.status === "missing") return "not recorded";
+  if (t.status === "zero-by-design") return "zero by design";
   return `${ratioText(t.deviation)}`;
 }
 

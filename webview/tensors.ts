@@ -22,6 +22,11 @@ export interface TensorSeries {
   values: number[][];
   /** "rms" when every entry has gradRms; else "norm" for all (old reports, live progress). */
   metric: "rms" | "norm";
+  /**
+   * Per tensor, why its gradient is zero by construction when its layer declared so (an attention's key
+   * bias): such a tensor is shown as such, and left out of medians, group summaries and the triage list.
+   */
+  zeroReasons: Array<string | undefined>;
 }
 
 export function tensorSeries(s: RunSnapshot): TensorSeries {
@@ -49,7 +54,8 @@ export function tensorSeries(s: RunSnapshot): TensorSeries {
         values[index.get(stat.name)!][j] = typeof v === "number" && !Number.isNaN(v) ? Math.abs(v) : Infinity;
       }
     });
-    return { names, layers, steps: steps.map((st) => st.step), values, metric: rms ? "rms" : "norm" };
+    const reasons = new Map(r.model.layers.flatMap((l) => (l.zeroGradient ?? []).map((z) => [z.name, z.reason] as const)));
+    return { names, layers, steps: steps.map((st) => st.step), values, metric: rms ? "rms" : "norm", zeroReasons: names.map((n) => reasons.get(n)) };
   }
   // Live: per-layer norms from the progress points (redrawn every frame, so indexed, not searched).
   const points = s.progress.filter((p) => p.layers?.length);
@@ -60,19 +66,21 @@ export function tensorSeries(s: RunSnapshot): TensorSeries {
   points.forEach((p, j) => {
     for (const l of p.layers!) values[index.get(l.name)!][j] = l.gradNorm;
   });
-  return { names, layers: [...names], steps: points.map((p) => p.step), values, metric: "norm" };
+  return { names, layers: [...names], steps: points.map((p) => p.step), values, metric: "norm", zeroReasons: names.map(() => undefined) };
 }
 
-export type HealthStatus = "ok" | "non-finite" | "zero" | "missing";
+export type HealthStatus = "ok" | "non-finite" | "zero" | "missing" | "zero-by-design";
 
 export interface TensorHealth {
   name: string;
   layer: string;
   /** Geometric mean of the finite positive values in the window (NaN when there are none). */
   value: number;
-  /** log10(value / median), decades; +∞ for a non-finite gradient, −∞ for an all-zero one, NaN when missing. */
+  /** log10(value / median), decades; +∞ for a non-finite gradient, −∞ for an all-zero one, NaN when missing or zero by design. */
   deviation: number;
   status: HealthStatus;
+  /** Why the gradient is zero by construction (status "zero-by-design"). */
+  reason?: string;
 }
 
 /** Each tensor's window summary and its distance from the median tensor. `window` is [start, end) over `series.steps`. */
@@ -95,22 +103,24 @@ export function tensorHealth(series: TensorSeries, window: [number, number] = [0
     }
     return { value: n ? 10 ** (logSum / n) : NaN, nonFinite, zeros };
   });
-  const finite = summaries.filter((s) => !s.nonFinite).map((s) => s.value).filter((v) => Number.isFinite(v) && v > 0);
+  const finite = summaries.filter((s, i) => !s.nonFinite && !series.zeroReasons[i]).map((s) => s.value).filter((v) => Number.isFinite(v) && v > 0);
   const median = medianOf(finite);
   const tensors = summaries.map((s, i): TensorHealth => {
     const base = { name: series.names[i], layer: series.layers[i], value: s.value };
     if (s.nonFinite) return { ...base, deviation: Infinity, status: "non-finite" };
+    const reason = series.zeroReasons[i];
+    if (reason) return { ...base, deviation: NaN, status: "zero-by-design", reason };
     if (!Number.isFinite(s.value)) return s.zeros ? { ...base, deviation: -Infinity, status: "zero" } : { ...base, deviation: NaN, status: "missing" };
     return { ...base, deviation: Math.log10(s.value / median), status: "ok" };
   });
   return { tensors, median };
 }
 
-/** How far from healthy, for ranking: non-finite first, then all-zero, then decades from the median; missing last. */
+/** How far from healthy, for ranking: non-finite first, then all-zero, then decades from the median; missing and zero by design last. */
 export function badness(t: Pick<TensorHealth, "status" | "deviation">): number {
   if (t.status === "non-finite") return 1e9;
   if (t.status === "zero") return 1e8;
-  if (t.status === "missing") return -1;
+  if (t.status === "missing" || t.status === "zero-by-design") return -1;
   return Math.abs(t.deviation);
 }
 
@@ -195,7 +205,7 @@ export function summarizeTree(root: TreeNode, health: TensorHealth[], warnings: 
     const childSummaries = n.children.map(visit);
     const ws = [...(own.get(n) ?? []), ...childSummaries.flatMap((c) => c.warnings)];
     let worst: number | undefined;
-    for (const i of n.members) if (health[i].status !== "missing" && (worst === undefined || badness(health[i]) > badness(health[worst]))) worst = i;
+    for (const i of n.members) if (health[i].status !== "missing" && health[i].status !== "zero-by-design" && (worst === undefined || badness(health[i]) > badness(health[worst]))) worst = i;
     let severity: Severity | undefined;
     for (const i of ws) if (!severity || SEVERITY_RANK[warnings[i].severity] > SEVERITY_RANK[severity]) severity = warnings[i].severity;
     const s: NodeSummary = { worst, severity, warnings: ws };
@@ -264,7 +274,7 @@ export function groupRow(node: TreeNode, series: TensorSeries, stepMedians: numb
     let bestScore = -1;
     for (const i of node.members) {
       const v = series.values[i][j];
-      if (Number.isNaN(v)) continue;
+      if (Number.isNaN(v) || series.zeroReasons[i]) continue;
       const score = !Number.isFinite(v) ? 1e9 : v === 0 ? 1e8 : Number.isFinite(med) && med > 0 ? Math.abs(Math.log10(v / med)) : 0;
       if (score > bestScore) {
         bestScore = score;
@@ -278,7 +288,7 @@ export function groupRow(node: TreeNode, series: TensorSeries, stepMedians: numb
 
 /** The median over tensors of each step's finite positive values. */
 export function stepMedians(series: TensorSeries): number[] {
-  return series.steps.map((_, j) => medianOf(series.values.map((row) => row[j]).filter((v) => Number.isFinite(v) && v > 0)));
+  return series.steps.map((_, j) => medianOf(series.values.filter((_, i) => !series.zeroReasons[i]).map((row) => row[j]).filter((v) => Number.isFinite(v) && v > 0)));
 }
 
 /** The median; of an even count, the geometric mean of the middle two (the values are compared in decades). */

@@ -77,7 +77,7 @@ export function reasonOf(t: TensorHealth | undefined, w: Warning | undefined, me
   if (t?.status === "non-finite") parts.push(`non-finite gradient`);
   else if (t?.status === "zero") parts.push(`gradient exactly zero`);
   // Twelve decades under the median is float64 round-off of a gradient that is zero in exact arithmetic
-  // (a key projection's bias under softmax attention, a parameter the loss does not depend on).
+  // (a parameter the loss does not depend on; those a layer declares, as an attention's key bias, are not listed).
   else if (t?.status === "ok" && t.deviation < -12) parts.push(`${stat} ${sci(t.value, 1)}, ${ratioText(t.deviation)} the median: zero up to round-off`);
   else if (t?.status === "ok") parts.push(`${stat} ${sci(t.value, 1)}, ${ratioText(t.deviation)} the median`);
   return parts.join(" · ");

@@ -5,6 +5,7 @@
  */
 import { observe } from "../engine";
 import { layerOfError, type Module } from "../nn/module";
+import { layerRole, zeroGradientReason } from "../nn/roles";
 import { REPORT_VERSION, type SourceLocation, type GradcheckResult, type LayerInfo, type Report, type StepRecord } from "../report";
 import { createTrainer, type TrainResult, type Trainer } from "../train/loop";
 import type { ModelSpec } from "../train/spec";
@@ -55,6 +56,13 @@ export function modelLayers(model: Module): LayerInfo[] {
     .map(([path, m]) => {
       const info: LayerInfo = { name: path || "model", kind: m.kind, parameters: m.ownParameters().reduce((s, [, t]) => s + t.size, 0) };
       if (m.location) info.location = m.location;
+      const role = layerRole(m);
+      if (role) info.role = { kind: role.role, within: role.owner.path };
+      const zero = m.ownParameters().flatMap(([, t]) => {
+        const reason = zeroGradientReason(t);
+        return reason && t.name ? [{ name: t.name, reason }] : [];
+      });
+      if (zero.length) info.zeroGradient = zero;
       return info;
     });
 }
@@ -181,10 +189,13 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
     report.gradcheck = gradcheck;
   }
 
+  const roles = new Map(report.model.layers.flatMap((l) => (l.role ? [[l.name, l.role] as const] : [])));
   const layers: RuleLayer[] = (rec?.layers ?? []).map((l) => {
     const r: RuleLayer = { name: l.name, kind: l.kind, hasParams: l.params.length > 0 };
     if (l.activation) r.activation = l.activation;
     if (l.module.location) r.location = l.module.location;
+    const role = roles.get(l.name);
+    if (role) r.role = role;
     return r;
   });
   report.warnings = runRules({ steps, layers, nanOrigin: nan?.origin ?? null, gradcheck, batchSize: result?.batchSize, timeSeries: report.model.timeSeries }, spec.rules, options.rules);

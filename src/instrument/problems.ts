@@ -10,22 +10,26 @@ import type { Problem, Severity, Warning } from "../report";
 const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Which root-cause family a warning starts, in the order causes are assigned (most fundamental first). */
-type Family = "gradcheck" | "nan" | "dead" | "vanishing" | "vanishing-time" | "exploding" | "lr-small" | "lr-large";
+type Family = "gradcheck" | "nan" | "dead" | "vanishing" | "vanishing-time" | "attention" | "exploding" | "lr-small" | "lr-large";
 
 const direction = (w: Warning) => (w.evidence as { direction?: unknown } | undefined)?.direction;
 const zeroGradient = (w: Warning) => (w.evidence as { gradNorm?: unknown } | undefined)?.gradNorm === 0;
 
 /**
- * "layers.0–4" for layers that share a prefix and end in numbers, else the names joined (at most three,
- * then "and N more").
+ * "layers.0–4" (or "layers.7–12.selfAttn") for names that differ in one number only, else the names
+ * joined (at most three, then "and N more").
  */
 export function layerSpan(names: readonly string[]): string {
   if (names.length === 0) return "";
   if (names.length === 1) return names[0];
-  const parts = names.map((n) => /^(.*?)(\d+)$/.exec(n));
-  if (parts.every((m) => m && m[1] === parts[0]![1])) {
-    const nums = parts.map((m) => Number(m![2]));
-    return `${parts[0]![1]}${Math.min(...nums)}–${Math.max(...nums)}`;
+  // Split on numbers: "layers.7.selfAttn" → ["layers.", "7", ".selfAttn"]; odd indices are numbers.
+  const parts = names.map((n) => n.split(/(\d+)/));
+  const same = (i: number) => parts.every((p) => p[i] === parts[0][i]);
+  const varying = parts[0].map((_, i) => i).filter((i) => !same(i));
+  if (parts.every((p) => p.length === parts[0].length) && varying.length === 1 && varying[0] % 2 === 1) {
+    const at = varying[0];
+    const nums = parts.map((p) => Number(p[at]));
+    return [...parts[0].slice(0, at), `${Math.min(...nums)}–${Math.max(...nums)}`, ...parts[0].slice(at + 1)].join("");
   }
   return names.length <= 3 ? names.join(", ") : `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`;
 }
@@ -87,6 +91,8 @@ export function groupProblems(warnings: readonly Warning[], layerOrder: readonly
   // Through time (./timeRules.ts): a recurrent layer whose gradient vanishes over its time steps is a cause
   // of its own (the loss that does not decrease is its symptom); growth through time joins the exploding family.
   take("vanishing-time", idx((w) => w.rule === "vanishing-through-time"));
+  // Attention layers whose queries and keys barely learn: one problem however many layers.
+  take("attention", idx((w) => w.rule === "vanishing-query-key-gradient"));
 
   const exploding = idx((w) => w.rule === "exploding-gradient" || w.rule === "exploding-through-time");
   take("exploding", exploding, exploding.length ? idx((w) => w.rule === "update-ratio" && direction(w) === "too-large") : []);
@@ -138,6 +144,10 @@ function toProblem(
       case "dead": return `dead ReLUs${inSpan}`;
       case "vanishing": return first.rule === "vanishing-gradient" ? `vanishing gradients${inSpan}` : `saturated activations${inSpan}`;
       case "vanishing-time": return `vanishing gradients through time${inSpan}`;
+      case "attention": {
+        const attentions = causes.map((i) => (warnings[i].evidence as { attention?: unknown }).attention).filter((a): a is string => typeof a === "string");
+        return `attention barely learning${attentions.length ? ` in ${layerSpan([...new Set(attentions)])}` : inSpan}`;
+      }
       case "exploding": return first.rule === "exploding-through-time" ? `exploding gradients through time${inSpan}` : `exploding gradients${inSpan}`;
       case "lr-small": return `learning rate too small${inSpan ? ` for ${span}` : ""}`;
       case "lr-large": return `learning rate too large${inSpan ? ` for ${span}` : ""}`;

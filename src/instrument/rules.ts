@@ -4,7 +4,7 @@
  * source (DESIGN.md's table); override them per rule id through `RuleOverrides` (`enabled: false`
  * turns a rule off).
  */
-import type { GradcheckResult, LayerStepStats, Severity, SourceLocation, StepRecord, TimeSeriesInfo, Warning } from "../report";
+import type { GradcheckResult, LayerRoleInfo, LayerStepStats, Severity, SourceLocation, StepRecord, TimeSeriesInfo, Warning } from "../report";
 import { gradcheckLayerStatus, gradcheckStatus, inconclusiveReason } from "../report";
 import type { NanOrigin } from "./nan";
 import type { RuleOverrides } from "./types";
@@ -28,6 +28,8 @@ export interface RuleLayer {
   /** Owns parameters (Linear, BatchNorm…), as opposed to a parameter-free activation. */
   hasParams: boolean;
   location?: SourceLocation;
+  /** What the layer does inside a composite layer (an attention's query projection). */
+  role?: LayerRoleInfo;
 }
 
 /** Everything the rules read. Pure data: rules are testable on hand-made contexts. */
@@ -57,7 +59,7 @@ export interface Rule<P extends RuleParams = RuleParams> {
 
 export const RULE_IDS = [
   "vanishing-gradient", "exploding-gradient", "dead-relu", "saturated-activation", "update-ratio",
-  "nan-or-inf", "loss-not-decreasing", "loss-oscillating", "gradcheck-failed",
+  "nan-or-inf", "loss-not-decreasing", "loss-oscillating", "gradcheck-failed", "vanishing-query-key-gradient",
   // Over time (./timeRules.ts): gradients through time, attention heads, gradient clipping.
   ...TIME_RULE_IDS,
 ] as const;
@@ -165,6 +167,9 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
     const out: Warning[] = [];
     const { cause, hint } = squashingHint(ctx);
     for (const layer of layers.slice(0, -1)) {
+      // Queries and keys are not on the path the gradient takes back through the depth of the network:
+      // vanishing-query-key-gradient judges them against their own attention's values.
+      if (layer.role?.kind === "attention-query" || layer.role?.kind === "attention-key") continue;
       const cond = (s: StepRecord) => {
         const a = stat(s, layer.name);
         const b = stat(s, last);
@@ -184,6 +189,62 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
           : `${layer.name} receives gradients ${fmt(ratio)}× smaller than ${last}: ${cause}.`,
         hint: zero ? "see the dead-relu warnings; init biases at 0 (biasInit: nn.init.constant(0)), lower the learning rate, or use nn.LeakyReLU" : hint,
         evidence: { gradNorm: a.gradNorm, gradMeanAbs: a.gradMeanAbs, lastLayer: last, lastGradNorm: b.gradNorm, ratio, threshold: p.ratio, absolute: p.absolute },
+      }));
+    }
+    return out;
+  },
+};
+
+/**
+ * The query and key projections of an attention layer receive gradients below `ratio` × its value
+ * projection's, sustained over `window` recorded steps (converged steps not judged): its attention
+ * weights barely change while what it attends to keeps learning. The gradient reaches queries and keys
+ * only through the softmax, scaled by how much the values it mixes differ; nearly uniform attention over
+ * tokens that have become alike starves them. Noci et al. (NeurIPS 2022, "Signal Propagation in
+ * Transformers: Theoretical Perspectives and the Role of Rank Collapse") show this vanishing query/key
+ * gradient follows from rank collapse (token representations converging with depth). Queries and keys
+ * are judged here, against their own attention, instead of by vanishing-gradient against the last
+ * layer: their gradient says nothing about the depth path. Info, not a warning: a model can train well
+ * with attention layers it does not need. Defaults ratio 1e-2, window 5 (ours): on examples/transformer.ts
+ * (2 blocks, post-LN and pre-LN, with and without warm-up) the ratio's median per block is
+ * 10^−0.5–10^0.1 and never stays below 1e-1 for 5 recorded steps; in the 12-block encoder of
+ * test/e2e/workspace-views/transformer.ts it falls with depth, from 10^−0.9 (block 1) to 10^−3.1 (block
+ * 12), and stays below 1e-2 for 5 or more steps in blocks 7–12.
+ */
+export const vanishingQueryKeyGradient: Rule<{ ratio: number; window: number; convergedRelative: number; convergedAbsolute: number }> = {
+  id: "vanishing-query-key-gradient",
+  severity: "info",
+  description: "An attention layer's queries and keys receive far less gradient than its values: its attention weights barely learn.",
+  defaults: { ratio: 1e-2, window: 5, convergedRelative: 1e-6, convergedAbsolute: 1e-8 },
+  check(ctx, p) {
+    const converged = convergedAt(ctx, p.convergedRelative, p.convergedAbsolute);
+    const steps = recorded(ctx).filter((s) => !converged(s));
+    const attentions = new Map<string, Partial<Record<"query" | "key" | "value", RuleLayer>>>();
+    for (const l of ctx.layers) {
+      const kind = l.role?.kind.replace(/^attention-/, "");
+      if (!l.role || (kind !== "query" && kind !== "key" && kind !== "value")) continue;
+      const parts = attentions.get(l.role.within) ?? {};
+      parts[kind] = l;
+      attentions.set(l.role.within, parts);
+    }
+    const out: Warning[] = [];
+    for (const [attention, { query, key, value }] of attentions) {
+      if (!query || !key || !value) continue;
+      const ratioAt = (s: StepRecord) => {
+        const q = stat(s, query.name)?.gradNorm;
+        const k = stat(s, key.name)?.gradNorm;
+        const v = stat(s, value.name)?.gradNorm;
+        if (q === undefined || k === undefined || v === undefined || ![q, k, v].every(Number.isFinite) || !(v > 0)) return NaN;
+        return Math.max(q, k) / v;
+      };
+      const at = sustained(steps, p.window, (s) => ratioAt(s) < p.ratio);
+      if (!at) continue;
+      const ratio = ratioAt(at);
+      out.push(warn(ctx, {
+        rule: "vanishing-query-key-gradient", severity: "info", layer: query.name, step: at.step,
+        message: `the queries and keys of ${attention} receive ${fmt(ratio)}× the gradient of its values (${query.name}, ${key.name} vs ${value.name}, for ${p.window} or more recorded steps): its attention weights barely learn.`,
+        hint: "expected when the attention is nearly uniform over tokens that have become alike (rank collapse, common in the upper blocks of deep encoders); if the loss is fine the layer may be unneeded (try fewer blocks), otherwise normalize first (nn.TransformerEncoderLayer with normFirst: true) or lower the depth",
+        evidence: { attention, ratio, queryGradNorm: stat(at, query.name)!.gradNorm, keyGradNorm: stat(at, key.name)!.gradNorm, valueGradNorm: stat(at, value.name)!.gradNorm, threshold: p.ratio, window: p.window },
       }));
     }
     return out;
@@ -718,6 +779,7 @@ export const RULES: Record<RuleId, Rule<any>> = {
   "loss-not-decreasing": lossNotDecreasing,
   "loss-oscillating": lossOscillating,
   "gradcheck-failed": gradcheckFailed,
+  "vanishing-query-key-gradient": vanishingQueryKeyGradient,
   ...TIME_RULES,
 };
 

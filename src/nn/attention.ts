@@ -10,6 +10,7 @@ import { Linear, ReLU } from "./layers";
 import { Dropout } from "./dropout";
 import { LayerNorm } from "./normalization";
 import { constant, xavierUniform } from "./init";
+import { declareZeroGradient, setLayerRole } from "./roles";
 
 /** x + module(x): the module must keep the shape of its input. */
 export class Residual extends Module {
@@ -67,6 +68,13 @@ export class MultiheadAttention extends Module {
     this.vProj = this.registerModule("vProj", proj());
     // PyTorch's out_proj keeps nn.Linear's default weight init (its bias is zeroed).
     this.outProj = this.registerModule("outProj", new Linear(embedDim, embedDim, { biasInit: constant(0), bias: options.bias, dtype: options.dtype, rng: options.rng }));
+    setLayerRole(this.qProj, "attention-query", this);
+    setLayerRole(this.kProj, "attention-key", this);
+    setLayerRole(this.vProj, "attention-value", this);
+    setLayerRole(this.outProj, "attention-output", this);
+    // Query i's score for key j is q_i·(W k_j + b): the bias adds q_i·b to every key of row i alike, and
+    // softmax ignores a shift shared by a row (masked keys are −∞ whatever their shift).
+    if (this.kProj.bias) declareZeroGradient(this.kProj.bias, "softmax ignores a shift shared by all keys, so the key projection's bias never changes the attention weights");
   }
 
   override call(q: Tensor, k: Tensor = q, v: Tensor = k, options?: AttentionCallOptions | Tensor): Tensor {

@@ -7,7 +7,7 @@ import type { RunSnapshot } from "../../src/protocol/webview";
 import type { Report, Warning } from "../../src/report";
 import {
   ancestorsOf, buildTree, defaultExpanded, gradientModel, groupRow, medianOf, nodeOfLayer, stepMedians, summarizeTree, tensorHealth, tensorSeries,
-  visibleRows, type TensorSeries,
+  visibleRows, type TensorSeries, type TreeNode,
 } from "../../webview/tensors";
 import { ratioText, triage } from "../../webview/triage";
 import { MIN_COLUMNS, recentWindow, windowedPoints, windowStartStep } from "../../webview/recent";
@@ -21,7 +21,7 @@ const snap = (report?: Report, progress: RunSnapshot["progress"] = []): RunSnaps
 
 /** A series from rows written out by hand: names, and values[tensor][step]. */
 const series = (names: string[], values: number[][], layers = names.map((n) => n.split(".").slice(0, -1).join("."))): TensorSeries => ({
-  names, layers, steps: values[0].map((_, j) => j), values, metric: "rms",
+  names, layers, steps: values[0].map((_, j) => j), values, metric: "rms", zeroReasons: names.map(() => undefined),
 });
 
 describe("tensor series", () => {
@@ -41,7 +41,7 @@ describe("tensor series", () => {
     (r.steps[1].layers[0].params![0] as { gradRms: unknown }).gradRms = null;
     expect(tensorSeries(snap(r)).values[0]).toEqual([r.steps[0].layers[0].params![0].gradRms, Infinity]);
     const live = tensorSeries(snap(undefined, [{ step: 0, loss: 1, layers: [{ name: "a", gradNorm: 2 }] }, { step: 1, loss: 1, layers: [{ name: "a", gradNorm: 3 }, { name: "b", gradNorm: 1 }] }]));
-    expect(live).toEqual({ names: ["a", "b"], layers: ["a", "b"], steps: [0, 1], values: [[2, 3], [NaN, 1]], metric: "norm" });
+    expect(live).toEqual({ names: ["a", "b"], layers: ["a", "b"], steps: [0, 1], values: [[2, 3], [NaN, 1]], metric: "norm", zeroReasons: [undefined, undefined] });
   });
 });
 
@@ -146,6 +146,27 @@ describe("triage", () => {
     expect(items[4].reason).toBe("RMS 0.10, 100× the median");
     // b.w (0.7 decades under) and f.w (0.18 over) are near enough to healthy; the limit cuts the list.
     expect(triage(tensors, warnings, "rms", 2).map((x) => x.name)).toEqual(["d.w", "c.w"]);
+  });
+
+  it("a gradient zero by design (an attention's key bias) is shown as such, never ranked, and left out of the medians", () => {
+    const r = syntheticReport({ steps: 4, histograms: false });
+    const bias = "layers.3.selfAttn.kProj.bias";
+    for (const st of r.steps) for (const l of st.layers) for (const p of l.params ?? []) if (p.name === bias) p.gradRms = 1e-19;
+    const plain = gradientModel(tensorSeries(snap(r)), [0, 4], []);
+    expect(triage(plain.health, [], "rms")[0].name).toBe(bias);
+    r.model.layers.find((l) => l.name === "layers.3.selfAttn.kProj")!.zeroGradient = [{ name: bias, reason: "softmax ignores a shift shared by all keys" }];
+    const s = tensorSeries(snap(r));
+    const m = gradientModel(s, [0, 4], []);
+    const i = s.names.indexOf(bias);
+    expect(m.health[i]).toMatchObject({ status: "zero-by-design", reason: "softmax ignores a shift shared by all keys" });
+    expect(triage(m.health, [], "rms").map((x) => x.name)).not.toContain(bias);
+    // The kProj group's worst member and heat-map row come from its weight, not its bias.
+    const kProj = m.root.children.flatMap(function all(n): TreeNode[] { return [n, ...n.children.flatMap(all)]; }).find((n) => n.path === "layers.3.selfAttn.kProj")!;
+    expect(m.summaries.get(kProj.path)!.worst).toBe(s.names.indexOf("layers.3.selfAttn.kProj.weight"));
+    expect(groupRow(kProj, s, m.stepMedians, 0, 4)).toEqual(s.values[s.names.indexOf("layers.3.selfAttn.kProj.weight")]);
+    // The medians are those of the other tensors.
+    const others = s.values.filter((_, k) => k !== i).map((row) => row[0]).filter((v) => v > 0);
+    expect(m.stepMedians[0]).toBeCloseTo(medianOf(others), 15);
   });
 
   it("finds the planted problems of the 200-tensor report first", () => {

@@ -82,6 +82,12 @@ describe("groupProblems", () => {
   it("layerSpan", () => {
     expect(layerSpan(["layers.0", "layers.2"])).toBe("layers.0–2");
     expect(layerSpan(["enc", "dec"])).toBe("enc, dec");
+    // One number differs, wherever it is in the path.
+    expect(layerSpan(["layers.7.selfAttn", "layers.12.selfAttn", "layers.9.selfAttn"])).toBe("layers.7–12.selfAttn");
+    expect(layerSpan(["blocks.3.attn.q_proj", "blocks.4.attn.q_proj"])).toBe("blocks.3–4.attn.q_proj");
+    // Two parts differ: no span.
+    expect(layerSpan(["layers.1.a", "layers.2.b"])).toBe("layers.1.a, layers.2.b");
+    expect(layerSpan(["layers.1.conv2", "layers.2.conv1"])).toBe("layers.1.conv2, layers.2.conv1");
     expect(layerSpan(["a", "b", "c", "d"])).toBe("a, b, c and 1 more");
   });
 });
