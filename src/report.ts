@@ -69,6 +69,11 @@ export interface LayerStepStats {
     /** Fraction of inputs with |x| ≥ threshold (sigmoid/tanh). */
     saturatedFraction?: number;
   };
+  /**
+   * Parameter layers, on the run's first recorded step only: the std of the layer's output over the
+   * batch (pre-activation statistics: how the init scales the forward signal, layer by layer).
+   */
+  outputStd?: number;
   /** Per parameter tensor ("layers.0.weight"), same statistics. */
   params?: Array<{
     name: string; gradNorm: number; gradRms?: number; gradMeanAbs: number; gradMaxAbs: number; weightNorm: number;

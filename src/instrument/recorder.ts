@@ -133,6 +133,14 @@ export class Recorder implements Observer {
   /** Gradients through time (taps, recurrent layers) and attention entropies, per recorded step (./taps.ts). */
   readonly taps = new TapCollector((layer) => this.modulesByPath.get(layer)?.location);
   private readonly modulesByPath = new Map<string, Module>();
+  /**
+   * Parameter layers' output sums on the run's first recorded step (pre-activation statistics: how the
+   * init scales the forward signal layer by layer, read by exploding-gradient's forward-growth check).
+   * One pass over each output, once per run.
+   */
+  private readonly outputs = new Map<object, { sum: number; sumSq: number; count: number }>();
+  private measuringOutputs = false;
+  private outputsMeasured = false;
 
   constructor(readonly schedule: RecordSchedule, readonly totalSteps: number) {
     this.steps = recordedSteps(schedule, totalSteps);
@@ -166,6 +174,7 @@ export class Recorder implements Observer {
           calls: 0, sum: 0, sumSq: 0, count: 0, saturated: 0, inputs: 0, unitMax: new Float64Array(0), units: 0,
         });
       }
+      if (own.length && typeof activation !== "string") this.outputs.set(m, { sum: 0, sumSq: 0, count: 0 });
       this.slots.push({
         layer, acc: new GradAccumulator(), tensorAcc: layer.params.map(() => new GradAccumulator()),
         activation: this.activations.get(m),
@@ -184,6 +193,8 @@ export class Recorder implements Observer {
     if (this.recording) this.taps.start();
     else this.taps.stop();
     if (!this.recording) return;
+    this.measuringOutputs = !this.outputsMeasured;
+    if (this.measuringOutputs) for (const o of this.outputs.values()) o.sum = o.sumSq = o.count = 0;
     for (const slot of this.activations.values()) {
       slot.gotGrad = false;
       slot.calls = 0;
@@ -193,6 +204,7 @@ export class Recorder implements Observer {
 
   module(e: ModuleEvent): void {
     if (!this.recording) return;
+    if (this.measuringOutputs) this.observeOutput(e);
     const slot = this.activations.get(e.module);
     if (!slot) return;
     const t0 = performance.now();
@@ -218,6 +230,10 @@ export class Recorder implements Observer {
     if (!this.recording) return;
     const t0 = performance.now();
     this.current = this.collectGradients();
+    if (this.measuringOutputs) {
+      this.outputsMeasured = true;
+      this.measuringOutputs = false;
+    }
     this.stats.set(ctx.step, this.current);
     this.updated.fill(0);
     this.awaitingGrad.clear();
@@ -244,6 +260,24 @@ export class Recorder implements Observer {
     this.collectUpdates(this.current);
     this.current = null;
     this.recording = false;
+    this.recordMs += performance.now() - t0;
+  }
+
+  /** Adds a parameter layer's output to its sums (every call of the step: a shared layer covers them all). */
+  private observeOutput(e: ModuleEvent): void {
+    const o = this.outputs.get(e.module);
+    const x = e.output?.data;
+    if (!o || !x) return;
+    const t0 = performance.now();
+    let sum = 0, sumSq = 0;
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      sum += v;
+      sumSq += v * v;
+    }
+    o.sum += sum;
+    o.sumSq += sumSq;
+    o.count += x.length;
     this.recordMs += performance.now() - t0;
   }
 
@@ -354,6 +388,11 @@ export class Recorder implements Observer {
         histogram: source.histogram(this.edges),
       };
       if (np) stats.params = params;
+      const o = this.measuringOutputs ? this.outputs.get(layer.module) : undefined;
+      if (o && o.count > 1) {
+        const mean = o.sum / o.count;
+        stats.outputStd = Math.sqrt(Math.max(0, o.sumSq / o.count - mean * mean));
+      }
       if (slot) {
         stats.activation = { mean: slot.mean, std: slot.std };
         if (slot.deadFraction !== undefined) stats.activation.deadFraction = slot.deadFraction;

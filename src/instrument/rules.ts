@@ -260,7 +260,8 @@ export const vanishingQueryKeyGradient: Rule<{ ratio: number; window: number; co
  *   yet no step of plain gradient descent can follow such gradients. Default 1e3 (ours: healthy layers
  *   sit at ‖g‖/‖w‖ ≲ 1; the deep large-init nets that explode reach 1e5 and more).
  * - forward activation growth: at the first recorded step, activation std multiplying by ≥ `activationFactor`
- *   per activation layer, ≥ `activationGrowth` overall over ≥ 3 activation layers (the init-scale problem).
+ *   per activation layer, ≥ `activationGrowth` overall over ≥ 3 activation layers (the init-scale problem);
+ *   else the same growth of the parameter layers' outputs (a deep linear stack has no activations).
  * - over time: a layer's gradient norm growing more than `growth`× between the first and the largest
  *   recorded norm (growth 1e3, window 5: ours; norms that grow a thousandfold while training do not settle).
  */
@@ -318,9 +319,9 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
     if (growth) {
       out.push(warn(ctx, {
         rule: "exploding-gradient", severity: "warning", layer: growth.start, step: steps[0].step,
-        message: `activations grow ${fmt(growth.factor)}× per layer in the forward pass from ${growth.start} on (std ${fmt(growth.stds[0])} → ${fmt(growth.stds[growth.stds.length - 1])} over ${growth.stds.length} activation layers): the init scale is too large, so gradients explode on the way back too.`,
+        message: `${growth.of === "activations" ? "activations" : "layer outputs"} grow ${fmt(growth.factor)}× per layer in the forward pass from ${growth.start} on (std ${fmt(growth.stds[0])} → ${fmt(growth.stds[growth.stds.length - 1])} over ${growth.stds.length} ${growth.of === "activations" ? "activation layers" : "layers"}): the init scale is too large, so gradients explode on the way back too.`,
         hint,
-        evidence: { form: "activation-growth", startLayer: growth.start, layers: growth.layers, stds: growth.stds, factorPerLayer: growth.factor, threshold: p.activationFactor },
+        evidence: { form: "activation-growth", of: growth.of, startLayer: growth.start, layers: growth.layers, stds: growth.stds, factorPerLayer: growth.factor, threshold: p.activationFactor },
       }));
     }
     if (steps.length >= 2) {
@@ -345,26 +346,32 @@ export const explodingGradient: Rule<{ ratio: number; growth: number; window: nu
 };
 
 /**
- * The longest run of consecutive activation layers (forward order) whose std multiplies by at least
- * `factor` from each to the next, when it spans ≥ 3 layers and `total`× overall: its first layer, the
- * stds and the geometric-mean factor per layer. Read at one step (the first: the init's doing).
+ * The longest run of consecutive layers (forward order) whose output std multiplies by at least `factor`
+ * from each to the next, when it spans ≥ 3 layers and `total`× overall: its first layer, the stds and
+ * the geometric-mean factor per layer. Read at one step (the first: the init's doing). The activation
+ * layers' outputs are judged first; failing them, the parameter layers' outputs (`outputStd`, recorded
+ * on the first recorded step), which is what a stack without activations (a deep linear network) has.
+ * The two are not mixed: a ReLU halves what the Linear before it made, so a mixed sequence never grows.
  */
 export function activationGrowth(ctx: RuleContext, step: StepRecord, factor: number, total: number):
-  { start: string; layers: string[]; stds: number[]; factor: number } | null {
-  const acts = ctx.layers
-    .filter((l) => !l.hasParams)
-    .map((l) => ({ name: l.name, std: stat(step, l.name)?.activation?.std }))
-    .filter((a): a is { name: string; std: number } => a.std !== undefined && Number.isFinite(a.std) && a.std > 0);
-  let best: typeof acts = [];
-  let run: typeof acts = [];
-  for (const a of acts) {
-    run = run.length && a.std >= factor * run[run.length - 1].std ? [...run, a] : [a];
-    if (run.length > best.length) best = run;
-  }
-  if (best.length < 3) return null;
-  const growth = best[best.length - 1].std / best[0].std;
-  if (growth < total) return null;
-  return { start: best[0].name, layers: best.map((a) => a.name), stds: best.map((a) => a.std), factor: growth ** (1 / (best.length - 1)) };
+  { start: string; layers: string[]; stds: number[]; factor: number; of: "activations" | "outputs" } | null {
+  const growth = (of: "activations" | "outputs") => {
+    const seq = ctx.layers
+      .filter((l) => (of === "activations" ? !l.hasParams : l.hasParams))
+      .map((l) => ({ name: l.name, std: of === "activations" ? stat(step, l.name)?.activation?.std : stat(step, l.name)?.outputStd }))
+      .filter((a): a is { name: string; std: number } => a.std !== undefined && Number.isFinite(a.std) && a.std > 0);
+    let best: typeof seq = [];
+    let run: typeof seq = [];
+    for (const a of seq) {
+      run = run.length && a.std >= factor * run[run.length - 1].std ? [...run, a] : [a];
+      if (run.length > best.length) best = run;
+    }
+    if (best.length < 3) return null;
+    const overall = best[best.length - 1].std / best[0].std;
+    if (overall < total) return null;
+    return { start: best[0].name, layers: best.map((a) => a.name), stds: best.map((a) => a.std), factor: overall ** (1 / (best.length - 1)), of };
+  };
+  return growth("activations") ?? growth("outputs");
 }
 
 /**

@@ -70,6 +70,43 @@ describe("exploding-gradient: forward activation growth", () => {
   });
 });
 
+describe("exploding-gradient: forward growth of a stack without activations", () => {
+  /** Linear layers only; `outStd` gives each one's output std at the first step. */
+  const linear = (outStd: number[]): RuleContext => ({
+    layers: outStd.map((_, i): RuleLayer => ({ name: `lin${i}`, kind: "Linear", hasParams: true })),
+    steps: Array.from({ length: 6 }, (_, k): StepRecord => ({
+      step: k, loss: 1, layers: outStd.map((o, i) => ({ ...stats(`lin${i}`, 1, 2), ...(k === 0 ? { outputStd: o } : {}) })),
+    })),
+  });
+
+  it("judges the parameter layers' output stds when there are no activation layers", () => {
+    const g = activationGrowth(linear([1, 1.1, 5, 30, 200]), linear([1, 1.1, 5, 30, 200]).steps[0], 2, 100);
+    expect(g).toMatchObject({ start: "lin1", layers: ["lin1", "lin2", "lin3", "lin4"], of: "outputs" });
+    const w = runRules(linear([1, 1.1, 5, 30, 200])).filter((x) => x.rule === "exploding-gradient");
+    expect(w.map((x) => [x.evidence.form, x.evidence.of, x.layer])).toEqual([["activation-growth", "outputs", "lin1"]]);
+    expect(w[0].message).toMatch(/^layer outputs grow .*× per layer in the forward pass from lin1 on \(std 1\.1 → 200 over 4 layers\)/);
+    expect(activationGrowth(linear([1, 1.5, 2, 3, 4]), linear([1, 1.5, 2, 3, 4]).steps[0], 2, 100)).toBeNull();
+  });
+
+  it("does not mix activation and parameter layers: a ReLU net's Linear outputs in scale stay silent", () => {
+    // Linear outputs 1, 1, 1, 1; ReLU outputs 0.6 each: no run grows.
+    const ctx = context([1, 1, 1, 1], [0.6, 0.6, 0.6]);
+    for (const l of ctx.steps[0].layers) if (l.name.startsWith("lin")) l.outputStd = 1;
+    expect(activationGrowth(ctx, ctx.steps[0], 2, 100)).toBeNull();
+  });
+
+  it("through the pipeline: a deep linear stack with a large uniform init fires; the same stack at Xavier scale does not", async () => {
+    const large = await run(classifier("deep linear, large uniform init", () => mlp(6, 32, null, nn.init.uniform(-1.5, 1.5)), 1e-4));
+    const e = exploding(large);
+    expect(e.map((w) => [w.evidence.form, w.evidence.of])).toContainEqual(["activation-growth", "outputs"]);
+    // Each Linear multiplies the std by about √32 · 1.5/√3 ≈ 4.9.
+    expect(e.find((w) => w.evidence.of === "outputs")!.evidence.factorPerLayer as number).toBeGreaterThan(3);
+    expect(large.steps[0].layers.every((l) => typeof l.outputStd === "number")).toBe(true);
+    expect(large.steps[1].layers.some((l) => l.outputStd !== undefined)).toBe(false);
+    expect(exploding(await run(classifier("deep linear, xavier", () => mlp(6, 32, null, nn.init.xavierNormal()), 1e-2)))).toEqual([]);
+  });
+});
+
 describe("exploding-gradient through the pipeline", () => {
   it("fires on a deep ReLU MLP with a large init, from its first layers", async () => {
     const r = await run(classifier("deep relu, large init", () => mlp(8, 32, () => new nn.ReLU(), nn.init.normal(1)), 1e-6));

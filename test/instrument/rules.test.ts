@@ -51,7 +51,9 @@ describe("exploding-gradient", () => {
     const e = rules(r, "exploding-gradient");
     expect(e.length).toBeGreaterThan(0);
     expect(e.map((w) => w.layer)).toContain("layers.0");
-    expect(e[0].evidence.growth as number).toBeGreaterThan(1e3);
+    expect(e.find((w) => w.evidence.growth !== undefined)!.evidence.growth as number).toBeGreaterThan(1e3);
+    // The init's doing is seen at the first step too: each Linear's output std multiplies on the way forward.
+    expect(e.find((w) => w.evidence.form === "activation-growth")).toMatchObject({ layer: "layers.0", evidence: { of: "outputs" } });
     // Divergence ends in NaN: reported, training stopped, the report still produced.
     expect(r.status?.reason).toBe("non-finite-loss");
   });
