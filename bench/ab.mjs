@@ -12,6 +12,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { median } from "./util.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -46,11 +47,6 @@ const before = await bundle(oldRoot, "old");
 const after = await bundle(root, "new", jsOnly);
 if (jsOnly) after.setKernels(after.jsKernels);
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const time = (fn, inner) => {
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < inner; i++) fn();

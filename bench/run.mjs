@@ -19,6 +19,7 @@ import os from "node:os";
 import { loadKernels, loadTfjs } from "./load.mjs";
 import { oursCnnStep, oursLstmStep, tfCnnStep, tfLstmStep, CNN, LSTM } from "./models.mjs";
 import { recorderBench } from "./recorder.mjs";
+import { median } from "./util.mjs";
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,11 +55,6 @@ const { ops, noGrad, Tensor, nn, optim, losses, Random } = gl;
 
 // ---- timing ----------------------------------------------------------------------------------------
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 
 /** Times `fn` once, running it `inner` times (for sub-millisecond cases), in ms per call. */
 function timeOnce(fn, inner) {

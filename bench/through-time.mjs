@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { median } from "./util.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const out = mkdtempSync(join(tmpdir(), "through-time-"));
@@ -20,11 +21,6 @@ await build({
   bundle: true, platform: "node", format: "esm", outfile: file, logLevel: "error",
   alias: { "gradient-lens": join(root, "src/index.ts") },
 });
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
 const rolling = (xs, w) => xs.slice(0, xs.length - w + 1).map((_, i) => median(xs.slice(i, i + w)));
 try {
   const { inspect, rnn, lstm } = await import(pathToFileURL(file).href);
