@@ -125,7 +125,7 @@ export interface TimeSeriesInfo {
   kind: "recurrent" | "tap";
   /** The recurrent layer, or the layer that was running when the tap was called. */
   layer?: string;
-  /** Where that layer was built in the user's source. */
+  /** Where a tap's first `tap()` call is in the user's source; else (a recurrent layer's series) where its layer was built. */
   location?: SourceLocation;
 }
 

@@ -14,3 +14,4 @@ export { listOps, getOp, type OpInfo, type OpKind } from "./ops/registry";
 export { defineOp, type CustomOpSpec } from "./ops/custom";
 export * as ops from "./ops/all";
 export { tap, tapSeries, setTapSink, tapSink, type TapSink, type TapSeriesInfo } from "./ops/tap";
+export { setLocationCapture, captureLocation } from "./location";

@@ -18,6 +18,13 @@ export const RULE_SETTINGS: Record<string, { rule: string; param: string; min?: 
   "rules.updateRatio.factor": { rule: "update-ratio", param: "factor", min: 1 },
   "rules.lossNotDecreasing.window": { rule: "loss-not-decreasing", param: "window", min: 2, integer: true },
   "rules.lossOscillating.window": { rule: "loss-oscillating", param: "window", min: 2, integer: true },
+  "rules.vanishingThroughTime.ratio": { rule: "vanishing-through-time", param: "ratio", min: 0 },
+  "rules.vanishingThroughTime.window": { rule: "vanishing-through-time", param: "window", min: 1, integer: true },
+  "rules.explodingThroughTime.ratio": { rule: "exploding-through-time", param: "ratio", min: 1 },
+  "rules.explodingThroughTime.window": { rule: "exploding-through-time", param: "window", min: 1, integer: true },
+  "rules.attentionCollapse.fraction": { rule: "attention-collapse", param: "fraction", min: 0, max: 1 },
+  "rules.attentionCollapse.window": { rule: "attention-collapse", param: "window", min: 1, integer: true },
+  "rules.clippingAlwaysActive.fraction": { rule: "clipping-always-active", param: "fraction", min: 0, max: 1 },
 };
 
 export const GRADCHECK_MODES = ["sampled", "full", "directional", "off"] as const;

@@ -72,11 +72,10 @@ export class TapCollector implements TapSink {
   opened(name: string, info: TapSeriesInfo): number {
     if (!this.series.has(name)) {
       const s: TimeSeriesInfo = { name, kind: info.kind };
-      if (info.layer) {
-        s.layer = info.layer;
-        const location = this.locate(info.layer);
-        if (location) s.location = location;
-      }
+      if (info.layer) s.layer = info.layer;
+      // A tap's own line, else the line that built its layer (a recurrent layer's series, or no capture).
+      const location = info.callSite?.() ?? (info.layer ? this.locate(info.layer) : undefined);
+      if (location) s.location = location;
       this.series.set(name, s);
     }
     this.names.push(name);

@@ -1,5 +1,7 @@
 /** Neural-network building blocks: `nn.Linear`, `nn.Sequential`, activations, `nn.init`. */
-export { Module, setLocationCapture } from "./module";
+export { Module } from "./module";
+/** Where modules (and taps) learn their line in the user's source: the runner installs it (src/engine/location.ts). */
+export { setLocationCapture } from "../engine";
 export { Linear, Sequential, Activation, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, GELU, type LinearOptions, type ActivationKind } from "./layers";
 export { Dropout, type DropoutOptions } from "./dropout";
 export { BatchNorm1d, LayerNorm, type BatchNormOptions, type LayerNormOptions } from "./normalization";

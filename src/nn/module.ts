@@ -2,10 +2,8 @@
  * Module: named parameters and children, train/eval mode, and the layer scope every op records.
  * Names are paths ("layers.3.weight") assigned from the root, as in PyTorch's `named_parameters()`.
  */
-import { listening, report, Tensor, withScope } from "../engine";
+import { captureLocation, listening, report, Tensor, withScope } from "../engine";
 import type { SourceLocation } from "../report";
-
-let captureLocation: (() => SourceLocation | undefined) | null = null;
 
 const LAYER = Symbol.for("gradient-lens.failed-layer");
 
@@ -21,14 +19,6 @@ function blameLayer(e: unknown, module: Module): unknown {
   return e;
 }
 
-/**
- * Installs the function that tells where a module is being constructed (the runner maps the stack of
- * a user's model file through its source map). Off by default: capturing a stack costs time.
- */
-export function setLocationCapture(fn: (() => SourceLocation | undefined) | null): void {
-  captureLocation = fn;
-}
-
 export abstract class Module {
   /** True in training mode (dropout active, batch norm uses batch statistics). */
   training = true;
@@ -41,7 +31,7 @@ export abstract class Module {
   private readonly buffers = new Map<string, Tensor>();
 
   constructor() {
-    this.location = captureLocation?.();
+    this.location = captureLocation();
   }
 
   /** The class name ("Linear", "ReLU"): the layer kind shown in reports. */

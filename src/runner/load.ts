@@ -4,9 +4,9 @@
  * - `require("gradient-lens")` inside the bundle returns the engine instance this process runs (the
  *   caller passes it in), so the user's `nn.Linear` is the class instrumentation observes and
  *   `instanceof Module` holds across user code and the debugger.
- * - Every `Module` learns where the user constructed it: a stack is captured in the constructor
- *   (`setLocationCapture`) and its first frame inside the bundle is mapped through the bundle's
- *   source map to the user's file:line:column.
+ * - Every `Module` learns where the user constructed it, and every tap series where `tap()` was called:
+ *   a stack is captured there (`setLocationCapture`) and its first frame inside the bundle is mapped
+ *   through the bundle's source map to the user's file:line:column.
  * - Each `defineModel` call records where it was exported (the outermost user frame: the top-level
  *   statement that produced the export, also when a helper function built the spec).
  */
@@ -33,7 +33,10 @@ interface SourceMapLike {
   findEntry(line: number, column: number): { originalSource?: string; originalLine?: number; originalColumn?: number } | Record<string, never>;
 }
 
-/** A mapped frame; `superCall` marks a `super(...)` call (a subclass constructor on its way to Module's). */
+/**
+ * A mapped frame; `superCall` marks a subclass constructor on its way to Module's: a `super(...)` call,
+ * or a class without a constructor of its own (V8 puts its implicit constructor's frame at `class`).
+ */
 type UserFrame = SourceLocation & { superCall: boolean };
 
 /** Stack frames of the current call inside the bundle, mapped to the user's files, innermost first. */
@@ -63,7 +66,8 @@ function captureUserFrames(bundlePath: string, userFiles: ReadonlySet<string>, b
     const file = sourcePath(entry.originalSource);
     // Frames in bundled npm packages are not the user's lines.
     if (!userFiles.has(file)) continue;
-    const superCall = bundleLines[line - 1]?.startsWith("super", column - 1) ?? false;
+    const text = bundleLines[line - 1] ?? "";
+    const superCall = text.startsWith("super", column - 1) || text.startsWith("class", column - 1);
     out.push({ file, line: entry.originalLine + 1, column: entry.originalColumn + 1, superCall });
   }
   return out;
@@ -122,7 +126,8 @@ export function loadBundle(file: string, code: string, userFileList: readonly st
   engine.nn.setLocationCapture(() => {
     // A user's Module subclass reaches Module's constructor through super(): its location is where
     // it was constructed (`new Apply(op)`), not the super() line. A layer built inside another
-    // constructor (`this.fc = new nn.Linear(…)`) is not a super() frame and keeps that line.
+    // constructor (`this.fc = new nn.Linear(…)`) is not a super() frame and keeps that line. A `tap()`
+    // call is the innermost user frame: its own line, wherever it runs.
     const frames = captureUserFrames(bundlePath, userFiles, bundleLines);
     const site = frames.find((f) => !f.superCall) ?? frames[0];
     return site && strip(site);

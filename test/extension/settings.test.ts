@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { parseSettings, RULE_SETTINGS, SETTING_KEYS, HOST_SETTING_KEYS } from "../../src/extension/settings";
 import pkg from "../../package.json";
+import { runRules, type RuleContext } from "../../src/instrument/rules";
+import type { StepRecord } from "../../src/report";
 
 describe("parseSettings", () => {
   it("leaves everything to the model and the instrument defaults when nothing is set", () => {
@@ -82,14 +84,56 @@ describe("rule settings match the rules", () => {
     for (const c of pkg.contributes.commands) expect(source, c.command).toContain(`"${c.command}"`);
   });
 
-  it("each setting names a real parameter of a real rule, and documents the rule's own default", async () => {
+  it("each setting names a real parameter of a real rule, and documents the rule's own default and the bounds parseSettings enforces", async () => {
     const { RULES } = await import("../../src/instrument/rules");
-    const props = pkg.contributes.configuration.properties as Record<string, { default?: unknown }>;
+    const props = pkg.contributes.configuration.properties as Record<string, { default?: unknown; markdownDescription?: string; minimum?: number; maximum?: number }>;
     for (const [key, target] of Object.entries(RULE_SETTINGS)) {
       const rule = (RULES as Record<string, { defaults: Record<string, unknown> }>)[target.rule];
       expect(rule, `${key}: no rule "${target.rule}"`).toBeDefined();
       expect(Object.keys(rule.defaults), `${key}: "${target.rule}" has no parameter "${target.param}"`).toContain(target.param);
-      expect(props[`gradientLens.${key}`].default, `${key}: documented default`).toBe(rule.defaults[target.param]);
+      const prop = props[`gradientLens.${key}`];
+      expect(prop.default, `${key}: documented default`).toBe(rule.defaults[target.param]);
+      // The text says the default too (the settings editor shows the text, not always the default).
+      const stated = /default `([^`]+)`/i.exec(prop.markdownDescription ?? "")?.[1];
+      expect(Number(stated), `${key}: "default \`…\`" in its markdownDescription`).toBe(rule.defaults[target.param]);
+      expect([prop.minimum, prop.maximum], `${key}: minimum and maximum`).toEqual([target.min, target.max]);
     }
+  });
+
+  /** A run's records, by hand: `timeNorms` of a tap "h", attention of a layer "attn", clipping. */
+  const ctxOf = (steps: Array<Partial<StepRecord>>): RuleContext => ({ steps: steps.map((s, i) => ({ step: i, loss: 1, layers: [], ...s })), layers: [] });
+  const fires = (ctx: RuleContext, rule: string, values: Record<string, unknown> = {}) => {
+    const { request, problems } = parseSettings(values, "check");
+    expect(problems).toEqual([]);
+    return runRules(ctx, undefined, request.rules).some((w) => w.rule === rule);
+  };
+
+  it("each setting of the rules over time changes their verdict", () => {
+    const tapRatios = (ratios: number[]) => ctxOf(ratios.map((r) => ({ timeNorms: [{ name: "h", norms: [r, 0.5, 1] }] })));
+    // ‖g_0‖/‖g_last‖ = 1e-3 throughout: above the default 1e-5.
+    const vanishing = tapRatios([1e-3, 1e-3, 1e-3]);
+    expect(fires(vanishing, "vanishing-through-time")).toBe(false);
+    expect(fires(vanishing, "vanishing-through-time", { "rules.vanishingThroughTime.ratio": 1e-2 })).toBe(true);
+    // Two vanished steps, then healthy ones: the median over 10 (here all 5) is healthy, over 2 it is not.
+    const burst = tapRatios([1e-7, 1e-7, 1, 1, 1]);
+    expect(fires(burst, "vanishing-through-time")).toBe(false);
+    expect(fires(burst, "vanishing-through-time", { "rules.vanishingThroughTime.window": 2 })).toBe(true);
+    const growing = tapRatios([30, 30, 30]);
+    expect(fires(growing, "exploding-through-time")).toBe(false);
+    expect(fires(growing, "exploding-through-time", { "rules.explodingThroughTime.ratio": 20 })).toBe(true);
+    const growthBurst = tapRatios([1e3, 1e3, 1, 1, 1]);
+    expect(fires(growthBurst, "exploding-through-time")).toBe(false);
+    expect(fires(growthBurst, "exploding-through-time", { "rules.explodingThroughTime.window": 2 })).toBe(true);
+    // Both heads at 15% of uniform attention's entropy: above the default 10%.
+    const u = Math.log(8);
+    const attention = (fractions: number[]) => ctxOf(fractions.map((f) => ({ attention: [{ layer: "attn", entropy: [f * u, f * u], uniformEntropy: u }] })));
+    expect(fires(attention([0.15, 0.15, 0.15]), "attention-collapse")).toBe(false);
+    expect(fires(attention([0.15, 0.15, 0.15]), "attention-collapse", { "rules.attentionCollapse.fraction": 0.2 })).toBe(true);
+    expect(fires(attention([0.05, 0.05, 0.5, 0.5, 0.5]), "attention-collapse")).toBe(false);
+    expect(fires(attention([0.05, 0.05, 0.5, 0.5, 0.5]), "attention-collapse", { "rules.attentionCollapse.window": 2 })).toBe(true);
+    // Clipped on 8 of 10 steps: below the default 90%.
+    const clipping = ctxOf(Array.from({ length: 10 }, (_, i) => ({ gradClip: { totalNorm: 5, clipped: i < 8 } })));
+    expect(fires(clipping, "clipping-always-active")).toBe(false);
+    expect(fires(clipping, "clipping-always-active", { "rules.clippingAlwaysActive.fraction": 0.8 })).toBe(true);
   });
 });

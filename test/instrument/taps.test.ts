@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { data, defineModel, inspect, losses, nn, ops, optim, tap, tensor, Tensor, type Report } from "../../src";
 import { TapCollector } from "../../src/instrument/taps";
+import { setLocationCapture, tapSeries, withScope } from "../../src/engine";
 import { recordStep } from "../helpers/taps";
 
 const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/report.schema.json", import.meta.url)), "utf8"));
@@ -53,6 +54,46 @@ describe("tap", () => {
     expect(step!.timeNorms!.map((s) => s.name)).toEqual(["h"]);
     expect(norms).toHaveLength(T);
     norms.forEach((n, t) => expect(n).toBeCloseTo(c ** (T - 1 - t) * Math.sqrt(3), 14));
+  });
+
+  it("locates a series at its first tap() call when locations are captured, else at the layer it ran in", () => {
+    const x = tensor([1, 2], { requiresGrad: true });
+    const layerLine = (layer: string) => ({ file: "m.ts", line: layer === "blk" ? 3 : 4, column: 1 });
+    let line = 0;
+    const record = (fn: () => void) => {
+      const c = new TapCollector(layerLine);
+      c.start();
+      fn();
+      c.finish(0);
+      return c.timeSeries();
+    };
+    const loop = () => {
+      let h = x;
+      for (let t = 0; t < 3; t++) {
+        line = 20 + t;
+        h = withScope("blk", () => tap(ops.mul(h, 0.5), "h"));
+      }
+      line = 30;
+      const out = tap(h, "out");
+      line = 40;
+      ops.sum(tapSeries(out, "rnn", { kind: "recurrent", layer: "rnn" })).backward();
+    };
+    setLocationCapture(() => ({ file: "m.ts", line, column: 5 }));
+    try {
+      expect(record(loop)).toEqual([
+        { name: "h", kind: "tap", layer: "blk", location: { file: "m.ts", line: 20, column: 5 } },
+        { name: "out", kind: "tap", location: { file: "m.ts", line: 30, column: 5 } },
+        // A recurrent layer's own series is its layer's, wherever its tapSeries call ran.
+        { name: "rnn", kind: "recurrent", layer: "rnn", location: { file: "m.ts", line: 4, column: 1 } },
+      ]);
+    } finally {
+      setLocationCapture(null);
+    }
+    expect(record(loop)).toEqual([
+      { name: "h", kind: "tap", layer: "blk", location: { file: "m.ts", line: 3, column: 1 } },
+      { name: "out", kind: "tap" },
+      { name: "rnn", kind: "recurrent", layer: "rnn", location: { file: "m.ts", line: 4, column: 1 } },
+    ]);
   });
 
   it("a tap the loss does not depend on records 0; entries after finish are not kept", () => {

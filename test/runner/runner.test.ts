@@ -3,12 +3,13 @@
  * (dist/runner/worker.js) in a real child process, as the CLI and the extension run it.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { listModels, startRun, timeoutMessage, type RunOptions } from "../../src/runner";
 import { pathToFileURL } from "node:url";
 import { isRunnerEvent, type RunnerEvent, type RunRequest } from "../../src/protocol/runner";
+import { parseSettings } from "../../src/extension/settings";
 import { buildOnce, FIXTURES, WORKER } from "./build-once";
 
 const options: RunOptions = { workerPath: WORKER };
@@ -19,6 +20,9 @@ function run(req: RunRequest, opts: RunOptions = options) {
   const handle = startRun(req, (e) => events.push(e), opts);
   return { handle, events, result: handle.result };
 }
+
+/** The 1-based line of `file` that contains `text`. */
+const lineOf = (file: string, text: string) => readFileSync(file, "utf8").split("\n").findIndex((l) => l.includes(text)) + 1;
 
 /** A model file written at test time (invalid TypeScript cannot live in test/fixtures: tsc checks it). */
 function tempModel(source: string, name = "model.ts"): string {
@@ -259,6 +263,36 @@ describe("running models (needs inspect)", () => {
     expect(loc("layers.0.fc1")).toMatchObject({ file: fixture("custom-modules.ts"), line: 18 });
     expect(loc("layers.0.fc2")).toMatchObject({ file: fixture("custom-modules.ts"), line: 19 });
     expect(loc("layers.1")).toEqual({ file: fixture("custom-modules.ts"), line: 28, column: 50 });
+  });
+
+  it("locates a tap series at its tap() call (in a module's loop, or in the loss), a recurrent layer's series at the layer", async () => {
+    const file = fixture("taps.ts");
+    const outcome = await run({ file, command: "train", gradcheck: false }).result;
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    const series = (name: string) => outcome.report.model.timeSeries?.find((s) => s.name === name);
+    expect(series("h")).toMatchObject({ kind: "tap", layer: "layers.2", location: { file, line: lineOf(file, 'tap(h.mul(0.5), "h")') } });
+    expect(series("prediction")).toMatchObject({ kind: "tap", location: { file, line: lineOf(file, 'tap(prediction, "prediction")') } });
+    expect(series("prediction")!.layer).toBeUndefined();
+    expect(series("layers.0")).toMatchObject({ kind: "recurrent", layer: "layers.0", location: { file, line: lineOf(file, "new nn.RNN(") } });
+    // The layer the tap ran in keeps its own line: the tap's is not the module's.
+    expect(outcome.report.model.layers.find((l) => l.name === "layers.2")?.location?.line).toBe(lineOf(file, "new Halving()"));
+  });
+
+  it("passes a time rule's setting to the rules: vanishing-through-time on the tap at 0.5^7 fires at ratio 0.01, not at the default or 0.005, and points at the tap()", async () => {
+    const file = fixture("taps.ts");
+    const onTap = async (values: Record<string, unknown>) => {
+      const { request, problems } = parseSettings(values, "train");
+      expect(problems).toEqual([]);
+      const outcome = await run({ file, command: "train", ...request, gradcheck: false }).result;
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      return outcome.report.warnings.filter((w) => w.rule === "vanishing-through-time" && w.evidence?.series === "h");
+    };
+    expect(await onTap({})).toEqual([]);
+    expect(await onTap({ "rules.vanishingThroughTime.ratio": 0.005 })).toEqual([]);
+    const [w, ...more] = await onTap({ "rules.vanishingThroughTime.ratio": 0.01, "rules.vanishingThroughTime.window": 3 });
+    expect(more).toEqual([]);
+    expect(w.evidence).toMatchObject({ ratio: 0.5 ** 7, threshold: 0.01, window: 3, kind: "tap", timeSteps: 8 });
+    expect(w.location).toMatchObject({ file, line: lineOf(file, 'tap(h.mul(0.5), "h")') });
   });
 
   it("reports an exception inside the model as runtime with the user's file:line in the stack", async () => {

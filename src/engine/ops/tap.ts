@@ -9,7 +9,9 @@
  * The same slot carries attention statistics (`MultiheadAttention` hands it each head's entropy), so
  * `nn` can report what only it sees without importing the debugger, which sits above it.
  */
+import type { SourceLocation } from "../../report";
 import { kernels } from "../kernels";
+import { captureLocation } from "../location";
 import { currentScope, gradBuffer, isGradEnabled, makeResult, type Tensor } from "../tensor";
 import { registerOp } from "./registry";
 
@@ -18,6 +20,11 @@ export interface TapSeriesInfo {
   kind: "recurrent" | "tap";
   /** The module path the series belongs to (the recurrent layer; for a user's tap, the layer active when it ran). */
   layer?: string;
+  /**
+   * Where a user's `tap()` was called in their source. A function because a stack costs time to capture:
+   * the sink calls it at most once per series, inside `opened` (while the tap's caller is on the stack).
+   */
+  callSite?: () => SourceLocation | undefined;
 }
 
 /** Receives what taps and attention layers measure during a recorded step (the recorder implements it). */
@@ -52,10 +59,11 @@ export const TAP = registerOp({ name: "tap", kind: "layout", differentiable: tru
 /**
  * Records the gradient reaching `x` under `name` (one entry per call in forward order) and returns x
  * unchanged. Backward passes the gradient through untouched and reports ‖g‖² to the sink that was
- * installed when the tap ran forward.
+ * installed when the tap ran forward. The series is located at the line of its first `tap()` call (when
+ * the runner captures locations), so what the debugger says about it points there.
  */
 export function tap(x: Tensor, name: string): Tensor {
-  return tapSeries(x, name, { kind: "tap", layer: currentScope() ?? undefined });
+  return tapSeries(x, name, { kind: "tap", layer: currentScope() ?? undefined, callSite: captureLocation });
 }
 
 /** `tap` with the series' kind and layer given (recurrent layers tap their hidden state through it). */
