@@ -22,6 +22,7 @@ export const RULE_SETTINGS: Record<string, { rule: string; param: string; min?: 
   "rules.vanishingThroughTime.window": { rule: "vanishing-through-time", param: "window", min: 1, integer: true },
   "rules.explodingThroughTime.ratio": { rule: "exploding-through-time", param: "ratio", min: 1 },
   "rules.explodingThroughTime.window": { rule: "exploding-through-time", param: "window", min: 1, integer: true },
+  "rules.vanishingQueryKeyGradient.ratio": { rule: "vanishing-query-key-gradient", param: "ratio", min: 0 },
   "rules.attentionCollapse.fraction": { rule: "attention-collapse", param: "fraction", min: 0, max: 1 },
   "rules.attentionCollapse.window": { rule: "attention-collapse", param: "window", min: 1, integer: true },
   "rules.clippingAlwaysActive.fraction": { rule: "clipping-always-active", param: "fraction", min: 0, max: 1 },
