@@ -5,6 +5,7 @@ export { Tensor, noGrad, isGradEnabled, withScope, currentScope, type DType, typ
 export {
   observe, listening, report, addOpObserver,
   type Observer, type OpEvent, type BackwardEvent, type ModuleEvent, type ObservedModule, type StepEvent, type UpdateEvent, type OpObserver,
+  type TapSeriesInfo, type TapEvent, type TapGradientEvent, type AttentionEvent,
 } from "./observer";
 export { tensor, zeros, ones, full, randn, rand, arange, type TensorOptions } from "./create";
 export { kernels, setKernels, jsKernels, type Kernels, type FloatArray } from "./kernels";
@@ -13,5 +14,5 @@ export { broadcastShapes, sizeOf, formatShape, type Shape } from "./shape";
 export { listOps, getOp, type OpInfo, type OpKind } from "./ops/registry";
 export { defineOp, type CustomOpSpec } from "./ops/custom";
 export * as ops from "./ops/all";
-export { tap, tapSeries, setTapSink, tapSink, type TapSink, type TapSeriesInfo } from "./ops/tap";
+export { tap, tapSeries } from "./ops/tap";
 export { setLocationCapture, captureLocation } from "./location";

@@ -1,6 +1,7 @@
 /**
- * The one instrumentation surface. The engine (every op, forward and backward), modules (after their
- * forward), the training loop (around each step) and optimizers (each tensor's update) report here;
+ * The one instrumentation surface. The engine (every op, forward and backward; taps), modules (after
+ * their forward; attention layers' head entropies), the training loop (around each step) and optimizers
+ * (each tensor's update) report here;
  * the recorder, the NaN tracker and any later instrument implement `Observer` and attach as a set.
  * Nothing else hooks into training, and no op, layer, loop or optimizer contains an instrument's code.
  *
@@ -9,6 +10,7 @@
  * name (a module is something with a path and a kind); the loop's step events are a type parameter, so
  * `train`'s observers see its full `StepContext`.
  */
+import type { SourceLocation } from "../report";
 import type { FloatArray } from "./kernels";
 import type { Tensor } from "./tensor";
 
@@ -66,6 +68,44 @@ export interface UpdateEvent {
   readonly weightSq: number;
 }
 
+/** What a tapped series is: a recurrent layer's hidden state, or a user's tap. */
+export interface TapSeriesInfo {
+  kind: "recurrent" | "tap";
+  /** The module path the series belongs to (the recurrent layer; for a user's tap, the layer active when it ran). */
+  layer?: string;
+  /**
+   * Where a user's `tap()` was called in their source. A function because a stack costs time to capture:
+   * an observer calls it at most once per series, inside its `tap` event (while the caller is on the stack).
+   */
+  callSite?: () => SourceLocation | undefined;
+}
+
+/**
+ * A tap ran forward (`tap(x, name)`, or a recurrent layer's hidden state at one time step). Sent only
+ * while some observer listens to taps; each call of a tap is its own event, in forward order.
+ */
+export interface TapEvent {
+  readonly name: string;
+  readonly info: TapSeriesInfo;
+}
+
+/** The gradient reached a tap: `tap` is that call's forward event, `sumSquares` Σ g² over all its elements. */
+export interface TapGradientEvent {
+  readonly tap: TapEvent;
+  readonly sumSquares: number;
+}
+
+/**
+ * One attention call's per-head entropies, each the mean over `rows` (batch × queries) of −Σ p log p in
+ * nats; `uniformEntropy` is the same mean for uniform attention over the keys each query may see.
+ */
+export interface AttentionEvent {
+  readonly layer: string;
+  readonly entropy: Float64Array;
+  readonly uniformEntropy: number;
+  readonly rows: number;
+}
+
 /**
  * An instrument. Every method is optional: an observer implements the events it needs, and an event
  * nobody listens to costs its producer one length test. Events of one training step arrive in this
@@ -85,12 +125,18 @@ export interface Observer<Step extends StepEvent = StepEvent> {
   afterBackward?(step: Step): void;
   /** An optimizer updated one parameter tensor (one call per tensor per step). */
   update?(e: UpdateEvent): void;
+  /** A tap ran forward; listening makes every tap an op on the tape (without a listener it is free). */
+  tap?(e: TapEvent): void;
+  /** The gradient reached a tap's call. */
+  tapGradient?(e: TapGradientEvent): void;
+  /** An attention layer measured its heads' entropies (it measures only while someone listens). */
+  attention?(e: AttentionEvent): void;
   /** The optimizer step is done: parameters hold their new values, gradients are still in `.grad`. */
   afterStep?(step: Step): void;
 }
 
 type EventName = keyof Observer;
-const EVENTS: readonly EventName[] = ["forward", "backward", "module", "beforeStep", "afterBackward", "update", "afterStep"];
+const EVENTS: readonly EventName[] = ["forward", "backward", "module", "beforeStep", "afterBackward", "update", "afterStep", "tap", "tapGradient", "attention"];
 
 const attached: Observer[] = [];
 /** Per event, the attached observers that implement it (rebuilt on attach and detach, not per event). */
@@ -146,6 +192,15 @@ export const report = {
   },
   afterStep(step: StepEvent): void {
     for (const o of listeners.afterStep) o.afterStep?.(step);
+  },
+  tap(e: TapEvent): void {
+    for (const o of listeners.tap) o.tap?.(e);
+  },
+  tapGradient(e: TapGradientEvent): void {
+    for (const o of listeners.tapGradient) o.tapGradient?.(e);
+  },
+  attention(e: AttentionEvent): void {
+    for (const o of listeners.attention) o.attention?.(e);
   },
 };
 

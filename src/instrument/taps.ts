@@ -1,11 +1,11 @@
 /**
- * Gradients through time and attention statistics: the sink the recorder installs for the forward and
- * backward pass of each recorded step (`setTapSink`). Every tap call of the step is one entry (its
- * series' next time index); backward adds ‖g‖² into it. At the end of the step the entries become the
- * step record's `timeNorms` (norms[t] = ‖∂L/∂h_t‖, forward order) and the attention calls its
- * `attention` (per-head entropy, averaged over the step's calls weighted by their rows).
+ * Gradients through time and attention statistics: an observer the recorder attaches for the forward and
+ * backward pass of each recorded step only (so taps cost nothing on the other steps). Every tap call of
+ * the step is one entry (its series' next time index); its gradient event adds ‖g‖² into it. At the end
+ * of the step the entries become the step record's `timeNorms` (norms[t] = ‖∂L/∂h_t‖, forward order) and
+ * the attention calls its `attention` (per-head entropy, averaged over the step's calls weighted by their rows).
  */
-import { setTapSink, type TapSeriesInfo, type TapSink } from "../engine";
+import { observe, type AttentionEvent, type Observer, type TapEvent, type TapGradientEvent } from "../engine";
 import type { AttentionStats, SourceLocation, StepRecord, TimeNorms, TimeSeriesInfo } from "../report";
 
 interface AttentionSum {
@@ -14,7 +14,7 @@ interface AttentionSum {
   rows: number;
 }
 
-export class TapCollector implements TapSink {
+export class TapCollector implements Observer {
   /** Every series seen on a recorded step, in order of first appearance. */
   readonly series = new Map<string, TimeSeriesInfo>();
   /** What each recorded step measured, by step. */
@@ -22,25 +22,30 @@ export class TapCollector implements TapSink {
   /** This step's tap calls: entry → series name, and its Σ g² (0 until a gradient reaches it). */
   private names: string[] = [];
   private sq: number[] = [];
+  /** This step's tap events → their entry. */
+  private entries = new Map<TapEvent, number>();
   private attentionSums = new Map<string, AttentionSum>();
-  private active = false;
-  private previous: TapSink | null = null;
+  private detach: (() => void) | null = null;
 
   /** `locate` gives a layer's source location (the recorder knows the model's modules). */
   constructor(private readonly locate: (layer: string) => SourceLocation | undefined = () => undefined) {}
 
-  /** Starts collecting for a recorded step: installs this collector as the sink. */
+  /** Starts collecting for a recorded step: attaches this collector as an observer. */
   start(): void {
-    if (!this.active) this.previous = setTapSink(this);
-    this.active = true;
+    this.detach ??= observe(this);
+    this.clear();
+  }
+
+  private clear(): void {
     this.names = [];
     this.sq = [];
+    this.entries.clear();
     this.attentionSums.clear();
   }
 
-  /** Ends the step (after its backward pass): uninstalls the sink and keeps what the step measured. */
+  /** Ends the step (after its backward pass): detaches and keeps what the step measured. */
   finish(step: number): void {
-    if (!this.active) return;
+    if (!this.detach) return;
     this.stop();
     const byName = new Map<string, number[]>();
     for (let i = 0; i < this.names.length; i++) {
@@ -56,20 +61,17 @@ export class TapCollector implements TapSink {
       }));
     }
     if (record.timeNorms || record.attention) this.steps.set(step, record);
-    this.names = [];
-    this.sq = [];
-    this.attentionSums.clear();
+    this.clear();
   }
 
-  /** Uninstalls the sink without keeping the step (a step that ended before its backward pass). */
+  /** Detaches without keeping the step (a step that ended before its backward pass). */
   stop(): void {
-    if (!this.active) return;
-    setTapSink(this.previous);
-    this.previous = null;
-    this.active = false;
+    this.detach?.();
+    this.detach = null;
   }
 
-  opened(name: string, info: TapSeriesInfo): number {
+  tap(e: TapEvent): void {
+    const { name, info } = e;
     if (!this.series.has(name)) {
       const s: TimeSeriesInfo = { name, kind: info.kind };
       if (info.layer) s.layer = info.layer;
@@ -78,17 +80,19 @@ export class TapCollector implements TapSink {
       if (location) s.location = location;
       this.series.set(name, s);
     }
+    this.entries.set(e, this.names.length);
     this.names.push(name);
     this.sq.push(0);
-    return this.names.length - 1;
   }
 
-  reached(entry: number, sumSquares: number): void {
-    // A second backward pass over the same graph in one step adds its ‖g‖² to the entry (rare; one pass is the norm).
-    if (entry < this.sq.length) this.sq[entry] += sumSquares;
+  tapGradient({ tap, sumSquares }: TapGradientEvent): void {
+    // A second backward pass over the same graph in one step adds its ‖g‖² to the entry (rare; one pass is
+    // the norm); a call from before this step (a graph kept across steps) has no entry and is ignored.
+    const entry = this.entries.get(tap);
+    if (entry !== undefined) this.sq[entry] += sumSquares;
   }
 
-  attention(layer: string, entropy: Float64Array, uniformEntropy: number, rows: number): void {
+  attention({ layer, entropy, uniformEntropy, rows }: AttentionEvent): void {
     if (!(rows > 0)) return;
     let a = this.attentionSums.get(layer);
     if (!a || a.entropy.length !== entropy.length) {

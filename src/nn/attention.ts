@@ -4,7 +4,7 @@
  * (batch, keys) whose nonzero entries are keys to ignore; `causal` lets query t see keys ≤ t. A query row
  * whose keys are all masked is NaN, as in PyTorch.
  */
-import { Tensor, ops, tapSink, type DType, type Random } from "../engine";
+import { Tensor, listening, ops, report, type DType, type Random } from "../engine";
 import { Module } from "./module";
 import { Linear, ReLU } from "./layers";
 import { Dropout } from "./dropout";
@@ -99,10 +99,9 @@ export class MultiheadAttention extends Module {
     const keep = this.keepMask(batch, tq, tk, keyPaddingMask);
     if (keep) scores = ops.where(keep, scores, -Infinity);
     const weights = ops.softmax(scores, -1);
-    const sink = tapSink();
-    if (sink?.attention) {
+    if (listening("attention")) {
       const { entropy, uniform, rows } = attentionEntropy(weights, keep);
-      sink.attention(this.path, entropy, uniform, rows);
+      report.attention({ layer: this.path, entropy, uniformEntropy: uniform, rows });
     }
     const context = ops.matmul(weights, vh);
     return this.outProj.call(ops.reshape(ops.permute(context, [0, 2, 1, 3]), [batch, tq, this.embedDim]));

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { data, defineModel, inspect, losses, nn, ops, optim, tap, tensor, Tensor, type Report } from "../../src";
 import { TapCollector } from "../../src/instrument/taps";
-import { setLocationCapture, tapSeries, withScope } from "../../src/engine";
+import { listening, setLocationCapture, tapSeries, withScope } from "../../src/engine";
 import { recordStep } from "../helpers/taps";
 
 const schema = JSON.parse(readFileSync(fileURLToPath(new URL("../../schema/report.schema.json", import.meta.url)), "utf8"));
@@ -194,6 +194,30 @@ describe("recurrent layers tap their state at every time step", () => {
     expect(r.model.timeSeries).toEqual([{ name: "h", kind: "tap", layer: "model" }]);
     expect(r.steps.map((s) => s.timeNorms?.[0].norms.length)).toEqual([4, 4]);
     expect(valid(r)).toBe(true);
+  });
+});
+
+describe("taps cost nothing on the steps that are not recorded", () => {
+  it("the collector listens from a recorded step's forward to its backward only: elsewhere a tap is its input", async () => {
+    const identity: boolean[] = [];
+    class Probe extends nn.Module {
+      readonly lin = new nn.Linear(2, 2);
+      forward(x: Tensor): Tensor {
+        const h = this.lin.call(x);
+        const t = tap(h, "h");
+        identity.push(t === h);
+        return t;
+      }
+    }
+    const spec = defineModel({
+      name: "probe", model: () => new Probe(), data: () => ({ x: tensor([[1, 2], [0.5, -1]]), y: tensor([[0.1, 0.2], [0.3, 0.4]]) }),
+      loss: losses.mse, optimizer: (p) => new optim.SGD(p, { lr: 0.1 }), steps: 7, batchSize: 2,
+    });
+    const r = await inspect(spec, { gradcheck: false, record: { kind: "every", interval: 3 } });
+    // Recorded: 0, 3, 6 (and the last, 6): the tap is an op there and the identity on the others.
+    expect(r.steps.filter((s) => s.timeNorms).map((s) => s.step)).toEqual([0, 3, 6]);
+    expect(identity).toEqual([false, true, true, false, true, true, false]);
+    expect(listening("tap")).toBe(false);
   });
 });
 

@@ -1,19 +1,19 @@
 /** Gradient-check case for `tap` (the registry walk spreads it in): an identity whose backward passes the gradient through. */
-import { ops, setTapSink, type TapSink } from "../../../src/engine";
+import { observe, ops, type Observer } from "../../../src/engine";
 import { makers, type Case, type KinkProbe, type NonFiniteProbe } from "./gen";
 
 const { rng, randT } = makers(4411);
 
-/** A sink that only counts: without one installed, `tap` returns its input and the op never runs. */
-const counting: TapSink = { opened: () => 0, reached: () => {} };
+/** An observer listening to taps: without one, `tap` returns its input and the op never runs. */
+const listener: Observer = { tap: () => {} };
 
-/** Runs `fn` with a sink installed, so the taps inside it put the op on the tape. */
+/** Runs `fn` with a tap listener attached, so the taps inside it put the op on the tape. */
 function recording<T>(fn: () => T): T {
-  const prev = setTapSink(counting);
+  const detach = observe(listener);
   try {
     return fn();
   } finally {
-    setTapSink(prev);
+    detach();
   }
 }
 
