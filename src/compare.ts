@@ -88,6 +88,40 @@ export function runDate(ms: number): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
 }
 
+/** How a run ended, as far as a picker or a legend needs it (a RunEntry, or a report's status). */
+export interface RunEnd {
+  phase?: "running" | "done" | "failed" | "cancelled";
+  reason?: NonNullable<Report["status"]>["reason"];
+  /** Steps the report holds. */
+  steps: number;
+  totalSteps?: number;
+}
+
+/**
+ * How a run ended, in words: "" for a run that completed, else "stopped by the user after 37 of 300
+ * steps", "timed out after …", "failed after …". The report's reason comes first; the phase stands in
+ * for a report without one.
+ */
+export function runEndLabel(e: RunEnd): string {
+  const reason = e.reason ?? (e.phase === "cancelled" ? "cancelled" : e.phase === "failed" ? "error" : undefined);
+  const what = {
+    completed: "",
+    stopped: "stopped early",
+    "non-finite-loss": "ended on a non-finite loss",
+    error: "failed",
+    timeout: "timed out",
+    cancelled: "stopped by the user",
+  }[reason ?? "completed"];
+  if (!what) return "";
+  const of = e.totalSteps !== undefined && e.totalSteps >= e.steps ? ` of ${e.totalSteps}` : "";
+  return `${what} after ${e.steps}${of} step${e.steps === 1 && !of ? "" : "s"}`;
+}
+
+/** A report's own account of how it ended (runEndLabel's input). */
+export function reportEnd(r: Report): RunEnd {
+  return { reason: r.status?.reason, steps: r.steps.length, ...(r.status?.totalSteps !== undefined ? { totalSteps: r.status.totalSteps } : {}) };
+}
+
 /**
  * The part of a report that comparing reads (model, loss, per-layer norms and update ratios, warnings,
  * problems), for sending to the report panel: histograms and per-tensor statistics, most of a report's

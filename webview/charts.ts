@@ -44,6 +44,29 @@ export function logAxis(title: string) {
   };
 }
 
+/**
+ * A fill of diagonal stripes in `color` over a faint wash of it: a second series told apart from a
+ * solid first by its texture as well as its hue (in any theme, and without color vision).
+ */
+export function hatch(color: string): CanvasPattern | string {
+  const tile = document.createElement("canvas");
+  tile.width = tile.height = 8;
+  const ctx = tile.getContext("2d");
+  if (!ctx) return withAlpha(color, 0.55);
+  ctx.fillStyle = withAlpha(color, 0.3);
+  ctx.fillRect(0, 0, 8, 8);
+  ctx.strokeStyle = color;
+  ctx.lineWidth = 2;
+  ctx.beginPath();
+  // One stripe through the tile and its two corner halves, so the tiles join into continuous lines.
+  for (const [x0, y0, x1, y1] of [[0, 8, 8, 0], [-4, 4, 4, -4], [4, 12, 12, 4]]) {
+    ctx.moveTo(x0, y0);
+    ctx.lineTo(x1, y1);
+  }
+  ctx.stroke();
+  return ctx.createPattern(tile, "repeat") ?? withAlpha(color, 0.55);
+}
+
 export const palette = (t: ThemeColors) => [t.blue, t.orange, t.green, t.purple, t.red, t.yellow];
 
 export { Chart };

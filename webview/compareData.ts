@@ -5,7 +5,7 @@
  */
 import type { ComparedRun, RunEntry } from "../src/protocol/webview";
 import type { Report, Severity } from "../src/report";
-import { compareReports, runDate, type Comparison } from "../src/compare";
+import { compareReports, reportEnd, runDate, runEndLabel, type Comparison } from "../src/compare";
 import { parameterLayers } from "./derive";
 
 /** One side of the difference in warnings: a rule, and the layer it names (model-wide rules have none). */
@@ -38,9 +38,11 @@ export function otherLabel(run: Pick<ComparedRun, "name" | "date">): string {
   return `other: ${run.name} ${runDate(run.date)}`;
 }
 
-export function runTitle(run: Pick<ComparedRun, "name" | "date" | "source">): string {
+/** "<model> · <date> · <source>", then how the run ended when it did not complete ("stopped by the user after 37 of 300 steps"). */
+export function runTitle(run: Pick<ComparedRun, "name" | "date" | "source"> & { report?: ComparedRun["report"] }): string {
   const from = run.source === "file" ? "report file" : run.source === "current" ? "this window" : "history";
-  return `${run.name} · ${runDate(run.date)} · ${from}`;
+  const end = run.report ? runEndLabel(reportEnd(run.report)) : "";
+  return `${run.name} · ${runDate(run.date)} · ${from}${end ? ` · ${end}` : ""}`;
 }
 
 export function overlay(a: ComparedRun, b: ComparedRun): Overlay {
@@ -94,5 +96,5 @@ export function pickable(runs: readonly RunEntry[], shown: { file: string; expor
   return runs
     .filter((r) => !(shown && r.startedAt === shown.startedAt && r.model.file === shown.file && r.model.exportName === shown.exportName))
     .sort((x, y) => y.startedAt - x.startedAt)
-    .map((r) => ({ id: r.id, label: `${r.model.name} · ${runDate(r.startedAt)} · ${r.steps} step${r.steps === 1 ? "" : "s"}` }));
+    .map((r) => ({ id: r.id, label: `${r.model.name} · ${runDate(r.startedAt)} · ${runEndLabel(r) || `${r.steps} step${r.steps === 1 ? "" : "s"}`}` }));
 }

@@ -10,12 +10,12 @@ import type { ComparedRun, RunSnapshot } from "../src/protocol/webview";
 import { isComparedRun } from "../src/protocol/webview";
 import { comparedPart } from "../src/compare";
 import { h, clear } from "./dom";
-import { logAxis, makeChart } from "./charts";
+import { hatch, logAxis, makeChart } from "./charts";
 import { overlay, pickable, type Overlay, type WarningKey } from "./compareData";
 import { RULES } from "./explanations";
 import { request } from "./host";
 import { sci } from "./format";
-import { themeColors, withAlpha, type ThemeColors } from "./theme";
+import { legible, themeColors, type ThemeColors } from "./theme";
 
 export interface ComparisonState {
   a: ComparedRun;
@@ -139,7 +139,8 @@ export class CompareView {
 
   private renderOverlay(o: Overlay): void {
     const t = themeColors();
-    const colors = { a: t.blue, b: t.orange };
+    // Each series at least 3:1 against the page (the theme's orange is not, on Light Modern's white).
+    const colors = { a: legible(t.blue, t.background), b: legible(t.orange, t.background) };
     this.element.className = "compare compare-active";
     this.element.append(
       h("header", { class: "compare-head" },
@@ -148,7 +149,7 @@ export class CompareView {
       ),
       h("ul", { class: "compare-legend" },
         legendItem(colors.a, o.labels.a, o.titles.a, "a"),
-        legendItem(colors.b, "other", o.titles.b, "b"),
+        legendItem(colors.b, "other", o.titles.b, "b", true),
       ),
     );
     const grid = h("div", { class: "grid" });
@@ -168,9 +169,9 @@ export class CompareView {
       data: {
         labels: o.layers,
         datasets: [
-          { label: o.labels.a, data: values.a as number[], backgroundColor: colors.a, borderWidth: 0 },
-          // The other run hatched by a border as well as colored: told apart without color too.
-          { label: o.labels.b, data: values.b as number[], backgroundColor: withAlpha(colors.b, 0.55), borderColor: colors.b, borderWidth: 1.5 },
+          { label: o.labels.a, data: values.a as number[], backgroundColor: colors.a, borderColor: colors.a, borderWidth: 0 },
+          // The other run hatched and outlined as well as colored: told apart without color too.
+          { label: o.labels.b, data: values.b as number[], backgroundColor: hatch(colors.b), borderColor: colors.b, borderWidth: 1.5 },
         ],
       },
       options: {
@@ -191,7 +192,7 @@ export class CompareView {
       data: {
         datasets: [
           { label: o.labels.a, data: o.loss.a, borderColor: colors.a, backgroundColor: colors.a, pointRadius: 0, borderWidth: 1.5 },
-          { label: o.labels.b, data: o.loss.b, borderColor: colors.b, backgroundColor: colors.b, pointRadius: 0, borderWidth: 1.5, borderDash: [6, 3] },
+          { label: o.labels.b, data: o.loss.b, borderColor: colors.b, backgroundColor: colors.b, pointRadius: 0, borderWidth: 2, borderDash: [6, 3] },
         ],
       },
       options: {
@@ -243,14 +244,18 @@ function chartCard(id: string, title: string, subtitle: string, element: HTMLEle
   const labels = chart.data.datasets.map((d) => String(d.label ?? ""));
   card.dataset.datasets = String(labels.length);
   card.dataset.labels = JSON.stringify(labels);
+  // Each series' line or outline color, for tests of its contrast with the page.
+  card.dataset.colors = JSON.stringify(chart.data.datasets.map((d) => String(d.borderColor ?? "")));
   element.setAttribute("role", "img");
   element.setAttribute("aria-label", `${title}: ${labels.join(" and ")}`);
   return card;
 }
 
-function legendItem(color: string, label: string, title: string, side: "a" | "b"): HTMLElement {
+function legendItem(color: string, label: string, title: string, side: "a" | "b", hatched = false): HTMLElement {
   const swatch = h("span", { class: "compare-swatch" });
-  swatch.style.background = color; // CSSOM, allowed by the CSP
+  // CSSOM, allowed by the CSP; the other run's swatch striped like its bars.
+  swatch.style.background = hatched ? `repeating-linear-gradient(135deg, ${color} 0 2px, transparent 2px 4px)` : color;
+  if (hatched) swatch.style.borderColor = color;
   return h("li", { "data-side": side }, swatch, h("strong", {}, label), h("span", { class: "muted" }, ` ${title}`));
 }
 

@@ -44,6 +44,26 @@ export const RULES: Record<string, { title: string; explanation: string; fix: st
     explanation: "The loss swings up and down by large amounts from step to step.",
     fix: "Lower the learning rate, decay it with a schedule (optim.cosineLR, optim.stepLR), or increase the batch size (defineModel({ batchSize })).",
   },
+  "vanishing-through-time": {
+    title: "Vanishing gradient through time",
+    explanation: "The gradient reaching the first time steps of this recurrent layer (or tapped sequence) is orders of magnitude smaller than at the last: ∂h_T/∂h_t is a product of T − t Jacobians that shrinks geometrically, so the network cannot learn dependencies that span the sequence.",
+    fix: "Use a gated layer that carries the gradient through time (nn.LSTM with forgetBias: 1, or nn.GRU), or shorter sequences.",
+  },
+  "exploding-through-time": {
+    title: "Exploding gradient through time",
+    explanation: "The gradient grows going back through time: the recurrence's Jacobians have norms above 1, so early time steps get huge gradients and training diverges.",
+    fix: "Clip gradients (defineModel({ clipGradNorm: 1 }), or optim.clipGradNorm), lower the learning rate, or use a tanh nn.RNN, nn.LSTM or nn.GRU instead of a relu recurrence.",
+  },
+  "attention-collapse": {
+    title: "Attention collapse",
+    explanation: "The attention entropy of this layer's heads fell far below that of uniform attention: each query looks at a single key. Low entropy tends to precede divergence in transformers (Zhai et al. 2023).",
+    fix: "Lower the learning rate or warm it up (optim.linearWarmup), normalize before attention (nn.TransformerEncoderLayer with normFirst: true, nn.LayerNorm), or add dropout (nn.Dropout).",
+  },
+  "clipping-always-active": {
+    title: "Gradient clipping always active",
+    explanation: "The clip threshold scales the gradient on most steps, so it, not the learning rate, sets the size of every step.",
+    fix: "Raise clipGradNorm above the typical gradient norm so that it only catches spikes, and tune the learning rate instead.",
+  },
   "gradcheck-inconclusive": {
     title: "Gradient check inconclusive",
     explanation: "The check could not judge the gradients: the loss is NaN or infinite at the checked point, the check itself threw, the loss is so large that central differences cannot resolve the gradients, or most entries sit on kinks (ReLU at 0, max ties) that finite differences cannot settle.",

@@ -2,6 +2,9 @@
  * A heat map on a canvas (layers × steps of gradient norms, steps × time of gradients through time),
  * colored on a log scale between the editor background and the theme's chart color — so a vanishing
  * layer reads as a faint row in any theme. Many rows shrink to fit a height; labels thin out to match.
+ * The canvas is opaque to screen readers and tests: a visually hidden table beside it holds the same
+ * values, each cell with its place on the color scale (`data-level`, 0 faintest … 1 strongest) and its
+ * color (`data-color`).
  */
 import { logRange } from "./derive";
 import { sci } from "./format";
@@ -15,6 +18,9 @@ export interface HeatmapData {
   /** The log10 range the colors span (default: the values' own), to share one scale between maps. */
   range?: [number, number];
 }
+
+/** Cells the hidden data table holds at most; a larger map keeps every k-th column (and the last) in it. */
+export const MAX_TABLE_CELLS = 3000;
 
 export interface HeatmapOptions {
   /** A column's name in the axis labels and the hover text (default "step 12"). */
@@ -35,6 +41,7 @@ export class Heatmap {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly legend: HTMLElement;
+  private readonly table: HTMLTableElement;
   private data: HeatmapData = { rows: [], columns: [], values: [] };
   private readonly labelWidth: number;
   private rowHeight = 18;
@@ -47,7 +54,9 @@ export class Heatmap {
     this.canvas.setAttribute("role", "img");
     this.legend = document.createElement("div");
     this.legend.className = "heatmap-legend";
-    this.element.append(this.canvas, this.legend);
+    this.table = document.createElement("table");
+    this.table.className = "heatmap-data sr-only";
+    this.element.append(this.canvas, this.legend, this.table);
     this.canvas.addEventListener("mousemove", (e) => this.hover(e));
     this.canvas.addEventListener("click", (e) => {
       const i = this.rowAt(e);
@@ -62,7 +71,7 @@ export class Heatmap {
     // What the map shows, for tests and assistive tools (the canvas itself is opaque).
     this.element.dataset.rows = String(data.rows.length);
     this.element.dataset.columns = String(data.columns.length);
-    this.canvas.setAttribute("aria-label", `heat map, ${data.rows.length} rows × ${data.columns.length} columns`);
+    this.canvas.setAttribute("aria-label", `heat map of ${this.options.valueLabel ?? "‖g‖"}, ${data.rows.length} rows × ${data.columns.length} columns (values in the table that follows)`);
     this.draw();
   }
 
@@ -74,6 +83,9 @@ export class Heatmap {
     this.rowHeight = Math.max(3, Math.min(18, Math.floor((this.options.maxHeight ?? 480) / Math.max(1, rows.length))));
     const labelEvery = Math.ceil(12 / this.rowHeight);
     const height = Math.max(1, rows.length) * this.rowHeight + 22;
+    // The geometry, so that a test can read a cell's pixels back (row i, column j at labelWidth + j·cellWidth, i·rowHeight).
+    this.element.dataset.rowHeight = String(this.rowHeight);
+    this.element.dataset.labelWidth = String(this.labelWidth);
     const dpr = window.devicePixelRatio || 1;
     this.canvas.width = Math.round(width * dpr);
     this.canvas.height = Math.round(height * dpr);
@@ -88,6 +100,7 @@ export class Heatmap {
       ctx.fillStyle = t.muted;
       ctx.fillText(this.options.empty ?? "No per-layer statistics recorded yet.", 4, 10);
       this.legend.textContent = "";
+      this.table.replaceChildren();
       return;
     }
     const [lo, hi] = this.data.range ?? logRange(values);
@@ -101,17 +114,17 @@ export class Heatmap {
     const plotW = width - this.labelWidth;
     const cellW = plotW / columns.length;
     const maxChars = Math.floor(this.labelWidth / 6.2);
+    /** A cell's place on the color scale (0 faintest … 1 strongest), undefined for no value. */
+    const level = (v: number) => (Number.isFinite(v) && v > 0 ? Math.min(1, Math.max(0, (Math.log10(v) - lo) / (hi - lo))) : undefined);
+    const color = (v: number) => {
+      const f = level(v);
+      return f === undefined ? t.grid : ramp(0.12 + 0.88 * f);
+    };
     rows.forEach((name, i) => {
       ctx.fillStyle = t.foreground;
       if (i % labelEvery === 0) ctx.fillText(truncate(name, maxChars), 2, i * this.rowHeight + (labelEvery > 1 ? 6 : this.rowHeight / 2));
       columns.forEach((_, j) => {
-        const v = values[i][j];
-        if (!(Number.isFinite(v) && v > 0)) {
-          ctx.fillStyle = t.grid;
-        } else {
-          const f = (Math.log10(v) - lo) / (hi - lo);
-          ctx.fillStyle = ramp(0.12 + 0.88 * f);
-        }
+        ctx.fillStyle = color(values[i][j]);
         const gap = this.rowHeight > 6 ? 1 : 0;
         ctx.fillRect(this.labelWidth + j * cellW, i * this.rowHeight + gap, Math.max(1, cellW - (cellW > 4 ? 1 : 0)), this.rowHeight - 2 * gap);
       });
@@ -123,6 +136,35 @@ export class Heatmap {
     const lastLabel = col(columns[columns.length - 1]);
     ctx.fillText(lastLabel, width - ctx.measureText(lastLabel).width - 2, y);
     this.legend.textContent = `color: log₁₀ ${this.options.valueLabel ?? "‖g‖"}, from ${sci(10 ** lo)} (dark, blue) to ${sci(10 ** hi)} (orange, yellow) · hover a cell for its value`;
+    this.fillTable(level, color);
+  }
+
+  /** The hidden table: a header of column labels, then one row per map row, each cell its value, level and color. */
+  private fillTable(level: (v: number) => number | undefined, color: (v: number) => string): void {
+    const { rows, columns, values } = this.data;
+    const col = this.options.columnLabel ?? ((c: number) => `step ${c}`);
+    const every = Math.max(1, Math.ceil((rows.length * columns.length) / MAX_TABLE_CELLS));
+    const kept = columns.map((_, j) => j).filter((j) => j % every === 0 || j === columns.length - 1);
+    const cell = (tag: "th" | "td", text: string, attrs: Record<string, string> = {}) => {
+      const c = document.createElement(tag);
+      c.textContent = text;
+      for (const [k, v] of Object.entries(attrs)) c.setAttribute(k, v);
+      return c;
+    };
+    const caption = document.createElement("caption");
+    caption.textContent = `${this.options.valueLabel ?? "‖g‖"} by row and ${col(columns[0])}…${col(columns[columns.length - 1])}${every > 1 ? ` (one column in ${every})` : ""}`;
+    const head = document.createElement("tr");
+    head.append(cell("th", ""), ...kept.map((j) => cell("th", col(columns[j]), { scope: "col" })));
+    const body = rows.map((name, i) => {
+      const tr = document.createElement("tr");
+      tr.append(cell("th", name.trim(), { scope: "row" }), ...kept.map((j) => {
+        const v = values[i][j];
+        const f = level(v);
+        return f === undefined ? cell("td", "—") : cell("td", sci(v, 3), { "data-value": String(v), "data-level": f.toFixed(3), "data-color": color(v) });
+      }));
+      return tr;
+    });
+    this.table.replaceChildren(caption, head, ...body);
   }
 
   private hover(e: MouseEvent): void {

@@ -1,14 +1,16 @@
 /**
  * The report's warnings section as problems: each problem (warnings grouped by root cause) is one item
  * with its title, the first cause's message, the blamed line and one fix; its other warnings sit
- * beneath in a collapsed <details> ("N symptoms"). A problem of one warning is that warning's own item.
+ * beneath in a collapsed <details> ("N symptoms"). A problem of one warning is that warning's own item,
+ * headed by the problem's title.
  * Text only (built with `h`, never innerHTML): titles and messages carry names from user code.
  */
 import type { Problem, Report, SourceLocation, Warning } from "../src/report";
 import { problemsOf } from "../src/instrument/problems";
 import { h } from "./dom";
 
-export type WarningRenderer = (w: Warning, loc: SourceLocation | undefined, detailed: boolean) => HTMLElement;
+/** Renders one warning; `heading`, when given, replaces the rule's title (a lone warning's problem title). */
+export type WarningRenderer = (w: Warning, loc: SourceLocation | undefined, detailed: boolean, heading?: string) => HTMLElement;
 
 const basename = (f: string) => f.split(/[\\/]/).pop() ?? f;
 
@@ -22,7 +24,14 @@ export function problemList(
   const locOf = (w: Warning) => w.location ?? (w.layer ? layerLoc.get(w.layer) : undefined);
   const items = problemsOf(r).map((p) => {
     const members = [...p.causes, ...p.symptoms].filter((i) => r.warnings[i]);
-    if (members.length === 1) return renderWarning(r.warnings[members[0]], locOf(r.warnings[members[0]]), options.detailed);
+    if (members.length === 1) {
+      // A problem of one warning is that warning, headed by the problem's name ("vanishing gradients
+      // through time in layers.0") as grouped problems are — unless the name is only its message again.
+      const w = r.warnings[members[0]];
+      const item = renderWarning(w, locOf(w), options.detailed, p.title !== w.message ? p.title : undefined);
+      item.setAttribute("data-problem", p.id);
+      return item;
+    }
     return problemItem(p, r.warnings, locOf, renderWarning, reveal, options.detailed);
   });
   return h("ul", { class: `warning-list problem-list${options.listClass ? ` ${options.listClass}` : ""}` }, ...items);

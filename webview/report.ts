@@ -423,14 +423,14 @@ export class ReportView extends LiveView {
   }
 }
 
-export function warningItem(w: Warning, loc: { file: string; line: number; column: number } | undefined, detailed: boolean): HTMLElement {
+export function warningItem(w: Warning, loc: { file: string; line: number; column: number } | undefined, detailed: boolean, heading?: string): HTMLElement {
   const rule = RULES[w.rule];
   const reveal = () => loc && act({ type: "reveal", location: loc });
   const li = h("li", { class: `warning ${w.severity}`, "data-rule": w.rule, tabindex: loc ? 0 : undefined, role: loc ? "button" : undefined },
     h("div", { class: "warning-head" },
       badge(w.severity, severityKind(w.severity)),
-      h("strong", {}, rule?.title ?? w.rule),
-      w.layer ? h("span", { class: "layer" }, w.layer) : null,
+      h("strong", {}, heading ?? rule?.title ?? w.rule),
+      w.layer && !heading?.includes(w.layer) ? h("span", { class: "layer" }, w.layer) : null,
       w.step !== undefined ? h("span", { class: "muted" }, `step ${w.step}`) : null,
       loc ? h("span", { class: "link" }, `${basename(loc.file)}:${loc.line}`) : null,
     ),

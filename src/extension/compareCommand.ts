@@ -1,14 +1,15 @@
 /**
- * Comparing runs: every finished run is kept in its model's history (runHistory.ts, bounded by
- * `gradientLens.history.maxRuns`); "Gradient Lens: Compare with…" picks two runs — from the history,
+ * Comparing runs: every finished run, and every stopped or failed run that recorded steps, is kept in
+ * its model's history (runHistory.ts, bounded by `gradientLens.history.maxRuns`), marked with how it
+ * ended; "Gradient Lens: Compare with…" picks two runs — from the history,
  * this window's runs, or a report file ("Browse…", validated against the schema) — and the report panel
  * overlays them. The panel's own picker asks through the webview protocol (`listRuns`, `loadRun`).
  */
 import * as vscode from "vscode";
 import * as path from "node:path";
 import { CANCELLED, refuse, type ComparedRun, type Outcome, type RunEntry, type RunSnapshot } from "../protocol/webview";
-import { comparedPart, runDate } from "../compare";
-import { modelFolder, parseMaxRuns, readReportFile, runStem, type RunHistory } from "./runHistory";
+import { comparedPart, runDate, runEndLabel } from "../compare";
+import { keepsInHistory, metaOf, modelFolder, parseMaxRuns, readReportFile, runStem, type RunHistory } from "./runHistory";
 import type { RunManager } from "./runs";
 import type { ReportPanel } from "./reportPanel";
 import type { Disposable } from "./disposables";
@@ -28,10 +29,11 @@ export class CompareRuns implements Disposable {
     private readonly panel: ReportPanel,
     private readonly log: vscode.LogOutputChannel,
   ) {
-    // A run that ends with a report is kept (a restored page's snapshot is not a run of this window).
+    // A run that ends with a report — finished, or stopped or failed with steps — is kept (a restored
+    // page's snapshot is not a run of this window).
     this.sub = runs.onDidChange((e) => {
       const s = e.kind === "snapshot" ? e.snapshot : undefined;
-      if (!s || s.phase !== "done" || !s.report || this.saved.has(s) || runs.isRestored(s)) return;
+      if (!s || !keepsInHistory(s) || this.saved.has(s) || runs.isRestored(s)) return;
       this.saved.add(s);
       void this.keep(s);
     });
@@ -46,7 +48,8 @@ export class CompareRuns implements Disposable {
     if (!this.history) return;
     try {
       const entry = await this.history.save(s);
-      if (entry) this.log.info(`kept run #${s.runId} of ${s.model.name} in the history (${entry.id})`);
+      const end = entry && runEndLabel(entry);
+      if (entry) this.log.info(`kept run #${s.runId} of ${s.model.name} in the history (${entry.id})${end ? `, ${end}` : ""}`);
     } catch (e) {
       this.log.warn(`could not keep run #${s.runId} in the history: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -57,12 +60,9 @@ export class CompareRuns implements Disposable {
     const kept = this.history ? await this.history.list() : [];
     const ids = new Set(kept.map((e) => e.id));
     const session: RunEntry[] = this.runs.knownSnapshots()
-      .filter((s) => s.report && s.phase === "done" && !ids.has(`${modelFolder(s.model)}/${runStem(s.startedAt, s.runId)}`))
-      .map((s) => ({
-        id: `${SESSION}/r${s.runId}`, model: s.model, command: s.command, phase: s.phase, startedAt: s.startedAt,
-        ...(s.endedAt !== undefined ? { endedAt: s.endedAt } : {}),
-        steps: s.report!.steps.length, warnings: s.report!.warnings.length,
-      }));
+      .filter(keepsInHistory)
+      .filter((s) => !ids.has(`${modelFolder(s.model)}/${runStem(s.startedAt, s.runId)}`))
+      .map((s) => ({ ...metaOf(s), id: `${SESSION}/r${s.runId}` }));
     return [...session, ...kept].sort((a, b) => b.startedAt - a.startedAt);
   }
 
@@ -108,7 +108,7 @@ export class CompareRuns implements Disposable {
     if (activeId) entries.sort((a, b) => Number(b.id === activeId) - Number(a.id === activeId));
     const items: Pick2[] = entries.map((e) => ({
       label: e.model.name,
-      description: `${runDate(e.startedAt)} · ${e.command === "check" ? "check" : "train"} · ${e.steps} step${e.steps === 1 ? "" : "s"} · ${e.warnings} warning${e.warnings === 1 ? "" : "s"}${e.id === activeId ? " · shown" : ""}`,
+      description: `${runDate(e.startedAt)} · ${e.command === "check" ? "check" : "train"} · ${runEndLabel(e) || `${e.steps} step${e.steps === 1 ? "" : "s"}`} · ${e.warnings} warning${e.warnings === 1 ? "" : "s"}${e.id === activeId ? " · shown" : ""}`,
       detail: `${vscode.workspace.asRelativePath(e.model.file)}${e.model.exportName && e.model.exportName !== "default" ? ` · export ${e.model.exportName}` : ""}`,
       id: e.id,
     }));

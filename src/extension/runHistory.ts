@@ -7,6 +7,8 @@
  * run's start time so that names sort by age: `<stem>.json` is the report exactly as exported (a file
  * `gradient-lens report` reads) and `<stem>.meta.json` what a picker lists (model, date, steps), so a
  * listing never parses reports. The meta file is written last: a run is listed only once complete.
+ * A run stopped by the user or failed (timeout, exception) is kept with the steps it recorded, its meta
+ * file saying how it ended (phase, the report's status reason); one that recorded no step is not.
  * Reports are validated against the report schema when loaded: one written by an older or newer version
  * that does not fit is refused with the reason, never handed to the charts.
  */
@@ -68,12 +70,25 @@ export function stemsIn(names: readonly string[]): { complete: string[]; leftove
 /** What a meta file holds: a RunEntry without its id (the id is where the file is). */
 export type RunMeta = Omit<RunEntry, "id">;
 
+/**
+ * Whether a run belongs in the history: it has ended with a report, and either finished or — stopped,
+ * timed out, failed — recorded at least one step (a run that failed before its first step has nothing
+ * to compare).
+ */
+export function keepsInHistory(s: RunSnapshot): s is RunSnapshot & { report: Report } {
+  if (s.phase === "running" || !s.report) return false;
+  return s.phase === "done" || s.report.steps.length > 0;
+}
+
 export function metaOf(s: RunSnapshot & { report: Report }): RunMeta {
   const meta: RunMeta = {
     model: s.model, command: s.command, phase: s.phase, startedAt: s.startedAt,
     steps: s.report.steps.length, warnings: s.report.warnings.length,
   };
   if (s.endedAt !== undefined) meta.endedAt = s.endedAt;
+  const status = s.report.status;
+  if (status?.reason) meta.reason = status.reason;
+  if (status?.totalSteps !== undefined && Number.isSafeInteger(status.totalSteps) && status.totalSteps >= 0) meta.totalSteps = status.totalSteps;
   return meta;
 }
 
@@ -132,18 +147,19 @@ export class RunHistory {
   ) {}
 
   /**
-   * Keeps a run that has a report, then prunes its model's folder to `maxRuns()`. Resolves with its
-   * entry, or undefined when history is off (`maxRuns` 0) or the run has no report.
+   * Keeps a run that `keepsInHistory` admits (finished, or stopped or failed with steps), then prunes
+   * its model's folder to `maxRuns()`. Resolves with its entry, or undefined when history is off
+   * (`maxRuns` 0) or the run is not one to keep.
    */
   async save(s: RunSnapshot): Promise<RunEntry | undefined> {
     const max = this.maxRuns();
-    if (!s.report || max <= 0) return undefined;
+    if (!keepsInHistory(s) || max <= 0) return undefined;
     const folder = modelFolder(s.model);
     const stem = runStem(s.startedAt, s.runId);
     const dir = path.join(this.root, folder);
     await mkdir(dir, { recursive: true });
     await writeAtomic(path.join(dir, stem + REPORT), JSON.stringify(s.report));
-    const meta = metaOf(s as RunSnapshot & { report: Report });
+    const meta = metaOf(s);
     await writeAtomic(path.join(dir, stem + META), JSON.stringify(meta));
     await this.prune(folder, max);
     return { ...meta, id: `${folder}/${stem}` };

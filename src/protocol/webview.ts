@@ -289,7 +289,15 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 // ── comparing runs ────────────────────────────────────────────────────────────────────────────
 
-/** One run kept in a model's history (src/extension/runHistory.ts), as a picker lists it: no report. */
+/** Why a run's training ended, as its report's `status.reason` says. */
+export type RunEndReason = NonNullable<NonNullable<Report["status"]>["reason"]>;
+
+const END_REASONS = new Set<string>(["completed", "stopped", "non-finite-loss", "error", "timeout", "cancelled"] satisfies RunEndReason[]);
+
+/**
+ * One run kept in a model's history (src/extension/runHistory.ts), as a picker lists it: no report.
+ * Stopped and failed runs are kept too when they recorded steps: `phase` and `reason` say how it ended.
+ */
 export interface RunEntry {
   /** Opaque: "<model folder>/<run stem>", both from the host's own naming (RUN_ID). */
   id: string;
@@ -301,6 +309,10 @@ export interface RunEntry {
   /** Steps the report holds (the loss is recorded every step). */
   steps: number;
   warnings: number;
+  /** The report's `status.reason`, when it has one. */
+  reason?: RunEndReason;
+  /** Steps the run was asked for (the report's `status.totalSteps`), when known. */
+  totalSteps?: number;
 }
 
 /** A run the overlay shows: whose it is, when it ran (or when its file was written), its report. */
@@ -335,7 +347,9 @@ export function isRunEntry(v: unknown): v is RunEntry {
     isTime(v.startedAt) &&
     (v.endedAt === undefined || isTime(v.endedAt)) &&
     isCount(v.steps) &&
-    isCount(v.warnings)
+    isCount(v.warnings) &&
+    (v.reason === undefined || (typeof v.reason === "string" && END_REASONS.has(v.reason))) &&
+    (v.totalSteps === undefined || isCount(v.totalSteps))
   );
 }
 

@@ -10,6 +10,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
 import { ROOT, extensionLog, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
+import { contrastRatio, parseColor } from "../../webview/theme";
 
 const models = path.join(ROOT, "test", "e2e", "workspace", "sigmoid-vs-relu.ts");
 
@@ -54,6 +55,38 @@ describe("comparing two runs in code-server", () => {
   }
 
   const heading = (f: Frame) => f.locator(".report-header h1").first().innerText();
+
+  /**
+   * Each chart's two series as drawn: their colors (`data-colors`), the page's background, and how many
+   * pixels of the gradient-flow canvas have each series' color (the canvas really draws them).
+   */
+  async function seriesColors(page: Page) {
+    return inWebview(page, "report", (f) => f.evaluate(() => {
+      const background = getComputedStyle(document.body).getPropertyValue("--vscode-editor-background").trim();
+      const charts = Object.fromEntries(["compare-flow", "compare-update-ratio", "compare-loss"].map((id) => [id, JSON.parse(document.getElementById(id)!.dataset.colors!) as string[]]));
+      const canvas = document.querySelector("#compare-flow canvas") as HTMLCanvasElement;
+      const px = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const drawn = charts["compare-flow"].map((c) => {
+        const [r, g, b] = c.startsWith("#") ? [1, 3, 5].map((i) => parseInt(c.slice(i, i + 2), 16)) : c.match(/\d+/g)!.slice(0, 3).map(Number);
+        let n = 0;
+        for (let i = 0; i < px.length; i += 4) if (Math.abs(px[i] - r) + Math.abs(px[i + 1] - g) + Math.abs(px[i + 2] - b) <= 12) n++;
+        return n;
+      });
+      return { background, charts, drawn };
+    }));
+  }
+
+  /** Both series stand 3:1 against the page (WCAG 2.1 1.4.11, graphical objects), differ from each other, and are drawn. */
+  function expectDistinguishable(seen: Awaited<ReturnType<typeof seriesColors>>): void {
+    for (const [id, [a, b]] of Object.entries(seen.charts)) {
+      expect(contrastRatio(a, seen.background), `${id} this run ${a} on ${seen.background}`).toBeGreaterThanOrEqual(3);
+      expect(contrastRatio(b, seen.background), `${id} other ${b} on ${seen.background}`).toBeGreaterThanOrEqual(3);
+      const [x, y] = [parseColor(a), parseColor(b)];
+      expect(Math.hypot(x[0] - y[0], x[1] - y[1], x[2] - y[2]), `${id}: ${a} vs ${b}`).toBeGreaterThan(150);
+    }
+    expect(seen.drawn[0]).toBeGreaterThan(200);
+    expect(seen.drawn[1]).toBeGreaterThan(200);
+  }
 
   /** Trains the n-th export from its lens and waits until the report shows it done. */
   async function train(page: Page, n: number, name: RegExp): Promise<void> {
@@ -126,6 +159,7 @@ describe("comparing two runs in code-server", () => {
       await f.evaluate(() => window.scrollTo(0, 0));
     });
     await page.waitForTimeout(800);
+    expectDistinguishable(await seriesColors(page));
     const top = await screenshot(page, "compare-overlay.png");
     mkdirSync(path.join(ROOT, "media", "screenshots"), { recursive: true });
     copyFileSync(top, path.join(ROOT, "media", "screenshots", "compare-sigmoid-vs-relu.png"));
@@ -175,6 +209,39 @@ describe("comparing two runs in code-server", () => {
     await toast.first().waitFor({ timeout: 15_000 });
     expect(await toast.first().innerText()).toMatch(/model is missing "parameters"|is missing/);
     await screenshot(page, "compare-bad-file.png");
+  });
+
+  it("redraws the overlay in the light theme with both runs told apart (screenshots)", async () => {
+    const { page } = s;
+    // As a person switches theme (Preferences: Color Theme): the workbench applies it live and the page redraws.
+    await page.evaluate(() => {
+      if (document.activeElement instanceof HTMLIFrameElement) document.activeElement.blur();
+    });
+    await page.keyboard.press("F1");
+    const input = page.locator(".quick-input-widget input");
+    await input.fill(">Preferences: Color Theme");
+    // Not "Preferences: Browse Color Themes in Marketplace", which the same words also find.
+    await page.locator(".quick-input-widget .monaco-list-row", { has: page.locator(".label-name", { hasText: /^Preferences: Color Theme$/ }) }).first().click({ timeout: 10_000 });
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Dark Modern" }).first().waitFor({ timeout: 10_000 });
+    await input.fill("Light Modern");
+    await page.locator(".quick-input-widget .monaco-list-row", { hasText: "Light Modern" }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
+    await expect.poll(() => inWebview(page, "report", (f) => f.evaluate(() => document.body.className)), { timeout: 20_000 }).toMatch(/vscode-light/);
+    await runPaletteCommand(page, "Notifications: Clear All Notifications");
+    await runPaletteCommand(page, "Gradient Lens: Open the Report");
+    await inWebview(page, "report", async (f) => {
+      await f.locator("#compare-flow[data-datasets='2']").waitFor({ timeout: 20_000 });
+      await f.evaluate(() => window.scrollTo(0, 0));
+    });
+    await page.waitForTimeout(800);
+    const seen = await seriesColors(page);
+    // Light Modern's page is white; the theme's chart orange alone is under 3:1 on it.
+    expect(contrastRatio(seen.background, "#ffffff")).toBeLessThan(1.1);
+    expectDistinguishable(seen);
+    await screenshot(page, "compare-overlay-light.png");
+    await inWebview(page, "report", (f) => f.evaluate(() => document.getElementById("compare-loss")?.scrollIntoView({ block: "start" })));
+    await screenshot(page, "compare-overlay-loss-light.png");
   });
 
   it("logged no Content-Security-Policy violation", () => {

@@ -186,7 +186,13 @@ export async function runPaletteCommand(page: Page, title: string): Promise<void
     }
   }
   await page.keyboard.press("Enter");
-  await page.locator(".quick-input-widget").waitFor({ state: "hidden" });
+  // The command has run once the palette closes — or once the command's own pick has replaced it
+  // (New Model File…, Train & Inspect a Model…: the widget may never hide in between when the machine is busy).
+  await page.waitForFunction((typed) => {
+    const widget = document.querySelector<HTMLElement>(".quick-input-widget");
+    if (!widget || getComputedStyle(widget).display === "none" || widget.getBoundingClientRect().height === 0) return true;
+    return widget.querySelector("input")?.value !== typed;
+  }, `>${title}`, { timeout: 30_000 });
 }
 
 /** The inner frame of the webview whose <body data-view> is `view` ("report" or "sidebar"). */

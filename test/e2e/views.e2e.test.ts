@@ -4,7 +4,7 @@
  * reveals a tensor in the tree and opens its line; then reports shown in the same panel (posted to the
  * page as the host posts them): the gradients-through-time maps of a recurrent model's report, and a
  * 1,000-step × 200-tensor report, compacted, whose draw time is measured. Screenshots are looked at
- * (test-artifacts/views-*.png, copied to media/screenshots/).
+ * (test-artifacts/views-*.png, the tree's copied to media/screenshots/).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdirSync } from "node:fs";
@@ -145,8 +145,8 @@ describe("report views for real models (code-server)", () => {
     expect(notes[1]).not.toMatch(/dies/);
     console.log(`time-series report drawn in ${renderMs} ms`);
     await inWebview(page, "report", (f) => f.evaluate(() => document.getElementById("time-0")?.scrollIntoView()));
+    // README shows the live run's map instead (time.e2e.test.ts, media/screenshots/time-heatmap.png).
     await screenshot(page, "views-time.png");
-    keep("views-time.png");
   });
 
   it("loads a 1,000-step × 200-tensor report (compacted to ≤ 5 MB) and draws it; the window select rescales the heat map", async () => {

@@ -82,6 +82,56 @@ describe("the run history", () => {
     expect(counts).toEqual([1, 2]);
   });
 
+  it("keeps a stopped or failed run that recorded steps, marked with how it ended; not a failed run without steps", async () => {
+    const partial = (steps: number, reason: "cancelled" | "error") => {
+      const r = sampleReport();
+      r.steps = r.steps.slice(0, steps);
+      r.status = { ok: false, reason, error: reason, steps, totalSteps: 300 };
+      return r;
+    };
+    const start = async (exportName: string) => {
+      const done = vscode.commands.executeCommand("gradientLens.trainModel", { file: modelFile, exportName, name: exportName === "a" ? "Sigmoid" : "ReLU" });
+      const n = runner.current!.runs.length;
+      await vi.waitFor(() => expect(runner.current!.runs.length).toBe(n + 1));
+      return { run: runner.current!.runs.at(-1)!, done };
+    };
+    // Stopped by the user after one step (the Stop command's partial report).
+    let { run, done } = await start("a");
+    run.end({ ok: false, error: { kind: "cancelled", message: "stopped", partialReport: partial(1, "cancelled") } });
+    await done;
+    await vi.waitFor(() => expect(vscode.fake.log.some((l) => /kept run #1 of Sigmoid in the history \(.*\), stopped by the user after 1 of 300 steps/.test(l))).toBe(true));
+    // An exception before the first step: nothing to compare, not kept.
+    ({ run, done } = await start("b"));
+    run.end({ ok: false, error: { kind: "runtime", message: "ReLU failed: boom", partialReport: partial(0, "error") } });
+    await done;
+    // An exception after two steps: kept as failed.
+    ({ run, done } = await start("b"));
+    run.end({ ok: false, error: { kind: "runtime", message: "ReLU failed: boom", partialReport: partial(2, "error") } });
+    await done;
+    await vi.waitFor(() => expect(vscode.fake.log.filter((l) => /kept run/.test(l))).toHaveLength(2));
+    await settle(30);
+    expect(vscode.fake.log.some((l) => /kept run #2/.test(l))).toBe(false);
+
+    const page = await openPage();
+    const listed = (await page.request({ type: "listRuns" })) as { result: { runs: RunEntry[] } };
+    expect(listed.result.runs.map((r) => [r.model.name, r.phase, r.reason, r.steps])).toEqual([["ReLU", "failed", "error", 2], ["Sigmoid", "cancelled", "cancelled", 1]]);
+    // The palette's picker says how each ended; picking the stopped run compares with it.
+    const picks: string[][] = [];
+    vi.spyOn(vscode.window, "showQuickPick").mockImplementation((async (items: Array<{ label: string; description?: string }>) => {
+      picks.push(items.filter((i) => i.description && !i.label.includes("Browse")).map((i) => `${i.label}: ${i.description}`));
+      return items.find((i) => i.label === (picks.length === 1 ? "ReLU" : "Sigmoid"));
+    }) as never);
+    const before = page.posted.length;
+    expect(await vscode.commands.executeCommand("gradientLens.compareWith")).toEqual({ status: "ok" });
+    expect(picks).toEqual([
+      [expect.stringMatching(/^ReLU: .* · train · failed after 2 of 300 steps · 2 warnings · shown$/), expect.stringMatching(/^Sigmoid: .* · stopped by the user after 1 of 300 steps/)],
+      [expect.stringMatching(/^Sigmoid: .* · train · stopped by the user after 1 of 300 steps · 2 warnings$/)],
+    ]);
+    const sent = page.posted.slice(before).find((m) => (m as { type: string }).type === "compare") as { a: ComparedRun; b: ComparedRun };
+    expect([sent.a.name, sent.b.name]).toEqual(["ReLU", "Sigmoid"]);
+    expect(sent.b.report.status).toMatchObject({ reason: "cancelled", steps: 1 });
+  });
+
   it("keeps nothing when maxRuns is 0 (the window's runs can still be compared)", async () => {
     vscode.fake.configuration["history.maxRuns"] = 0;
     const done = vscode.commands.executeCommand("gradientLens.trainModel", { file: modelFile, exportName: "a", name: "Sigmoid" });

@@ -96,6 +96,19 @@ describe("the panel's picker", () => {
     ]);
     expect(pickable(runs, undefined)).toHaveLength(4);
   });
+
+  it("says how a stopped or failed run ended, in the picker and in the overlay's legend", () => {
+    const stopped: RunEntry = { ...entry("f/s", at), phase: "cancelled", reason: "cancelled", steps: 37, totalSteps: 300 };
+    const failed: RunEntry = { ...entry("f/t", at - 1000), phase: "failed", reason: "timeout", steps: 12 };
+    expect(pickable([stopped, failed], undefined).map((p) => p.label)).toEqual([
+      `M · ${runDate(at)} · stopped by the user after 37 of 300 steps`,
+      `M · ${runDate(at - 1000)} · timed out after 12 steps`,
+    ]);
+    const partial = sampleReport();
+    partial.status = { ok: false, reason: "cancelled", steps: 2, totalSteps: 300 };
+    expect(runTitle(run("Deep sigmoid", partial))).toBe("Deep sigmoid · 2026-12-02 01:02:03 · history · stopped by the user after 2 of 300 steps");
+    expect(overlay(run("ReLU", healthy(), "current"), run("Deep sigmoid", partial)).titles.b).toMatch(/ · history · stopped by the user after 2 of 300 steps$/);
+  });
 });
 
 describe("the part of a report sent for comparing", () => {

@@ -4,8 +4,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import {
-  DEFAULT_MAX_RUNS, MAX_MAX_RUNS, RunHistory, modelFolder, parseMaxRuns, parseReport, readReportFile, runStem, stemsIn, stemsToPrune,
+  DEFAULT_MAX_RUNS, MAX_MAX_RUNS, RunHistory, keepsInHistory, modelFolder, parseMaxRuns, parseReport, readReportFile, runStem, stemsIn, stemsToPrune,
 } from "../../src/extension/runHistory";
+import { runEndLabel } from "../../src/compare";
+import type { Report } from "../../src/report";
 import { isRunEntry, type RunSnapshot } from "../../src/protocol/webview";
 import { sampleReport } from "./fixtures";
 import pkg from "../../package.json";
@@ -16,6 +18,41 @@ const T0 = Date.UTC(2026, 11, 2, 1, 2, 3, 456);
 function snapshot(runId: number, startedAt: number, m = model): RunSnapshot {
   return { runId, command: "train", model: m, phase: "done", totalSteps: 2, progress: [], report: sampleReport(), startedAt, endedAt: startedAt + 1000 };
 }
+
+/** A run that ended early: `phase`, and a partial report of `steps` steps whose status says `reason`. */
+function ended(runId: number, startedAt: number, phase: RunSnapshot["phase"], steps: number, reason?: NonNullable<Report["status"]>["reason"]): RunSnapshot {
+  const report = sampleReport();
+  report.steps = report.steps.slice(0, steps);
+  if (reason) report.status = { ok: false, reason, steps, totalSteps: 300, error: `${reason}!` };
+  return { ...snapshot(runId, startedAt), phase, report };
+}
+
+describe("which runs the history keeps", () => {
+  it("keeps finished runs, and stopped or failed ones that recorded a step; never a run still going or one with no steps", () => {
+    expect(keepsInHistory(snapshot(1, T0))).toBe(true);
+    expect(keepsInHistory(ended(2, T0, "cancelled", 1, "cancelled"))).toBe(true);
+    expect(keepsInHistory(ended(3, T0, "failed", 2, "timeout"))).toBe(true);
+    expect(keepsInHistory(ended(4, T0, "failed", 1, "error"))).toBe(true);
+    expect(keepsInHistory(ended(5, T0, "failed", 0, "error"))).toBe(false);
+    expect(keepsInHistory(ended(6, T0, "cancelled", 0, "cancelled"))).toBe(false);
+    expect(keepsInHistory({ ...snapshot(7, T0), phase: "failed", report: undefined })).toBe(false);
+    expect(keepsInHistory({ ...snapshot(8, T0), phase: "running" })).toBe(false);
+    // A finished check may have no training steps at all: it is still a finished run.
+    expect(keepsInHistory(ended(9, T0, "done", 0))).toBe(true);
+  });
+
+  it("says how a run ended: nothing for a completed one, else what stopped it and after how many steps", () => {
+    expect(runEndLabel({ phase: "done", steps: 300, reason: "completed", totalSteps: 300 })).toBe("");
+    expect(runEndLabel({ phase: "done", steps: 300 })).toBe("");
+    expect(runEndLabel({ phase: "cancelled", steps: 37, reason: "cancelled", totalSteps: 300 })).toBe("stopped by the user after 37 of 300 steps");
+    expect(runEndLabel({ phase: "failed", steps: 12, reason: "timeout", totalSteps: 300 })).toBe("timed out after 12 of 300 steps");
+    expect(runEndLabel({ phase: "failed", steps: 1, reason: "error" })).toBe("failed after 1 step");
+    expect(runEndLabel({ phase: "done", steps: 40, reason: "non-finite-loss", totalSteps: 300 })).toBe("ended on a non-finite loss after 40 of 300 steps");
+    // No reason in the report (an older runner): the phase says it.
+    expect(runEndLabel({ phase: "cancelled", steps: 5 })).toBe("stopped by the user after 5 steps");
+    expect(runEndLabel({ phase: "failed", steps: 5 })).toBe("failed after 5 steps");
+  });
+});
 
 describe("naming", () => {
   it("names a run's files by its start time in UTC and its number, so names sort by age", () => {
@@ -102,6 +139,22 @@ describe("RunHistory on disk", () => {
     max = 3;
     expect(await history.save({ ...snapshot(2, T0), report: undefined })).toBeUndefined();
     expect(readdirSync(root)).toEqual([]);
+  });
+
+  it("keeps a stopped or failed run with its steps, marked with how it ended; not a failed run without steps", async () => {
+    const stopped = await history.save(ended(1, T0, "cancelled", 1, "cancelled"));
+    expect(stopped).toMatchObject({ phase: "cancelled", reason: "cancelled", steps: 1, totalSteps: 300 });
+    const timedOut = await history.save(ended(2, T0 + 1000, "failed", 2, "timeout"));
+    expect(timedOut).toMatchObject({ phase: "failed", reason: "timeout", steps: 2, totalSteps: 300 });
+    expect(await history.save(ended(3, T0 + 2000, "failed", 0, "error"))).toBeUndefined();
+    // Listed (the entries pass the protocol's guard) and loadable: the partial report with its status.
+    const list = await history.list();
+    expect(list).toEqual([timedOut, stopped]);
+    for (const e of list) expect(isRunEntry(e)).toBe(true);
+    const loaded = await history.load(stopped!.id);
+    expect(loaded.ok && loaded.report.status).toMatchObject({ ok: false, reason: "cancelled", steps: 1 });
+    expect(loaded.ok && loaded.report.steps).toHaveLength(1);
+    expect(readdirSync(path.join(root, modelFolder(model)))).toHaveLength(4);
   });
 
   it("deletes old leftovers of interrupted writes, not young ones", async () => {

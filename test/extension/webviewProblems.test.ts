@@ -67,4 +67,19 @@ describe("webview problems list", () => {
     expect(items.map((i) => i.attrs["data-rule"])).toEqual(["nan-or-inf", "dead-relu"]);
     expect(items[1].children).toEqual([evil]);
   });
+
+  it("heads a lone warning with its problem's title, not with its message again", () => {
+    const headings: Array<string | undefined> = [];
+    const renderHeaded = (w: Warning, _loc: unknown, _detailed: boolean, heading?: string) => {
+      headings.push(heading);
+      return render(w);
+    };
+    const r = sampleReport({ warnings: [
+      { rule: "vanishing-through-time", severity: "warning", layer: "layers.0", message: "the gradient reaching the first of 30 time steps is 2e-8× the last", evidence: {} },
+      { rule: "nan-or-inf", severity: "error", message: "NaN", evidence: {} },
+    ] });
+    const items = (problemList(r, renderHeaded, () => {}) as unknown as El).children as El[];
+    expect(items.map((i) => i.attrs["data-problem"])).toEqual(["nan-or-inf", "vanishing-through-time@layers.0"]);
+    expect(headings).toEqual([expect.stringMatching(/^NaN\/Inf/), "vanishing gradients through time in layers.0"]);
+  });
 });
