@@ -56,7 +56,7 @@ export const RULES: Record<string, { title: string; explanation: string; fix: st
   },
   "attention-collapse": {
     title: "Attention collapse",
-    explanation: "The attention entropy of this layer's heads fell far below that of uniform attention: each query looks at a single key. Low entropy tends to precede divergence in transformers (Zhai et al. 2023).",
+    explanation: "The attention entropy of every head of this layer fell far below that of uniform attention: each query looks at a single key. Low entropy tends to precede divergence in transformers (Zhai et al. 2023).",
     fix: "Lower the learning rate or warm it up (optim.linearWarmup), normalize before attention (nn.TransformerEncoderLayer with normFirst: true, nn.LayerNorm), or add dropout (nn.Dropout).",
   },
   "clipping-always-active": {
@@ -73,26 +73,6 @@ export const RULES: Record<string, { title: string; explanation: string; fix: st
     title: "Attention barely learning",
     explanation: "The queries and keys of this attention layer receive a small fraction of the gradient its values get, so its attention weights hardly change. The gradient reaches queries and keys only through the softmax; nearly uniform attention over tokens that have become alike (rank collapse, common in the upper blocks of deep encoders) starves them.",
     fix: "If the loss is fine, the layer may be unneeded: try fewer blocks. Otherwise normalize before attention (nn.TransformerEncoderLayer with normFirst: true) or make the encoder shallower.",
-  },
-  "vanishing-through-time": {
-    title: "Vanishing through time",
-    explanation: "The gradient reaching the first time steps of the sequence is orders of magnitude smaller than at the last, so the network cannot learn dependencies that span the sequence.",
-    fix: "Use a gated recurrent layer that carries the gradient through time (nn.LSTM with forgetBias: 1, nn.GRU), or shorter sequences.",
-  },
-  "exploding-through-time": {
-    title: "Exploding through time",
-    explanation: "The gradient grows as it flows back through the time steps: each step back multiplies it, and updates overshoot.",
-    fix: "Clip gradients (defineModel({ clipGradNorm: 1 }), or optim.clipGradNorm in your own loop), lower the learning rate, or use nn.LSTM or nn.GRU instead of a relu recurrence.",
-  },
-  "attention-collapse": {
-    title: "Attention collapse",
-    explanation: "Every head of this attention layer puts nearly all of its weight on a single key (its entropy has collapsed), the instability that precedes divergence in transformers.",
-    fix: "Warm the learning rate up (optim.linearWarmup) or lower it, normalize before attention (nn.TransformerEncoderLayer with normFirst: true), or add dropout (nn.Dropout).",
-  },
-  "clipping-always-active": {
-    title: "Clipping always active",
-    explanation: "Gradient clipping scales the gradient on almost every step, so the clip threshold, not the learning rate, sets the size of every step.",
-    fix: "Raise clipGradNorm above the typical gradient norm so it only catches spikes, and tune the learning rate instead.",
   },
   "gradcheck-failed": {
     title: "Gradient check failed",
