@@ -73,6 +73,20 @@ describe("every front end reads inconclusive as inconclusive, failed as failed",
     expect(statusBarLook("M", sampleReport()).icon).toBe("$(warning)");
   });
 
+  it("info-level findings are notes: they neither count as warnings nor turn a healthy run's icon", () => {
+    const info = (layer: string) => ({ rule: "vanishing-query-key-gradient", severity: "info" as const, layer, message: "m", evidence: { attention: layer.replace(/\.qProj$/, "") } });
+    const notes = sampleReport({ warnings: [info("layers.7.selfAttn.qProj"), info("layers.8.selfAttn.qProj")] });
+    delete notes.problems;
+    notes.model.layers = [{ name: "layers.7.selfAttn.qProj", kind: "Linear", parameters: 1 }, { name: "layers.8.selfAttn.qProj", kind: "Linear", parameters: 1 }];
+    delete notes.gradcheck;
+    expect(summarizeReport(notes)).toBe("no warnings · 1 note");
+    expect(statusBarLook("M", notes)).toEqual({ icon: "$(pass)", text: "M: healthy · 1 note" });
+    // Beside a warning, the note is counted apart.
+    const both = { ...notes, warnings: [...notes.warnings, { rule: "dead-relu", severity: "warning" as const, layer: "layers.8.selfAttn.qProj", message: "d", evidence: {} }] };
+    expect(summarizeReport(both)).toBe("1 warning · 1 note");
+    expect(statusBarLook("M", both)).toEqual({ icon: "$(warning)", text: "M: 1 warning" });
+  });
+
   it("Problems: no error diagnostic for an inconclusive check; one per failed layer", () => {
     const resolve = (f: string) => f;
     const model = { file: "/ws/deep-sigmoid.ts", line: 1, column: 1 };
