@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
-import { ROOT, extensionLog, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
+import { ROOT, extensionLog, inWebview, openFile, runPaletteCommand, screenshot, startSession, lenses, type Session } from "./harness";
 import { contrastRatio, parseColor } from "../../webview/theme";
 
 const models = path.join(ROOT, "test", "e2e", "workspace", "sigmoid-vs-relu.ts");
@@ -90,7 +90,7 @@ describe("comparing two runs in code-server", () => {
 
   /** Trains the n-th export from its lens and waits until the report shows it done. */
   async function train(page: Page, n: number, name: RegExp): Promise<void> {
-    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Train & inspect" }).nth(n).click();
+    await lenses(page, "Train & inspect").nth(n).click();
     await expect.poll(() => inWebview(page, "report", heading), { timeout: 60_000 }).toMatch(name);
     await inWebview(page, "report", (f) => f.locator(".report-header .pill", { hasText: "done" }).waitFor({ timeout: 120_000 }));
   }
@@ -98,9 +98,9 @@ describe("comparing two runs in code-server", () => {
   it("trains both exports and keeps each run in the history", async () => {
     const { page } = s;
     await openFile(page, "sigmoid-vs-relu.ts");
-    const lenses = page.locator(".monaco-editor .codelens-decoration a", { hasText: "Train & inspect" });
-    await lenses.first().waitFor({ timeout: 60_000 });
-    expect(await lenses.count()).toBe(2);
+    const train2 = lenses(page, "Train & inspect");
+    await train2.first().waitFor({ timeout: 60_000 });
+    expect(await train2.count()).toBe(2);
     await train(page, 0, /Deep sigmoid/);
     await train(page, 1, /Deep ReLU/);
     await expect.poll(() => [...extensionLog(s).matchAll(/kept run #\d+ of ([^\n]+?) in the history/g)].map((m) => m[1]), { timeout: 15_000 })

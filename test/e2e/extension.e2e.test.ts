@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, extensionLog, inWebview, openFile, runPaletteCommand, runnerPids, screenshot, startSession, type Session } from "./harness";
+import { ROOT, extensionLog, inWebview, openFile, runPaletteCommand, runnerPids, screenshot, startSession, lenses, type Session } from "./harness";
 
 const example = path.join(ROOT, "examples", "deep-sigmoid.ts");
 if (!existsSync(example)) throw new Error(`the e2e workspace needs ${example}`);
@@ -48,7 +48,7 @@ describe("Gradient Lens in code-server (dark theme)", () => {
 
   it("runs the check from the lens and fills the report's gradient-check table and warnings", async () => {
     const { page } = s;
-    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().click();
+    await lenses(page, "Check gradients").first().click();
     // The report panel opens beside the editor and ends with the gradient-check table.
     await inWebview(page, "report", (f) => f.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 }));
     s.timings.report = Date.now() - t0;
@@ -69,7 +69,7 @@ describe("Gradient Lens in code-server (dark theme)", () => {
   });
 
   it("adds the summary lens once the run has ended", async () => {
-    await s.page.locator(".monaco-editor .codelens-decoration a", { hasText: "gradcheck passed" }).first().waitFor({ timeout: 20_000 });
+    await lenses(s.page, "gradcheck passed").first().waitFor({ timeout: 20_000 });
   });
 
   it("puts the vanishing-gradient diagnostic in the Problems panel at the line that built layers.0", async () => {
@@ -212,7 +212,7 @@ for (const [theme, file] of [["Default Light Modern", "light"], ["Default High C
     it("draws the report with the theme's colors", async () => {
       const { page } = s;
       await openFile(page, "deep-sigmoid.ts");
-      await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().click({ timeout: 60_000 });
+      await lenses(page, "Check gradients").first().click({ timeout: 60_000 });
       await inWebview(page, "report", (f) => f.locator("#gradcheck-table vscode-table-row").first().waitFor({ timeout: 120_000 }));
       const { body, csp } = await inWebview(page, "report", async (f) => ({
         body: await f.evaluate(() => document.body.className),

@@ -7,7 +7,7 @@ import { spawn, execFileSync, spawnSync, type ChildProcess } from "node:child_pr
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
-import { chromium, type BrowserContext, type Frame, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type Frame, type Locator, type Page } from "playwright-core";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const CODE_SERVER = path.join(ROOT, ".cache", "code-server", "node_modules", ".bin", "code-server");
@@ -151,6 +151,11 @@ export async function startSession(name: string, o: SessionOptions): Promise<Ses
       }
     },
   };
+}
+
+/** The CodeLens links of the open editor whose text contains `title` ("Check gradients", "Train & inspect"). */
+export function lenses(page: Page, title: string): Locator {
+  return page.locator(".monaco-editor .codelens-decoration a", { hasText: title });
 }
 
 export async function openFile(page: Page, name: string): Promise<void> {

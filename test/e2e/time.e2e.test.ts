@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
+import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, lenses, type Session } from "./harness";
 
 const example = path.join(ROOT, "examples", "rnn-adding.ts");
 const LENGTH = 30;
@@ -45,7 +45,7 @@ describe("gradients through time of a live RNN run (code-server)", () => {
     const { page } = s;
     await openFile(page, "rnn-adding.ts");
     // The default export (the tanh RNN) comes first in the file; the LSTM's lens is the second.
-    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().click({ timeout: 60_000 });
+    await lenses(page, "Check gradients").first().click({ timeout: 60_000 });
     await inWebview(page, "report", (f) => f.locator(`${card} .heatmap[data-columns]`).waitFor({ timeout: 120_000 }));
     await inWebview(page, "report", (f) => f.locator(".report-header .pill", { hasText: "done" }).waitFor({ timeout: 60_000 }));
     s.timings.report = Date.now() - t0;

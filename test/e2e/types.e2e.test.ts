@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
+import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, lenses, type Session } from "./harness";
 
 const model = path.join(ROOT, "test", "e2e", "workspace-types", "model.ts");
 /** Conv2d arrives with the CNN layers: completion must list it once nn exports it. */
@@ -118,7 +118,7 @@ describe("IntelliSense for gradient-lens in a workspace with nothing installed",
     await expect.poll(() => input.inputValue(), { timeout: 15_000 }).toMatch(/mlp-spirals\.ts$/);
     await page.keyboard.press("Enter");
     await page.locator(".tabs-container .tab", { hasText: "mlp-spirals.ts" }).first().waitFor({ timeout: 15_000 });
-    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Check gradients" }).first().waitFor({ timeout: 60_000 });
+    await lenses(page, "Check gradients").first().waitFor({ timeout: 60_000 });
     expect(existsSync(path.join(s.workspace, "mlp-spirals.ts"))).toBe(true);
     await screenshot(page, "new-model-file.png");
   });

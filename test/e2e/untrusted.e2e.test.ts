@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import * as path from "node:path";
 import type { Page } from "playwright-core";
-import { ROOT, extensionLog, inWebview, openFile, runnerPids, screenshot, startSession, type Session } from "./harness";
+import { ROOT, extensionLog, inWebview, openFile, runnerPids, screenshot, startSession, lenses, type Session } from "./harness";
 
 const fixture = path.join(ROOT, "test", "e2e", "workspace-untrusted", "marker-model.ts");
 const REFUSAL = "Gradient Lens runs your model's code, which is disabled in an untrusted workspace.";
@@ -46,7 +46,7 @@ describe("Gradient Lens in an untrusted workspace (Restricted Mode)", () => {
 
     // The lenses stay visible (capabilities.untrustedWorkspaces: limited); clicking one refuses.
     await openFile(page, "marker-model.ts");
-    const lens = (title: string) => page.locator(".monaco-editor .codelens-decoration a", { hasText: title }).first();
+    const lens = (title: string) => lenses(page, title).first();
     await lens("Check gradients").waitFor({ timeout: 60_000 });
     await lens("Check gradients").click();
     await expectNothingRan(s, marker());

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { copyFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import type { Frame, Page } from "playwright-core";
-import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, type Session } from "./harness";
+import { ROOT, inWebview, openFile, runPaletteCommand, screenshot, startSession, lenses, type Session } from "./harness";
 import { syntheticReport, timeSeriesReport } from "../fixtures/reports";
 import { compactReport } from "../../src/instrument/compact";
 import type { Report } from "../../src/report";
@@ -63,7 +63,7 @@ describe("report views for real models (code-server)", () => {
   it("trains the 200-tensor transformer from its lens and shows the module tree collapsed to its blocks", async () => {
     const { page } = s;
     await openFile(page, "transformer.ts");
-    await page.locator(".monaco-editor .codelens-decoration a", { hasText: "Train & inspect" }).first().click({ timeout: 60_000 });
+    await lenses(page, "Train & inspect").first().click({ timeout: 60_000 });
     await inWebview(page, "report", (f) => f.locator(".pill", { hasText: "done" }).first().waitFor({ timeout: 180_000 }));
     s.timings.trained = Date.now() - t0;
     const { subtitle, rows, heatRows, csp } = await inWebview(page, "report", async (f) => ({
