@@ -152,7 +152,7 @@ export async function inspect(spec: ModelSpec, options: InspectOptions = {}): Pr
   } finally {
     nan?.stop();
     detachRecorder?.();
-    recorder?.taps.stop();
+    recorder?.stop();
   }
 
   const rec = recorder;

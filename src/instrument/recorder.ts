@@ -2,10 +2,13 @@
  * The recorder: per-layer statistics on the recorded steps of a training run, collected as an
  * `Observer`: activations from module events, the gradient reaching an activation from its op's
  * backward event, parameter gradients after backward, ‖Δw‖ and ‖w‖ from the optimizer's update events.
+ * The recorder itself listens to the loop's step events only; the per-op, per-module and per-update
+ * events are listened to by an inner observer attached for the recorded steps alone, so on the other
+ * steps nobody listens and their producers skip them (an optimizer then does not measure its updates).
  * Layers are the modules that own parameters plus the activation modules, in `namedModules()` order
  * (forward order for a Sequential).
  */
-import type { BackwardEvent, ModuleEvent, Observer, StepEvent, Tensor, UpdateEvent } from "../engine";
+import { observe, type BackwardEvent, type ModuleEvent, type Observer, type StepEvent, type Tensor, type UpdateEvent } from "../engine";
 import type { Module } from "../nn";
 import type { LayerStepStats } from "../report";
 import type { RecordSchedule } from "./types";
@@ -187,12 +190,21 @@ export class Recorder implements Observer {
     this.updated = new Uint8Array(n);
   }
 
+  /** Module, backward and update events, listened to on recorded steps only (`beforeStep` to `afterStep`). */
+  private readonly stepEvents: Observer = {
+    module: (e) => this.onModule(e),
+    backward: (e) => this.onBackward(e),
+    update: (e) => this.onUpdate(e),
+  };
+  private detachStepEvents: (() => void) | null = null;
+
   beforeStep(ctx: StepEvent): void {
     this.recording = this.steps.has(ctx.step);
     // Taps and attention layers report to the collector from this forward pass to the end of its backward.
     if (this.recording) this.taps.start();
-    else this.taps.stop();
+    else this.stop();
     if (!this.recording) return;
+    this.detachStepEvents ??= observe(this.stepEvents);
     this.measuringOutputs = !this.outputsMeasured;
     if (this.measuringOutputs) for (const o of this.outputs.values()) o.sum = o.sumSq = o.count = 0;
     for (const slot of this.activations.values()) {
@@ -202,7 +214,14 @@ export class Recorder implements Observer {
     this.awaitingGrad.clear();
   }
 
-  module(e: ModuleEvent): void {
+  /** Stops listening to the step's events and taps (the end of a recorded step, or of the run: `inspect` calls it when the loop ends, however it ended). */
+  stop(): void {
+    this.detachStepEvents?.();
+    this.detachStepEvents = null;
+    this.taps.stop();
+  }
+
+  private onModule(e: ModuleEvent): void {
     if (!this.recording) return;
     if (this.measuringOutputs) this.observeOutput(e);
     const slot = this.activations.get(e.module);
@@ -212,7 +231,7 @@ export class Recorder implements Observer {
     this.recordMs += performance.now() - t0;
   }
 
-  backward(e: BackwardEvent): void {
+  private onBackward(e: BackwardEvent): void {
     // The gradient reaching an activation's output: the flow through parameter-free layers, summed over
     // every call of the step (the accumulator resets at the first call's forward).
     if (!this.recording || this.awaitingGrad.size === 0) return;
@@ -240,7 +259,7 @@ export class Recorder implements Observer {
     this.recordMs += performance.now() - t0;
   }
 
-  update(e: UpdateEvent): void {
+  private onUpdate(e: UpdateEvent): void {
     if (!this.current) return;
     const k = this.paramIndex.get(e.param);
     if (k === undefined) return;
@@ -255,6 +274,8 @@ export class Recorder implements Observer {
   }
 
   afterStep(): void {
+    this.detachStepEvents?.();
+    this.detachStepEvents = null;
     if (!this.current) return;
     const t0 = performance.now();
     this.collectUpdates(this.current);

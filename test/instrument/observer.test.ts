@@ -34,6 +34,31 @@ function logger(log: string[]): Observer {
   };
 }
 
+describe("the recorder listens to per-op, per-module and per-update events on recorded steps only", () => {
+  it("elsewhere nobody listens, so optimizers skip measuring their updates; stop() ends it however the run ended", () => {
+    const steps = 7;
+    const trainer = createTrainer(spec((p) => new optim.SGD(p, { lr: 0.1, momentum: 0.9 }), steps));
+    const recorder = new Recorder({ kind: "every", interval: 3 }, steps);
+    recorder.attach(trainer.model, trainer.model.namedParameters());
+    const heard: string[] = [];
+    const probe: Observer = {
+      afterBackward: (ctx) => heard.push(`${ctx.step}:${["module", "backward", "update"].map((e) => (listening(e as "module") ? 1 : 0)).join("")}`),
+    };
+    const detach = observe(recorder, probe);
+    try {
+      while (trainer.next()) { /* train */ }
+    } finally {
+      detach();
+      recorder.stop();
+    }
+    expect(heard).toEqual(["0:111", "1:000", "2:000", "3:111", "4:000", "5:000", "6:111"]);
+    expect([...recorder.stats.keys()]).toEqual([0, 3, 6]);
+    // Update ratios were measured on the recorded steps.
+    for (const s of [0, 3, 6]) expect(recorder.stats.get(s)!.find((l) => l.name === "layers.0")!.updateRatio).toBeGreaterThan(0);
+    expect(["module", "backward", "update", "tap"].some((e) => listening(e as "module"))).toBe(false);
+  });
+});
+
 describe("one observer surface", () => {
   it("a custom observer receives op, module, loop and optimizer events of one step, in order", () => {
     const log: string[] = [];
