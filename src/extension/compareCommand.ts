@@ -108,7 +108,7 @@ export class CompareRuns implements Disposable {
     if (activeId) entries.sort((a, b) => Number(b.id === activeId) - Number(a.id === activeId));
     const items: Pick2[] = entries.map((e) => ({
       label: e.model.name,
-      description: `${runDate(e.startedAt)} · ${e.command === "check" ? "check" : "train"} · ${runEndLabel(e) || `${e.steps} step${e.steps === 1 ? "" : "s"}`} · ${e.warnings} warning${e.warnings === 1 ? "" : "s"}${e.id === activeId ? " · shown" : ""}`,
+      description: `${runDate(e.startedAt)} · ${e.command === "check" ? "check" : "train"} · ${runEndLabel(e) || `${e.steps} step${e.steps === 1 ? "" : "s"}`} · ${e.warnings} warning${e.warnings === 1 ? "" : "s"}${e.notes ? ` · ${e.notes} note${e.notes === 1 ? "" : "s"}` : ""}${e.id === activeId ? " · shown" : ""}`,
       detail: `${vscode.workspace.asRelativePath(e.model.file)}${e.model.exportName && e.model.exportName !== "default" ? ` · export ${e.model.exportName}` : ""}`,
       id: e.id,
     }));

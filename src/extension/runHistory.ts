@@ -83,8 +83,10 @@ export function keepsInHistory(s: RunSnapshot): s is RunSnapshot & { report: Rep
 export function metaOf(s: RunSnapshot & { report: Report }): RunMeta {
   const meta: RunMeta = {
     model: s.model, command: s.command, phase: s.phase, startedAt: s.startedAt,
-    steps: s.report.steps.length, warnings: s.report.warnings.length,
+    steps: s.report.steps.length, warnings: s.report.warnings.filter((w) => w.severity !== "info").length,
   };
+  const notes = s.report.warnings.length - meta.warnings;
+  if (notes) meta.notes = notes;
   if (s.endedAt !== undefined) meta.endedAt = s.endedAt;
   const status = s.report.status;
   if (status?.reason) meta.reason = status.reason;

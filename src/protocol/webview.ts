@@ -308,7 +308,10 @@ export interface RunEntry {
   endedAt?: number;
   /** Steps the report holds (the loss is recorded every step). */
   steps: number;
+  /** Warnings and errors in the report (info-level findings are `notes`). */
   warnings: number;
+  /** Info-level findings, when there are any. */
+  notes?: number;
   /** The report's `status.reason`, when it has one. */
   reason?: RunEndReason;
   /** Steps the run was asked for (the report's `status.totalSteps`), when known. */
@@ -348,6 +351,7 @@ export function isRunEntry(v: unknown): v is RunEntry {
     (v.endedAt === undefined || isTime(v.endedAt)) &&
     isCount(v.steps) &&
     isCount(v.warnings) &&
+    (v.notes === undefined || isCount(v.notes)) &&
     (v.reason === undefined || (typeof v.reason === "string" && END_REASONS.has(v.reason))) &&
     (v.totalSteps === undefined || isCount(v.totalSteps))
   );

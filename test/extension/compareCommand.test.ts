@@ -124,8 +124,8 @@ describe("the run history", () => {
     const before = page.posted.length;
     expect(await vscode.commands.executeCommand("gradientLens.compareWith")).toEqual({ status: "ok" });
     expect(picks).toEqual([
-      [expect.stringMatching(/^ReLU: .* · train · failed after 2 of 300 steps · 2 warnings · shown$/), expect.stringMatching(/^Sigmoid: .* · stopped by the user after 1 of 300 steps/)],
-      [expect.stringMatching(/^Sigmoid: .* · train · stopped by the user after 1 of 300 steps · 2 warnings$/)],
+      [expect.stringMatching(/^ReLU: .* · train · failed after 2 of 300 steps · 1 warning · 1 note · shown$/), expect.stringMatching(/^Sigmoid: .* · stopped by the user after 1 of 300 steps/)],
+      [expect.stringMatching(/^Sigmoid: .* · train · stopped by the user after 1 of 300 steps · 1 warning · 1 note$/)],
     ]);
     const sent = page.posted.slice(before).find((m) => (m as { type: string }).type === "compare") as { a: ComparedRun; b: ComparedRun };
     expect([sent.a.name, sent.b.name]).toEqual(["ReLU", "Sigmoid"]);
@@ -154,7 +154,8 @@ describe("the webview's queries", () => {
     const listed = (await page.request({ type: "listRuns" })) as Outcome;
     expect(listed.status).toBe("ok");
     const runs = (listed as { result: { runs: RunEntry[] } }).result.runs;
-    expect(runs.map((r) => [r.model.name, r.steps, r.warnings])).toEqual([["ReLU", 2, 0], ["Sigmoid", 2, 2]]);
+    // The sigmoid run's report: one warning and one info-level finding, listed as a note.
+    expect(runs.map((r) => [r.model.name, r.steps, r.warnings, r.notes])).toEqual([["ReLU", 2, 0, undefined], ["Sigmoid", 2, 1, 1]]);
     const loaded = (await page.request({ type: "loadRun", id: runs[1].id })) as Outcome;
     expect(loaded).toMatchObject({ status: "ok", result: { kind: "run", run: { name: "Sigmoid", source: "history", date: runs[1].startedAt } } });
     // What the host posted passes the page's own guard.

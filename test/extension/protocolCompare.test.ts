@@ -27,7 +27,9 @@ describe("comparing runs across the webview boundary", () => {
   it("checks the entries and runs a query's answer carries", () => {
     expect(isRunEntry(entry)).toBe(true);
     expect(isRunEntry({ ...entry, phase: "cancelled", reason: "cancelled", totalSteps: 300 })).toBe(true);
+    expect(isRunEntry({ ...entry, notes: 2 })).toBe(true);
     for (const bad of [
+      { ...entry, notes: -1 }, { ...entry, notes: "2" },
       { ...entry, reason: "paused" }, { ...entry, reason: 3 }, { ...entry, totalSteps: -1 }, { ...entry, totalSteps: 2.5 },
       { ...entry, id: "../x" }, { ...entry, model: { file: "relative.ts", name: "M" } }, { ...entry, command: "list" }, { ...entry, phase: "paused" },
       { ...entry, startedAt: -1 }, { ...entry, startedAt: Number.NaN }, { ...entry, steps: 1.5 }, { ...entry, warnings: "3" }, { ...entry, endedAt: "2" },

@@ -112,7 +112,7 @@ describe("RunHistory on disk", () => {
     const entry = await history.save(snapshot(7, T0));
     const folder = modelFolder(model);
     expect(entry).toEqual({
-      id: `${folder}/20261202T010203456Z-r7`, model, command: "train", phase: "done", startedAt: T0, endedAt: T0 + 1000, steps: 2, warnings: 2,
+      id: `${folder}/20261202T010203456Z-r7`, model, command: "train", phase: "done", startedAt: T0, endedAt: T0 + 1000, steps: 2, warnings: 1, notes: 1,
     });
     expect(readdirSync(path.join(root, folder)).sort()).toEqual(["20261202T010203456Z-r7.json", "20261202T010203456Z-r7.meta.json"]);
     // The report file is the report itself: what `gradient-lens report` and "Browse…" read.
