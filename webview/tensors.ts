@@ -288,7 +288,8 @@ export function groupRow(node: TreeNode, series: TensorSeries, stepMedians: numb
 
 /** The median over tensors of each step's finite positive values. */
 export function stepMedians(series: TensorSeries): number[] {
-  return series.steps.map((_, j) => medianOf(series.values.filter((_, i) => !series.zeroReasons[i]).map((row) => row[j]).filter((v) => Number.isFinite(v) && v > 0)));
+  const rows = series.values.filter((_, i) => !series.zeroReasons[i]);
+  return series.steps.map((_, j) => medianOf(rows.map((row) => row[j]).filter((v) => Number.isFinite(v) && v > 0)));
 }
 
 /** The median; of an even count, the geometric mean of the middle two (the values are compared in decades). */

@@ -216,9 +216,13 @@ export class Recorder implements Observer {
 
   /** Stops listening to the step's events and taps (the end of a recorded step, or of the run: `inspect` calls it when the loop ends, however it ended). */
   stop(): void {
+    this.stopStepEvents();
+    this.taps.stop();
+  }
+
+  private stopStepEvents(): void {
     this.detachStepEvents?.();
     this.detachStepEvents = null;
-    this.taps.stop();
   }
 
   private onModule(e: ModuleEvent): void {
@@ -274,8 +278,7 @@ export class Recorder implements Observer {
   }
 
   afterStep(): void {
-    this.detachStepEvents?.();
-    this.detachStepEvents = null;
+    this.stopStepEvents();
     if (!this.current) return;
     const t0 = performance.now();
     this.collectUpdates(this.current);

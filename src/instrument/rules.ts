@@ -195,6 +195,11 @@ export const vanishingGradient: Rule<{ ratio: number; absolute: number; meanAbs:
   },
 };
 
+/** The attention projections vanishing-query-key-gradient compares (the output projection is not one). */
+const ATTENTION_PARTS: Partial<Record<LayerRoleInfo["kind"], "query" | "key" | "value">> = {
+  "attention-query": "query", "attention-key": "key", "attention-value": "value",
+};
+
 /**
  * The query and key projections of an attention layer receive gradients below `ratio` × its value
  * projection's, sustained over `window` recorded steps (converged steps not judged): its attention
@@ -221,10 +226,10 @@ export const vanishingQueryKeyGradient: Rule<{ ratio: number; window: number; co
     const steps = recorded(ctx).filter((s) => !converged(s));
     const attentions = new Map<string, Partial<Record<"query" | "key" | "value", RuleLayer>>>();
     for (const l of ctx.layers) {
-      const kind = l.role?.kind.replace(/^attention-/, "");
-      if (!l.role || (kind !== "query" && kind !== "key" && kind !== "value")) continue;
+      const part = l.role && ATTENTION_PARTS[l.role.kind];
+      if (!l.role || !part) continue;
       const parts = attentions.get(l.role.within) ?? {};
-      parts[kind] = l;
+      parts[part] = l;
       attentions.set(l.role.within, parts);
     }
     const out: Warning[] = [];
@@ -581,14 +586,14 @@ export const lossNotDecreasing: Rule<{ window: number; minDecrease: number; sigm
       const v = xs.reduce((a, b) => a + (b - m) ** 2, 0) / Math.max(1, xs.length - 1);
       return { m, se2: v / xs.length };
     };
-    const first = stats(losses.slice(0, window));
-    const last = stats(losses.slice(-window));
+    const head = losses.slice(0, window), tail = losses.slice(-window);
+    const first = stats(head);
+    const last = stats(tail);
     const decrease = first.m - last.m;
     const noise = p.sigmas * Math.sqrt(first.se2 + last.se2);
     if (last.m <= p.floor || (decrease > p.minDecrease * Math.abs(first.m) && decrease > noise)) return [];
-    const a = losses.slice(0, window), b = losses.slice(-window);
-    const medianDrop = quantile(a, 0.5) - quantile(b, 0.5);
-    if (medianDrop > p.minDecrease * Math.abs(quantile(a, 0.5)) && rankShift(a, b) > p.sigmas) return [];
+    const headMedian = quantile(head, 0.5);
+    if (headMedian - quantile(tail, 0.5) > p.minDecrease * Math.abs(headMedian) && rankShift(head, tail) > p.sigmas) return [];
     const span = block > 1 ? `${window} blocks of ${block} steps` : `${window} steps`;
     return [warn(ctx, {
       rule: "loss-not-decreasing", severity: "warning", step: ctx.steps[ctx.steps.length - 1].step,
